@@ -1,0 +1,3 @@
+"""Agora hub side: settings, JupyterHub configuration, policy, services and pipeline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,165 @@
+"""Pure functions: validated Settings -> JupyterHub traitlets config.
+
+Each function only *sets* values on `c` (never appends to or reads from it), so each can be
+tested on a bare ``traitlets.config.Config()``. `apply` is the only entry point
+jupyterhub_config.py uses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+from . import demo
+from .settings import Settings
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def venv_bin(name: str) -> str:
+    """Absolute path of a console script installed next to this Python."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def configure_hub(c: Config, s: Settings) -> None:
+    data = s.hub.data_dir
+    c.JupyterHub.bind_url = s.hub.bind_url
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = s.hub.hub_port
+    c.JupyterHub.db_url = s.hub.db_url or f"sqlite:///{data / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(data / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(data / "jupyterhub.pid")
+    c.JupyterHub.log_level = s.hub.log_level
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
+    c.JupyterHub.template_vars = {"agora_auth_mode": s.auth.mode}
+
+
+def configure_proxy(c: Config, s: Settings) -> None:
+    c.ConfigurableHTTPProxy.command = [venv_bin("configurable-http-proxy")]
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.hub.proxy_api_port}"
+    c.ConfigurableHTTPProxy.pid_file = str(s.hub.data_dir / "proxy.pid")
+    c.ConfigurableHTTPProxy.should_start = True
+
+
+def configure_demo_auth(c: Config, s: Settings) -> None:
+    c.JupyterHub.authenticator_class = "hub.auth.DemoAuthenticator"
+    c.DemoAuthenticator.demo_password = s.auth.demo_password.get_secret_value()
+    c.Authenticator.allowed_users = {a.name for a in demo.ACCOUNTS}
+    c.Authenticator.admin_users = {a.name for a in demo.ACCOUNTS if a.admin}
+    c.Authenticator.manage_groups = False
+    c.JupyterHub.load_groups = demo.load_groups()
+
+
+def configure_oidc_auth(c: Config, s: Settings) -> None:
+    oidc = s.auth.oidc
+    assert oidc is not None, "settings validation guarantees an oidc section in oidc mode"
+    c.JupyterHub.authenticator_class = "hub.auth.AgoraOIDCAuthenticator"
+    a = c.AgoraOIDCAuthenticator
+    a.client_id = oidc.client_id
+    a.client_secret = oidc.client_secret.get_secret_value()
+    a.authorize_url = oidc.authorize_url
+    a.token_url = oidc.token_url
+    a.userdata_url = oidc.userdata_url
+    a.oauth_callback_url = oidc.callback_url or s.hub.bind_url.rstrip("/") + "/hub/oauth_callback"
+    a.scope = list(oidc.scopes)
+    a.username_claim = oidc.username_claim
+    a.claim_groups_key = oidc.groups_claim
+    a.manage_groups = True
+    a.allowed_groups = set(oidc.allowed_groups)
+    a.admin_groups = set(oidc.admin_groups)
+    a.allow_all = not oidc.allowed_groups
+    a.enable_auth_state = True
+    a.validate_server_cert = oidc.tls_verify
+    if oidc.logout_url:
+        a.logout_redirect_url = oidc.logout_url
+
+
+def configure_auth(c: Config, s: Settings) -> None:
+    if s.auth.mode == "oidc":
+        configure_oidc_auth(c, s)
+    else:
+        configure_demo_auth(c, s)
+
+
+def configure_spawner(c: Config, s: Settings) -> None:
+    sp = s.spawner
+    c.Spawner.cmd = [venv_bin("jupyterhub-singleuser")]
+    c.Spawner.default_url = sp.default_url
+    c.Spawner.start_timeout = sp.start_timeout
+    c.Spawner.http_timeout = sp.http_timeout
+    c.Spawner.interrupt_timeout = sp.stop_grace_seconds
+    c.Spawner.term_timeout = 2
+    c.Spawner.kill_timeout = 2
+    if sp.mem_limit:
+        c.Spawner.mem_limit = sp.mem_limit
+    if sp.cpu_limit:
+        c.Spawner.cpu_limit = sp.cpu_limit
+    if sp.isolation == "system-users":
+        c.JupyterHub.spawner_class = "hub.spawners.SystemUserSpawner"
+        c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix
+        c.SystemUserSpawner.home_root = str(s.home_root)
+    else:
+        c.JupyterHub.spawner_class = "hub.spawners.SharedSpawner"
+        c.SharedSpawner.home_dir_template = str(s.home_root / "{username}")
+
+
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+
+
+def culler_service(s: Settings) -> tuple[list[dict], list[dict]]:
+    """The idle culler as a hub-managed service, with a least-privilege role (never admin)."""
+    if not s.culler.enabled:
+        return [], []
+    command = [
+        sys.executable, "-m", "jupyterhub_idle_culler",
+        f"--timeout={s.culler.timeout_seconds}",
+        f"--cull-every={s.culler.every_seconds}",
+    ]
+    if s.culler.max_age_seconds:
+        command.append(f"--max-age={s.culler.max_age_seconds}")
+    service = {"name": "idle-culler", "command": command}
+    role = {
+        "name": "idle-culler",
+        "description": "Stop idle workspaces (least privilege: no admin)",
+        "scopes": CULLER_SCOPES,
+        "services": ["idle-culler"],
+    }
+    return [service], [role]
+
+
+SERVICE_BUILDERS = (culler_service,)
+
+
+def configure_services(c: Config, s: Settings) -> None:
+    services, roles = [], []
+    for build in SERVICE_BUILDERS:
+        more_services, more_roles = build(s)
+        services += more_services
+        roles += more_roles
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles
+
+
+def prepare_data_dir(s: Settings) -> None:
+    """Create the hub's data directory, readable by the hub's account only."""
+    data = s.hub.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    os.chmod(data, 0o700)
+    if s.spawner.isolation == "shared":
+        s.home_root.mkdir(parents=True, exist_ok=True)
+
+
+def apply(c: Config, s: Settings) -> None:
+    """Set every part of the JupyterHub configuration from the settings."""
+    configure_hub(c, s)
+    configure_proxy(c, s)
+    configure_auth(c, s)
+    configure_spawner(c, s)
+    configure_services(c, s)

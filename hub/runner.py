@@ -1,0 +1,169 @@
+"""`agora up`: start JupyterHub (which starts the proxy and services) and supervise it.
+
+Guarantees: one instance per data directory (a lock file), a clear refusal when a port is
+taken, a banner saying where to go and who can log in, and a clean stop within 10 s on
+Ctrl-C or SIGTERM: the hub gets SIGTERM and stops its proxy, services and workspaces; anything
+still alive after the grace period is killed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from . import demo
+from .configure import prepare_data_dir
+from .settings import Settings
+
+STOP_GRACE_SECONDS = 8.0
+
+
+class StartRefused(Exception):
+    """Agora cannot start; the message says why and what to do."""
+
+
+def config_file() -> Path:
+    """The thin jupyterhub_config.py: packaged copy when installed, project file in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "jupyterhub_config.py", here.parent / "jupyterhub_config.py"):
+        if candidate.exists():
+            return candidate
+    raise StartRefused("jupyterhub_config.py not found next to the hub package; reinstall Agora")
+
+
+def acquire_instance_lock(data_dir: Path):
+    """Hold an exclusive lock for this data directory; refuse if another Agora holds it."""
+    lock_path = data_dir / "agora.lock"
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip() or "?"
+        handle.close()
+        raise StartRefused(
+            f"another Agora instance (pid {pid}) is running on data directory {data_dir}; "
+            "stop it first (Ctrl-C in its terminal, or kill " + pid + ")") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports(s: Settings) -> None:
+    wanted = [
+        (s.hub.bind_host, s.hub.bind_port, "hub.bind_url", "the public port"),
+        ("127.0.0.1", s.hub.hub_port, "hub.hub_port", "the hub's internal API"),
+        ("127.0.0.1", s.hub.proxy_api_port, "hub.proxy_api_port", "the proxy's API"),
+    ]
+    for host, port, key, what in wanted:
+        if not port_is_free(host, port):
+            raise StartRefused(
+                f"port {port} on {host} ({what}, {key}) is already in use, by another Agora or "
+                f"another program; stop it or choose another port with {key} "
+                f"(env AGORA_{key.upper().replace('.', '__')})")
+
+
+def banner(s: Settings) -> str:
+    url = s.hub.bind_url
+    lines = [f"Agora is starting at {url}  (settings: {s.source}, data: {s.hub.data_dir})"]
+    if s.auth.mode == "demo":
+        lines.append(f"Demo accounts (password: {s.auth.demo_password.get_secret_value()!r}):")
+        lines += [f"  {a.name:<16} {a.role}" for a in demo.ACCOUNTS]
+    else:
+        lines.append(f"Log in through your identity provider ({s.auth.oidc.authorize_url}).")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def wait_until_ready(s: Settings, hub: subprocess.Popen, timeout: float = 60) -> bool:
+    health = s.hub.bind_url.rstrip("/") + "/hub/health"
+    health = health.replace("://0.0.0.0", "://127.0.0.1")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and hub.poll() is None:
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def stop(hub: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM the hub; kill the hub and every process it started once `grace` runs out."""
+    try:
+        family = psutil.Process(hub.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    if hub.poll() is None:
+        hub.send_signal(signal.SIGTERM)
+    try:
+        hub.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        hub.kill()
+        hub.wait()
+    _, alive = psutil.wait_procs(family, timeout=max(0.5, grace / 4))
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
+    """Start and supervise the hub until it exits or we are told to stop. Returns exit code."""
+    prepare_data_dir(s)
+    lock = acquire_instance_lock(s.hub.data_dir)
+    check_ports(s)
+    env = dict(os.environ if environ is None else environ)
+    if s.source != "defaults":
+        env["AGORA_CONFIG"] = str(Path(s.source).resolve())
+    command = [sys.executable, "-m", "jupyterhub", "-f", str(config_file())]
+    print(banner(s), file=out, flush=True)
+    hub = subprocess.Popen(command, env=env, cwd=s.hub.data_dir, start_new_session=True)
+    stopping = {"signal": None}
+
+    def on_signal(signum, _frame):
+        stopping["signal"] = signum
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if wait_until_ready(s, hub):
+            print(f"Agora is ready: open {s.hub.bind_url}", file=out, flush=True)
+        while hub.poll() is None and stopping["signal"] is None:
+            time.sleep(0.2)
+        if stopping["signal"] is not None:
+            started = time.monotonic()
+            print("Stopping Agora...", file=out, flush=True)
+            stop(hub)
+            print(f"Agora stopped in {time.monotonic() - started:.1f} s.", file=out, flush=True)
+            return 0
+        return hub.returncode or 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if hub.poll() is None:
+            stop(hub)
+        lock.close()

@@ -1,0 +1,96 @@
+"""A real JupyterHub started by `agora up`: log in through the form, spawn, reach the server."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from hub import demo
+from tests.support import hub_api, login_form, start_agora, wait_for_server, xsrf_header
+
+pytestmark = pytest.mark.integration
+
+
+def test_banner_lists_url_and_every_demo_account(agora):
+    log = agora.log()
+    assert f"Agora is starting at {agora.url}" in log
+    for account in demo.ACCOUNTS:
+        assert account.name in log
+
+
+def test_analyst_logs_in_spawns_reaches_status_and_stops(agora, admin_token):
+    session = requests.Session()
+    page = login_form(session, agora.url, "analyst", "demo")
+    assert page.status_code == 200
+    status = wait_for_server(session, agora.url, "analyst")
+    assert "started" in status and "kernels" in status
+    lab = session.get(f"{agora.url}user/analyst/lab")
+    assert lab.status_code == 200 and "JupyterLab" in lab.text
+    stopped = hub_api(agora, admin_token, "users/analyst/server", method="DELETE")
+    assert stopped.status_code in (202, 204)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if hub_api(agora, admin_token, "users/analyst").json()["servers"] == {}:
+            break
+        time.sleep(0.3)
+    assert hub_api(agora, admin_token, "users/analyst").json()["servers"] == {}
+
+
+@pytest.mark.parametrize("account", [a.name for a in demo.ACCOUNTS])
+def test_every_demo_account_can_log_in(agora, account):
+    session = requests.Session()
+    login_form(session, agora.url, account, "demo")
+    whoami = session.get(f"{agora.url}hub/api/user", headers=xsrf_header(session))
+    assert whoami.status_code == 200, whoami.text
+    assert whoami.json()["name"] == account
+
+
+@pytest.mark.parametrize("username,password", [("analyst", "wrong"), ("nobody", "demo"),
+                                               ("admin", ""), ("ANALYST ", "wrong")])
+def test_bad_credentials_are_refused(agora, username, password):
+    session = requests.Session()
+    page = login_form(session, agora.url, username, password)
+    assert "Invalid username or password" in page.text
+    assert session.get(f"{agora.url}hub/api/user").status_code in (401, 403)
+
+
+def test_demo_groups_and_territory_properties(agora, admin_token):
+    group = hub_api(agora, admin_token, "groups/commune-99101").json()
+    assert group["users"] == ["elu-rivemont"]
+    assert group["properties"]["territories"] == ["99101"]
+    user = hub_api(agora, admin_token, "users/elu-bellecombe").json()
+    assert set(user["groups"]) == {"officials", "commune-99102"}
+    assert user["admin"] is False
+    assert hub_api(agora, admin_token, "users/admin").json()["admin"] is True
+
+
+def test_idle_culler_runs_with_least_privilege(agora, admin_token):
+    service = hub_api(agora, admin_token, "services/idle-culler").json()
+    assert service["roles"] == ["idle-culler"]
+    assert service.get("admin") in (False, None)
+    role = hub_api(agora, admin_token, "roles/idle-culler")
+    if role.status_code == 200:
+        assert not any(scope.startswith("admin") for scope in role.json()["scopes"])
+    assert "200 GET /agora/hub/api/users" in agora.log() or "idle-culler@" in agora.log()
+
+
+def test_second_instance_on_same_data_dir_is_refused(agora):
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "-c", str(agora.settings_path), "up"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "another Agora instance" in result.stderr
+
+
+def test_taken_port_is_refused_with_a_clear_message(tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        with pytest.raises(RuntimeError) as info:
+            start_agora(tmp_path, {"hub": {"bind_url": f"http://127.0.0.1:{port}/"}})
+    message = str(info.value)
+    assert f"port {port} on 127.0.0.1" in message and "already in use" in message
+    assert "AGORA_HUB__BIND_URL" in message

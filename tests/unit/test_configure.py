@@ -1,0 +1,135 @@
+"""hub.configure on a bare traitlets Config: one assertion block per setting."""
+
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+from hub import configure, demo
+from hub.settings import load_settings
+
+
+def settings(**env):
+    base = {"AGORA_HUB__DATA_DIR": "/srv/agora"}
+    return load_settings(environ={**base, **{k: str(v) for k, v in env.items()}})
+
+
+def applied(s) -> Config:
+    c = Config()
+    configure.apply(c, s)
+    return c
+
+
+def test_hub_binding_database_and_secrets_live_in_data_dir():
+    c = applied(settings(AGORA_HUB__BIND_URL="http://127.0.0.1:9000/agora/", AGORA_HUB__HUB_PORT=9100))
+    assert c.JupyterHub.bind_url == "http://127.0.0.1:9000/agora/"
+    assert c.JupyterHub.hub_ip == "127.0.0.1" and c.JupyterHub.hub_port == 9100
+    assert c.JupyterHub.db_url == "sqlite:////srv/agora/jupyterhub.sqlite"
+    assert c.JupyterHub.cookie_secret_file == "/srv/agora/jupyterhub_cookie_secret"
+
+
+def test_db_url_and_log_level():
+    c = applied(settings(AGORA_HUB__DB_URL="postgresql://hub@db/hub", AGORA_HUB__LOG_LEVEL="DEBUG"))
+    assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
+    assert c.JupyterHub.log_level == "DEBUG"
+
+
+def test_proxy_is_an_absolute_command_on_loopback_api():
+    c = applied(settings(AGORA_HUB__PROXY_API_PORT=9101))
+    assert Path(c.ConfigurableHTTPProxy.command[0]).is_absolute()
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:9101"
+
+
+def test_demo_auth_accounts_admins_and_group_properties():
+    c = applied(settings(AGORA_AUTH__DEMO_PASSWORD="s3cret"))
+    assert c.JupyterHub.authenticator_class == "hub.auth.DemoAuthenticator"
+    assert c.DemoAuthenticator.demo_password == "s3cret"
+    assert c.Authenticator.allowed_users == {a.name for a in demo.ACCOUNTS}
+    assert c.Authenticator.admin_users == {"admin"}
+    groups = c.JupyterHub.load_groups
+    assert groups["commune-99101"]["properties"]["territories"] == ["99101"]
+    assert groups["commune-99101"]["users"] == ["elu-rivemont"]
+    assert set(groups["officials"]["users"]) == {"elu-rivemont", "elu-bellecombe"}
+
+
+def oidc_env(**extra):
+    return {
+        "AGORA_HUB__BIND_URL": "https://data.example.org/",
+        "AGORA_AUTH__MODE": "oidc",
+        "AGORA_AUTH__OIDC__CLIENT_ID": "agora",
+        "AGORA_AUTH__OIDC__CLIENT_SECRET": "shh",
+        "AGORA_AUTH__OIDC__AUTHORIZE_URL": "https://idp/auth",
+        "AGORA_AUTH__OIDC__TOKEN_URL": "https://idp/token",
+        "AGORA_AUTH__OIDC__USERDATA_URL": "https://idp/userinfo",
+        **extra,
+    }
+
+
+def test_oidc_auth_from_settings():
+    c = applied(settings(**oidc_env(AGORA_AUTH__OIDC__ALLOWED_GROUPS="[staff, elus]",
+                                    AGORA_AUTH__OIDC__ADMIN_GROUPS="[it]",
+                                    AGORA_AUTH__OIDC__GROUPS_CLAIM="roles")))
+    a = c.AgoraOIDCAuthenticator
+    assert c.JupyterHub.authenticator_class == "hub.auth.AgoraOIDCAuthenticator"
+    assert (a.client_id, a.client_secret) == ("agora", "shh")
+    assert a.authorize_url == "https://idp/auth" and a.token_url == "https://idp/token"
+    assert a.userdata_url == "https://idp/userinfo"
+    assert a.oauth_callback_url == "https://data.example.org/hub/oauth_callback"
+    assert a.claim_groups_key == "roles" and a.manage_groups is True
+    assert a.allowed_groups == {"staff", "elus"} and a.admin_groups == {"it"}
+    assert a.allow_all is False
+    assert a.enable_auth_state is True
+    assert "load_groups" not in c.JupyterHub
+
+
+def test_oidc_without_allowed_groups_allows_every_provider_user():
+    assert applied(settings(**oidc_env())).AgoraOIDCAuthenticator.allow_all is True
+
+
+def test_shared_spawner_homes_and_timeouts():
+    c = applied(settings(AGORA_SPAWNER__START_TIMEOUT=30, AGORA_SPAWNER__MEM_LIMIT="2G",
+                         AGORA_SPAWNER__CPU_LIMIT="1.5", AGORA_SPAWNER__DEFAULT_URL="/lab/tree"))
+    assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
+    assert c.SharedSpawner.home_dir_template == "/srv/agora/homes/{username}"
+    assert c.Spawner.start_timeout == 30
+    assert c.Spawner.mem_limit == "2G" and c.Spawner.cpu_limit == 1.5
+    assert c.Spawner.default_url == "/lab/tree"
+    assert Path(c.Spawner.cmd[0]).name == "jupyterhub-singleuser"
+
+
+def test_system_users_isolation():
+    c = applied(settings(AGORA_SPAWNER__ISOLATION="system-users",
+                         AGORA_SPAWNER__SYSTEM_USER_PREFIX="ws-"))
+    assert c.JupyterHub.spawner_class == "hub.spawners.SystemUserSpawner"
+    assert c.SystemUserSpawner.system_user_prefix == "ws-"
+    assert c.SystemUserSpawner.home_root == "/home"
+
+
+def test_culler_service_has_least_privilege_role():
+    c = applied(settings(AGORA_CULLER__TIMEOUT_SECONDS=600, AGORA_CULLER__MAX_AGE_SECONDS=86400))
+    [service] = c.JupyterHub.services
+    assert service["name"] == "idle-culler"
+    assert "--timeout=600" in service["command"] and "--max-age=86400" in service["command"]
+    [role] = [r for r in c.JupyterHub.load_roles if r["name"] == "idle-culler"]
+    assert role["services"] == ["idle-culler"]
+    assert "admin:users" not in role["scopes"] and "admin:servers" not in role["scopes"]
+    assert set(role["scopes"]) == set(configure.CULLER_SCOPES)
+    assert not service.get("admin")
+
+
+def test_culler_disabled_means_no_service():
+    c = applied(settings(AGORA_CULLER__ENABLED="false"))
+    assert c.JupyterHub.services == []
+
+
+@pytest.mark.parametrize("func", [configure.configure_hub, configure.configure_proxy,
+                                  configure.configure_auth, configure.configure_spawner,
+                                  configure.configure_services])
+def test_each_function_only_sets_values(func):
+    """Applying twice gives the same config: nothing is appended or read back."""
+    s = settings()
+    once, twice = Config(), Config()
+    func(once, s)
+    func(twice, s)
+    func(twice, s)
+    assert once == twice

@@ -1,0 +1,103 @@
+"""Settings: defaults, file + environment layering, and the clear errors of bad input."""
+
+from pathlib import Path
+
+import pytest
+
+from hub.problems import ConfigProblems
+from hub.settings import documented_keys, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "workspace.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems_of(path=None, environ=None) -> list[str]:
+    with pytest.raises(ConfigProblems) as info:
+        load_settings(path, environ=environ or {})
+    return [str(p) for p in info.value.problems]
+
+
+def test_embedded_default_is_demo_on_loopback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(environ={})
+    assert s.source == "defaults"
+    assert s.auth.mode == "demo"
+    assert s.hub.bind_host == "127.0.0.1" and s.hub.bind_port == 8000
+    assert s.hub.data_dir == tmp_path / ".agora"
+    assert s.spawner.isolation == "shared"
+
+
+def test_file_then_environment_override(tmp_path):
+    path = write(tmp_path, "hub:\n  bind_url: http://127.0.0.1:9000/agora/\nculler:\n  timeout_seconds: 600\n")
+    s = load_settings(path, environ={"AGORA_CULLER__TIMEOUT_SECONDS": "900"})
+    assert s.hub.bind_port == 9000 and s.hub.base_url == "/agora/"
+    assert s.culler.timeout_seconds == 900
+    assert s.source == str(path)
+
+
+def test_relative_data_dir_resolves_against_the_file(tmp_path):
+    path = write(tmp_path, "hub:\n  data_dir: state\n")
+    assert load_settings(path, environ={}).hub.data_dir == tmp_path / "state"
+
+
+def test_agora_config_variable_names_the_file(tmp_path):
+    path = write(tmp_path, "culler:\n  enabled: false\n")
+    assert load_settings(environ={"AGORA_CONFIG": str(path)}).culler.enabled is False
+
+
+def test_unknown_key_names_file_line_and_valid_keys(tmp_path):
+    path = write(tmp_path, "hub:\n  bind_url: http://127.0.0.1:8000/\n  bind_ulr: x\n")
+    [line] = problems_of(path)
+    assert line.startswith(f"{path}:3: hub.bind_ulr: unknown key")
+    assert "bind_url" in line.split("->")[1]
+
+
+def test_wrong_type_names_line_and_expected_value(tmp_path):
+    path = write(tmp_path, "culler:\n  timeout_seconds: often\n")
+    [line] = problems_of(path)
+    assert f"{path}:2: culler.timeout_seconds:" in line
+    assert "integer" in line and "Idle time" in line
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(tmp_path, "auth:\n  mode: ldap\nspawner:\n  isolation: docker\n")
+    lines = problems_of(path)
+    assert len(lines) == 2
+    assert any("auth.mode" in l and "'demo' or 'oidc'" in l for l in lines)
+    assert any("spawner.isolation" in l and "system-users" in l for l in lines)
+
+
+def test_bad_environment_value_names_the_variable():
+    [line] = problems_of(environ={"AGORA_HUB__HUB_PORT": "99999"})
+    assert line.startswith("AGORA_HUB__HUB_PORT: hub.hub_port:")
+
+
+def test_demo_accounts_refused_on_non_loopback_bind():
+    [line] = problems_of(environ={"AGORA_HUB__BIND_URL": "http://0.0.0.0:8000/"})
+    assert "auth.mode" in line and "not a loopback address" in line and "oidc" in line
+
+
+def test_oidc_mode_requires_provider_section(tmp_path):
+    path = write(tmp_path, "auth:\n  mode: oidc\n")
+    [line] = problems_of(path)
+    assert f"{path}:1: auth.oidc:" in line and "client_id" in line
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "hub:\n  bind_url: [unclosed\n")
+    [line] = problems_of(path)
+    assert line.startswith(f"{path}:") and "not valid YAML" in line
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    [line] = problems_of(write(tmp_path, "- a\n- b\n"))
+    assert "mapping" in line
+
+
+def test_documented_keys_are_leaf_paths():
+    keys = documented_keys()
+    assert "hub.bind_url" in keys and "auth.oidc.groups_claim" in keys
+    assert "auth.oidc" not in keys and "source" not in keys
