@@ -43,6 +43,34 @@ class DemoAuthenticator(Authenticator):
 class AgoraOIDCAuthenticator(GenericOAuthenticator):
     """GenericOAuthenticator whose auth state keeps the claims policy rules may use.
 
-    Group membership comes from the provider (`manage_groups`); the raw user info is kept in
-    the encrypted auth state so services can read attributes such as territories.
+    Group membership comes from the provider (`manage_groups`): at every login the user's hub
+    groups become exactly the values of the `groups_claim` claim, and
+    `allowed_groups` / `admin_groups` are checked against them. The raw userinfo claims are
+    kept in the encrypted auth state under ``auth_state["oauth_user"]`` (see `claims_of`) so
+    services can read attributes such as territories.
     """
+
+    groups_claim = Unicode(
+        "groups", config=True,
+        help="Userinfo claim listing the user's groups. Read as a plain key, so claim names "
+        "containing dots (URLs, as some providers use) work; a single string is one group.")
+
+    async def get_user_groups(self, auth_state: dict) -> set[str]:
+        claims = claims_of(auth_state)
+        value = claims.get(self.groups_claim)
+        if value is None:
+            self.log.warning("No %r claim in the userinfo of %s; the user gets no groups",
+                             self.groups_claim, claims.get("sub", "?"))
+            return set()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple, set)):
+            self.log.error("Claim %r is neither a list nor a string: %r", self.groups_claim, value)
+            return set()
+        return {str(group).strip() for group in value if str(group).strip()}
+
+
+def claims_of(auth_state: dict | None) -> dict:
+    """The provider's userinfo claims stored in an OIDC user's auth state ({} if none)."""
+    claims = (auth_state or {}).get(AgoraOIDCAuthenticator.user_auth_state_key)
+    return claims if isinstance(claims, dict) else {}

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import __version__
+from .checks import check_runtime
 from .problems import ConfigProblems
 from .settings import Settings, load_settings
 
@@ -17,8 +18,13 @@ def _load(args) -> Settings:
 def cmd_check(args) -> int:
     """Validate the settings (and, as they land, catalogs and policy); one line per problem."""
     settings = _load(args)
+    check_runtime(settings)
     print(f"ok: settings from {settings.source} (auth: {settings.auth.mode}, "
           f"isolation: {settings.spawner.isolation})")
+    from .pipeline.recipe import load_catalog
+
+    recipes = load_catalog(settings.catalog_dir)
+    print(f"ok: {len(recipes)} dataset recipe(s) in {settings.catalog_dir}")
     return 0
 
 
@@ -27,6 +33,7 @@ def cmd_up(args) -> int:
     from .runner import StartRefused, run_hub
 
     settings = _load(args)
+    check_runtime(settings)
     try:
         return run_hub(settings)
     except StartRefused as exc:
@@ -34,7 +41,30 @@ def cmd_up(args) -> int:
         return 1
 
 
-COMMANDS = {"up": cmd_up, "check": cmd_check}
+def cmd_refresh(args) -> int:
+    """Refresh datasets now (all, or those named), or run their schedules with --watch."""
+    from .pipeline.commands import refresh_command, watch_command
+
+    settings = _load(args)
+    return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
+
+
+def cmd_status(args) -> int:
+    """Show each dataset's current version, rows, age and last refresh result."""
+    from .pipeline.commands import status_command
+
+    return status_command(_load(args))
+
+
+def _refresh_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("datasets", nargs="*", metavar="DATASET",
+                        help="dataset ids (default: all); datasets they join are refreshed first")
+    parser.add_argument("--watch", action="store_true",
+                        help="run the recipes' cron schedules in the foreground until Ctrl-C")
+
+
+COMMANDS = {"up": cmd_up, "check": cmd_check, "refresh": cmd_refresh, "status": cmd_status}
+ARGUMENTS = {"refresh": _refresh_arguments}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "else ./workspace.yaml if present, else the embedded default)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func in COMMANDS.items():
-        sub.add_parser(name, help=func.__doc__.splitlines()[0])
+        command = sub.add_parser(name, help=func.__doc__.splitlines()[0])
+        # also accepted after the command: `agora up --config FILE`
+        command.add_argument("-c", "--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        ARGUMENTS.get(name, lambda _: None)(command)
     return parser
 
 

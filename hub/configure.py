@@ -38,11 +38,22 @@ def configure_hub(c: Config, s: Settings) -> None:
     c.JupyterHub.cleanup_servers = True
     c.JupyterHub.cleanup_proxy = True
     c.JupyterHub.template_paths = [str(TEMPLATES)]
-    c.JupyterHub.template_vars = {"agora_auth_mode": s.auth.mode}
+    c.JupyterHub.template_vars = template_vars(s)
+
+
+def template_vars(s: Settings) -> dict:
+    """Values the page templates use; demo account hints only in demo mode."""
+    values = {"agora_auth_mode": s.auth.mode, "agora_demo_accounts": []}
+    if s.auth.mode == "demo":
+        values["agora_demo_accounts"] = [(a.name, a.role) for a in demo.ACCOUNTS]
+        values["agora_demo_password_hint"] = s.auth.demo_password.get_secret_value()
+    return values
 
 
 def configure_proxy(c: Config, s: Settings) -> None:
-    c.ConfigurableHTTPProxy.command = [venv_bin("configurable-http-proxy")]
+    # warning level: the proxy's access log would print query strings (OAuth codes, tokens)
+    c.ConfigurableHTTPProxy.command = [venv_bin("configurable-http-proxy"), "--log-level",
+                                       "debug" if s.hub.log_level == "DEBUG" else "warning"]
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.hub.proxy_api_port}"
     c.ConfigurableHTTPProxy.pid_file = str(s.hub.data_dir / "proxy.pid")
     c.ConfigurableHTTPProxy.should_start = True
@@ -70,11 +81,12 @@ def configure_oidc_auth(c: Config, s: Settings) -> None:
     a.oauth_callback_url = oidc.callback_url or s.hub.bind_url.rstrip("/") + "/hub/oauth_callback"
     a.scope = list(oidc.scopes)
     a.username_claim = oidc.username_claim
-    a.claim_groups_key = oidc.groups_claim
+    a.groups_claim = oidc.groups_claim  # read by AgoraOIDCAuthenticator.get_user_groups
     a.manage_groups = True
     a.allowed_groups = set(oidc.allowed_groups)
     a.admin_groups = set(oidc.admin_groups)
     a.allow_all = not oidc.allowed_groups
+    a.allow_existing_users = False  # leaving the allowed groups at the provider locks out
     a.enable_auth_state = True
     a.validate_server_cert = oidc.tls_verify
     if oidc.logout_url:
@@ -134,7 +146,90 @@ def culler_service(s: Settings) -> tuple[list[dict], list[dict]]:
     return [service], [role]
 
 
-SERVICE_BUILDERS = (culler_service,)
+DATASETS_SCOPES = ["read:groups", "read:users:groups"]  # group properties; never admin
+DATASETS_ACCESS = "access:services!service=datasets"
+# JupyterHub's default scopes of a server's JUPYTERHUB_API_TOKEN, plus calling the datasets
+# service, so that a notebook reads data with its owner's token (and rights).
+SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server", DATASETS_ACCESS]
+
+
+class FromHubEnvironment:
+    """An environment value read from the hub's own environment when a service starts
+    (JupyterHub calls callables in `environment`), so a secret never sits in the config."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, _spawner) -> str:
+        return os.environ.get(self.name, "")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FromHubEnvironment) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"FromHubEnvironment({self.name!r})"
+
+
+def datasets_environment(s: Settings) -> dict:
+    """What the datasets service needs to load the same settings with hub.settings."""
+    env = {
+        "AGORA_HUB__DATA_DIR": str(s.hub.data_dir),
+        "AGORA_HUB__BIND_URL": s.hub.bind_url,
+        "AGORA_HUB__LOG_LEVEL": s.hub.log_level,
+        "AGORA_DATA__CATALOG_DIR": str(s.catalog_dir),
+        "AGORA_DATA__STORE_DIR": str(s.store_dir),
+        "AGORA_DATA__PSEUDONYM_KEY_ENV": s.data.pseudonym_key_env,
+        "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
+        s.data.pseudonym_key_env: FromHubEnvironment(s.data.pseudonym_key_env),
+    }
+    if s.source != "defaults":
+        env["AGORA_CONFIG"] = str(Path(s.source).resolve())
+    return env
+
+
+def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
+    """The datasets service (data gateway): OAuth without a consent page, least privilege."""
+    service = {
+        "name": "datasets",
+        "url": f"http://127.0.0.1:{s.services.datasets_port}",
+        "command": [sys.executable, "-m", "hub.services.datasets"],
+        "environment": datasets_environment(s),
+        "oauth_no_confirm": True,
+        "display": False,
+    }
+    role = {
+        "name": "datasets",
+        "description": "Read group properties for access rules (least privilege: no admin)",
+        "scopes": DATASETS_SCOPES,
+        "services": ["datasets"],
+    }
+    users = {
+        "name": "user",
+        "description": "Every user: their own resources, and calling the datasets service",
+        "scopes": ["self", DATASETS_ACCESS],
+    }
+    return [service], [role, users]
+
+
+SERVICE_BUILDERS = (culler_service, datasets_service)
+
+
+def merge_roles(roles: list[dict]) -> list[dict]:
+    """One role per name: builders that extend the same role (e.g. `user`) add up their
+    scopes and members instead of replacing each other."""
+    merged: dict[str, dict] = {}
+    for role in roles:
+        if role["name"] not in merged:
+            merged[role["name"]] = dict(role)
+            continue
+        into = merged[role["name"]]
+        for key in ("scopes", "users", "groups", "services"):
+            if key in role:
+                into[key] = list(dict.fromkeys([*into.get(key, []), *role[key]]))
+    return list(merged.values())
 
 
 def configure_services(c: Config, s: Settings) -> None:
@@ -144,13 +239,14 @@ def configure_services(c: Config, s: Settings) -> None:
         services += more_services
         roles += more_roles
     c.JupyterHub.services = services
-    c.JupyterHub.load_roles = roles
+    c.JupyterHub.load_roles = merge_roles(roles)
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
 
 def prepare_data_dir(s: Settings) -> None:
     """Create the hub's data directory, readable by the hub's account only."""
     data = s.hub.data_dir
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)  # never briefly open to others
     os.chmod(data, 0o700)
     if s.spawner.isolation == "shared":
         s.home_root.mkdir(parents=True, exist_ok=True)

@@ -21,10 +21,12 @@ from pathlib import Path
 import psutil
 
 from . import demo
+from .checks import hub_environment
 from .configure import prepare_data_dir
+from .demo_data.bootstrap import load_demo_data
 from .settings import Settings
 
-STOP_GRACE_SECONDS = 8.0
+STOP_GRACE_SECONDS = 7.0
 
 
 class StartRefused(Exception):
@@ -137,12 +139,15 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
     prepare_data_dir(s)
     lock = acquire_instance_lock(s.hub.data_dir)
     check_ports(s)
-    env = dict(os.environ if environ is None else environ)
+    # demo mode, empty store: synthetic sources + a first refresh (sets the demo's variables)
+    load_demo_data(s, out=out, environ=os.environ if environ is None else environ)
+    env = hub_environment(s, dict(os.environ if environ is None else environ))
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())
+    env["AGORA_HUB__DATA_DIR"] = str(s.hub.data_dir)  # already absolute: never re-resolved
     command = [sys.executable, "-m", "jupyterhub", "-f", str(config_file())]
     print(banner(s), file=out, flush=True)
-    hub = subprocess.Popen(command, env=env, cwd=s.hub.data_dir, start_new_session=True)
+    hub = subprocess.Popen(command, env=env, start_new_session=True)
     stopping = {"signal": None}
 
     def on_signal(signum, _frame):

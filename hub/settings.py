@@ -10,7 +10,8 @@ Precedence, lowest first (there are only these three layers):
    read as YAML scalars, so ``AGORA_AUTH__OIDC__ALLOWED_GROUPS='[staff, elus]'`` is a list.
 
 Secrets (OIDC client secret, crypt key) belong in the environment, not in the file.
-Every key is documented in docs/admin-guide.md (tests/unit/test_docs.py checks it).
+Every key is documented in docs/settings-reference.md, generated from this model by
+hub/settings_doc.py (tests/unit/test_docs.py checks it).
 """
 
 from __future__ import annotations
@@ -149,7 +150,8 @@ class SpawnerSettings(_Section):
                                   description="Memory limit per workspace, e.g. 4G.")
     cpu_limit: float | None = Field(None, gt=0, description="CPU limit per workspace, e.g. 1.5.")
     stop_grace_seconds: int = Field(
-        3, ge=1, le=30, description="Seconds a workspace gets to exit on SIGINT before SIGTERM.")
+        3, ge=1, le=5, description="Seconds a workspace gets to exit on SIGINT before SIGTERM "
+        "(at most 5, so that `agora up` stops within 10 s).")
 
 
 class CullerSettings(_Section):
@@ -161,11 +163,41 @@ class CullerSettings(_Section):
                                  description="Stop workspaces older than this, idle or not; 0: never.")
 
 
+class DataSettings(_Section):
+    catalog_dir: Path | None = Field(
+        None, description="Folder of dataset recipes (one YAML file per dataset); default: the "
+        "catalogs/ folder of the Agora checkout.")
+    sources_dir: Path | None = Field(
+        None, description="Folder that relative source paths in recipes resolve against; "
+        "default: <data_dir>/sources (where the demo data is generated).")
+    store_dir: Path | None = Field(
+        None, description="Snapshot store (hub-side only); default: <data_dir>/store.")
+    retain_versions: int = Field(5, ge=1, description="Snapshot versions kept per dataset.")
+    max_dropped_fraction: float = Field(
+        0.5, ge=0, le=1, description="Default share of rows processors may drop before a "
+        "refresh fails instead of publishing (a recipe may set its own).")
+    pseudonym_key_env: str = Field(
+        "AGORA_PSEUDONYM_KEY", description="Environment variable holding the secret key of "
+        "keyed pseudonyms (anonymise processor, column rules).")
+    demo_data: bool = Field(
+        True, description="In demo mode, generate the synthetic demo sources and refresh every "
+        "dataset at `agora up` when the store is empty.")
+
+
+class ServicesSettings(_Section):
+    datasets_port: int = Field(
+        8082, ge=1, le=65535, description="Port of the datasets service (the data gateway), "
+        "always on 127.0.0.1; users reach it through the hub at <bind_url>services/datasets/.")
+
+
 class Settings(_Section):
     hub: HubSettings = Field(HubSettings(), description="Where the hub listens and keeps its data.")
     auth: AuthSettings = Field(AuthSettings(), description="How people log in.")
     spawner: SpawnerSettings = Field(SpawnerSettings(), description="How workspaces run.")
     culler: CullerSettings = Field(CullerSettings(), description="Idle workspace culling.")
+    data: DataSettings = Field(DataSettings(), description="Datasets: recipes, sources, store.")
+    services: ServicesSettings = Field(ServicesSettings(),
+                                       description="Hub-managed services (datasets...).")
     source: str = Field("defaults", exclude=True, description="Where the settings were read from.")
 
     @model_validator(mode="after")
@@ -180,6 +212,18 @@ class Settings(_Section):
     @property
     def data_dir(self) -> Path:
         return self.hub.data_dir
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.data.catalog_dir or Path(__file__).resolve().parent.parent / "catalogs"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data.sources_dir or self.hub.data_dir / "sources"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data.store_dir or self.hub.data_dir / "store"
 
     @property
     def home_root(self) -> Path:
@@ -294,11 +338,26 @@ def _to_problems(exc: ValidationError, path: Path | None, lines: dict, env_keys:
     return problems
 
 
+def _absolute(value: str, base: Path) -> str:
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
 def _resolve_paths(data: dict, base: Path) -> dict:
+    """Relative paths in the settings are relative to the settings file's folder."""
     hub = dict(data.get("hub") or {})
-    data_dir = Path(hub.get("data_dir") or ".agora").expanduser()
-    hub["data_dir"] = str(data_dir if data_dir.is_absolute() else (base / data_dir).resolve())
-    return {**data, "hub": hub}
+    hub["data_dir"] = _absolute(hub.get("data_dir") or ".agora", base)
+    resolved = {**data, "hub": hub}
+    if isinstance(data.get("data"), dict):
+        section = dict(data["data"])
+        for key in ("catalog_dir", "sources_dir", "store_dir"):
+            if isinstance(section.get(key), str):
+                section[key] = _absolute(section[key], base)
+        resolved["data"] = section
+    spawner = data.get("spawner")
+    if isinstance(spawner, dict) and isinstance(spawner.get("home_root"), str):
+        resolved["spawner"] = {**spawner, "home_root": _absolute(spawner["home_root"], base)}
+    return resolved
 
 
 def load_settings(path: str | os.PathLike | None = None, environ: dict | None = None) -> Settings:

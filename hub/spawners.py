@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import pwd
 import re
+import stat
 import subprocess
+import threading
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner, set_user_setuid
 from traitlets import Unicode
@@ -57,8 +60,72 @@ def system_account_name(prefix: str, username: str) -> str:
     return name
 
 
+MIN_UID = 1000
+COMMENT_PREFIX = "Agora workspace of "
+WORKSPACE_SHELLS = ("/bin/bash", "/bin/sh")
+_useradd_lock = threading.Lock()
+
+
+class IsolationError(RuntimeError):
+    """A workspace cannot be started safely as its own system account; the message says why."""
+
+
+def account_comment(username: str) -> str:
+    """The GECOS comment that marks an account as created by Agora for `username`."""
+    return COMMENT_PREFIX + re.sub(r"[:,\n\r]", "_", username)
+
+
+def account_problem(entry: pwd.struct_passwd, username: str) -> str | None:
+    """Why an existing account may not run `username`'s workspace, or None when it may.
+
+    Only unprivileged accounts (uid >= 1000) that Agora created for this very hub user (their
+    comment says so) are used: an account that exists for an unrelated purpose, e.g. `nobody`
+    or a service account, is never taken over.
+    """
+    if entry.pw_uid < MIN_UID:
+        return f"uid {entry.pw_uid} is below {MIN_UID}: a privileged or service account"
+    if entry.pw_gecos.split(",")[0] != account_comment(username):
+        return (f"it was not created by Agora for {username!r} (its comment is "
+                f"{entry.pw_gecos!r}, expected {account_comment(username)!r})")
+    if not os.path.isabs(entry.pw_dir) or os.path.normpath(entry.pw_dir) == "/":
+        return f"its home {entry.pw_dir!r} is not a private folder"
+    return None
+
+
+def closed_ancestor(path: str | os.PathLike) -> str | None:
+    """The first folder above `path` that other accounts cannot traverse (no o+x), or None."""
+    current = os.path.abspath(path)
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return parent
+        current = parent
+
+
+def workspace_path(command: str, inherited: str | None) -> str:
+    """PATH for a workspace: the folder of the server command (the venv's bin) first."""
+    parts = [os.path.dirname(command)] if os.path.isabs(command) else []
+    parts += [p for p in (inherited or "/usr/local/bin:/usr/bin:/bin").split(os.pathsep)
+              if p and p not in parts]
+    return os.pathsep.join(parts)
+
+
+def workspace_shell(login_shell: str) -> str:
+    """SHELL for terminals: the account's login shell is nologin, so use a real one."""
+    if login_shell and not login_shell.endswith(("nologin", "false")):
+        return login_shell
+    return next((s for s in WORKSPACE_SHELLS if os.path.exists(s)), "/bin/sh")
+
+
 class SystemUserSpawner(LocalProcessSpawner):
-    """Each hub user runs as `<prefix><name>`, a system account created when missing."""
+    """Each hub user runs as `<prefix><name>`, a system account created when missing.
+
+    The hub must run as root. Accounts get a home in `home_root`, mode 700, owned by them; the
+    server runs with that account's uid, gid and groups, in its home, with HOME, USER and the
+    Jupyter runtime files there, never in the hub's data directory.
+    """
 
     system_user_prefix = Unicode("agora-", config=True, help="Prefix of system account names.")
     home_root = Unicode("/home", config=True, help="Parent folder of the accounts' homes.")
@@ -68,26 +135,77 @@ class SystemUserSpawner(LocalProcessSpawner):
     def system_user(self) -> str:
         return system_account_name(self.system_user_prefix, self.user.name)
 
+    def _prepare_home_root(self) -> None:
+        root = os.path.abspath(self.home_root)
+        os.makedirs(root, 0o755, exist_ok=True)
+        info = os.stat(root)
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid != 0:
+            raise IsolationError(f"home_root {root} must be owned by root and writable by root "
+                                 f"only (it is mode {oct(info.st_mode & 0o777)}, uid "
+                                 f"{info.st_uid}); fix it with chown root: / chmod 755")
+        blocked = closed_ancestor(os.path.join(root, "x"))
+        if blocked:
+            raise IsolationError(f"{blocked} is not traversable by other accounts, so workspace "
+                                 f"accounts could not reach their homes under {root}; "
+                                 "chmod o+x it or choose another spawner.home_root")
+
+    def _create_account(self, name: str) -> None:
+        home = os.path.join(os.path.abspath(self.home_root), name)
+        self.log.info("Creating system account %s for hub user %s", name, self.user.name)
+        result = subprocess.run(
+            ["useradd", "--create-home", "--home-dir", home, "--shell", self.shell,
+             "--user-group", "--comment", account_comment(self.user.name), name],
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise IsolationError(f"useradd {name} failed ({result.returncode}): "
+                                 f"{result.stderr.strip()}")
+
+    def _secure_home(self, entry: pwd.struct_passwd) -> None:
+        home = entry.pw_dir
+        if not os.path.lexists(home):
+            os.mkdir(home, 0o700)
+            os.chown(home, entry.pw_uid, entry.pw_gid)
+        info = os.lstat(home)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != entry.pw_uid:
+            raise IsolationError(f"home {home} of {entry.pw_name} must be a folder owned by it "
+                                 "(not a link, not someone else's)")
+        os.chmod(home, 0o700)
+
     def ensure_system_user(self) -> pwd.struct_passwd:
+        """The workspace's account, created when missing; refuses accounts Agora did not make."""
         name = self.system_user
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            home = os.path.join(self.home_root, name)
-            self.log.info("Creating system account %s for hub user %s", name, self.user.name)
-            subprocess.run(
-                ["useradd", "--create-home", "--home-dir", home, "--shell", self.shell,
-                 "--user-group", "--comment", f"Agora workspace of {self.user.name}", name],
-                check=True, capture_output=True,
-            )
-            entry = pwd.getpwnam(name)
-        if entry.pw_uid == 0 or entry.pw_uid < 1000:
-            raise RuntimeError(f"refusing to run {self.user.name} as privileged account {name}")
-        os.chmod(entry.pw_dir, 0o700)
+        with _useradd_lock:
+            try:
+                entry = pwd.getpwnam(name)
+            except KeyError:
+                self._prepare_home_root()
+                self._create_account(name)
+                entry = pwd.getpwnam(name)
+        problem = account_problem(entry, self.user.name)
+        if problem:
+            raise IsolationError(f"refusing to run {self.user.name}'s workspace as system "
+                                 f"account {name}: {problem}")
+        self._secure_home(entry)
         return entry
 
+    def _check_command(self) -> None:
+        command = self.cmd[0] if self.cmd else ""
+        if not os.path.isabs(command):
+            return
+        blocked = closed_ancestor(command)
+        mode = os.stat(command).st_mode
+        if blocked or not mode & stat.S_IXOTH:
+            raise IsolationError(f"{command} is not executable by other accounts "
+                                 f"({blocked or 'the file itself'} is closed); install Agora "
+                                 "in a venv everyone can read, e.g. /opt/agora/venv")
+
     async def start(self):
-        self.ensure_system_user()
+        if not _as_root():
+            raise IsolationError("spawner.isolation: system-users needs the hub to run as root "
+                                 "(it creates accounts and switches to them)")
+        self._check_command()
+        await asyncio.to_thread(self.ensure_system_user)
         return await super().start()
 
     def make_preexec_fn(self, name):
@@ -95,11 +213,16 @@ class SystemUserSpawner(LocalProcessSpawner):
 
     def user_env(self, env):
         entry = pwd.getpwnam(self.system_user)
-        env.update(USER=entry.pw_name, HOME=entry.pw_dir, SHELL=entry.pw_shell or "/bin/sh")
+        env.update(USER=entry.pw_name, LOGNAME=entry.pw_name, HOME=entry.pw_dir,
+                   SHELL=workspace_shell(entry.pw_shell))
         return env
 
     def get_env(self):
         env = super().get_env()
-        # JUPYTER_RUNTIME_DIR etc. must live in the user's home, not the hub's data dir
-        env.pop("JUPYTER_RUNTIME_DIR", None)
+        # runtime files (kernel connection files, server info) go to the user's home, never to
+        # a folder inherited from the hub
+        for key in ("JUPYTER_RUNTIME_DIR", "XDG_RUNTIME_DIR", "JUPYTER_CONFIG_DIR",
+                    "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+            env.pop(key, None)
+        env["PATH"] = workspace_path(self.cmd[0] if self.cmd else "", env.get("PATH"))
         return env

@@ -54,6 +54,7 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
             "data_dir": str(folder / "data"),
         },
         "culler": {"enabled": True, "every_seconds": 60},
+        "services": {"datasets_port": free_port()},
     }
     for section, values in (overrides or {}).items():
         settings.setdefault(section, {}).update(values)

@@ -1,0 +1,16 @@
+"""Agora's notebook library: your datasets in one line, and widgets for dashboards and reports.
+
+    from widgets import catalog, datasets, records
+    cat = catalog()              # Intake catalog of the datasets you may read
+    datasets()                   # DataFrame: id, title, rows, updated, licence, geo
+    records("air_quality", where=[("pm10", "gt", 50)])   # filtered rows, server side
+
+Note: the function ``widgets.catalog`` shadows the module of the same name on purpose
+(``from widgets import catalog`` gives the function); the module stays importable as
+``widgets.catalog`` through ``import widgets.catalog`` / ``from widgets.catalog import ...``.
+"""
+
+from .catalog import catalog, datasets, records
+from .data import AgoraError, AgoraParquetReader
+
+__all__ = ["AgoraError", "AgoraParquetReader", "catalog", "datasets", "records"]

@@ -94,3 +94,9 @@ def test_taken_port_is_refused_with_a_clear_message(tmp_path):
     message = str(info.value)
     assert f"port {port} on 127.0.0.1" in message and "already in use" in message
     assert "AGORA_HUB__BIND_URL" in message
+
+
+def test_login_page_lists_demo_accounts(agora):
+    page = requests.get(f"{agora.url}hub/login")
+    assert 'id="agora-demo-accounts"' in page.text
+    assert "elu-rivemont" in page.text and "Rivemont" in page.text

@@ -75,7 +75,8 @@ def test_oidc_auth_from_settings():
     assert a.authorize_url == "https://idp/auth" and a.token_url == "https://idp/token"
     assert a.userdata_url == "https://idp/userinfo"
     assert a.oauth_callback_url == "https://data.example.org/hub/oauth_callback"
-    assert a.claim_groups_key == "roles" and a.manage_groups is True
+    assert a.groups_claim == "roles" and a.manage_groups is True
+    assert a.allow_existing_users is False
     assert a.allowed_groups == {"staff", "elus"} and a.admin_groups == {"it"}
     assert a.allow_all is False
     assert a.enable_auth_state is True
@@ -107,8 +108,7 @@ def test_system_users_isolation():
 
 def test_culler_service_has_least_privilege_role():
     c = applied(settings(AGORA_CULLER__TIMEOUT_SECONDS=600, AGORA_CULLER__MAX_AGE_SECONDS=86400))
-    [service] = c.JupyterHub.services
-    assert service["name"] == "idle-culler"
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "idle-culler"]
     assert "--timeout=600" in service["command"] and "--max-age=86400" in service["command"]
     [role] = [r for r in c.JupyterHub.load_roles if r["name"] == "idle-culler"]
     assert role["services"] == ["idle-culler"]
@@ -119,7 +119,7 @@ def test_culler_service_has_least_privilege_role():
 
 def test_culler_disabled_means_no_service():
     c = applied(settings(AGORA_CULLER__ENABLED="false"))
-    assert c.JupyterHub.services == []
+    assert "idle-culler" not in [s["name"] for s in c.JupyterHub.services]
 
 
 @pytest.mark.parametrize("func", [configure.configure_hub, configure.configure_proxy,
@@ -133,3 +133,11 @@ def test_each_function_only_sets_values(func):
     func(twice, s)
     func(twice, s)
     assert once == twice
+
+
+def test_login_page_hints_demo_accounts_only_in_demo_mode():
+    demo_vars = applied(settings()).JupyterHub.template_vars
+    assert ("analyst", demo.accounts_by_name()["analyst"].role) in demo_vars["agora_demo_accounts"]
+    oidc_vars = applied(settings(**oidc_env())).JupyterHub.template_vars
+    assert oidc_vars["agora_demo_accounts"] == []
+    assert "agora_demo_password_hint" not in oidc_vars

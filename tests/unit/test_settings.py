@@ -101,3 +101,9 @@ def test_documented_keys_are_leaf_paths():
     keys = documented_keys()
     assert "hub.bind_url" in keys and "auth.oidc.groups_claim" in keys
     assert "auth.oidc" not in keys and "source" not in keys
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path):
+    path = write(tmp_path, "spawner:\n  home_root: homes\ndata:\n  store_dir: snap\n")
+    s = load_settings(path, environ={})
+    assert s.home_root == tmp_path / "homes" and s.store_dir == tmp_path / "snap"

@@ -15,3 +15,153 @@ def test_changed_names_get_a_hash_so_they_never_collide():
 def test_long_names_are_truncated_to_a_valid_length():
     name = system_account_name("agora-", "x" * 80)
     assert len(name) <= MAX_SYSTEM_NAME
+
+
+# --- system-users isolation: the pure checks behind SystemUserSpawner -----------------------
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import pwd  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import pytest  # noqa: E402
+
+from hub import spawners  # noqa: E402
+from hub.spawners import (  # noqa: E402
+    IsolationError, SystemUserSpawner, account_comment, account_problem, closed_ancestor,
+    workspace_path, workspace_shell,
+)
+
+
+def passwd(name="agora-analyst", uid=1001, gecos=None, home="/home/agora-analyst",
+           shell="/usr/sbin/nologin") -> pwd.struct_passwd:
+    gecos = account_comment("analyst") if gecos is None else gecos
+    return pwd.struct_passwd((name, "x", uid, uid, gecos, home, shell))
+
+
+def spawner(**config) -> SystemUserSpawner:
+    return SystemUserSpawner(user=SimpleNamespace(name="analyst", url="/user/analyst/"),
+                             cmd=["/opt/agora/venv/bin/jupyterhub-singleuser"], **config)
+
+
+def test_comment_marks_the_hub_user_and_stays_a_valid_gecos_field():
+    assert account_comment("analyst") == "Agora workspace of analyst"
+    assert ":" not in account_comment("a:b,c\nd") and "," not in account_comment("a:b,c")
+
+
+def test_an_account_agora_created_for_this_user_is_used():
+    assert account_problem(passwd(), "analyst") is None
+    assert account_problem(passwd(gecos=account_comment("analyst") + ",,,"), "analyst") is None
+
+
+@pytest.mark.parametrize("entry,why", [
+    (passwd(uid=0), "below 1000"),
+    (passwd(uid=33, gecos="www-data"), "below 1000"),
+    (passwd(name="nobody", uid=65534, gecos="nobody", home="/nonexistent"), "not created by Agora"),
+    (passwd(gecos="Jean Dupont,,,"), "not created by Agora"),
+    (passwd(gecos=account_comment("partner")), "not created by Agora for 'analyst'"),
+    (passwd(home="/"), "not a private folder"),
+    (passwd(home="relative/home"), "not a private folder"),
+])
+def test_accounts_that_exist_for_another_purpose_are_refused(entry, why):
+    assert why in account_problem(entry, "analyst")
+
+
+def test_closed_ancestor_finds_the_folder_others_cannot_traverse(tmp_path):
+    open_dir = tmp_path / "open" / "inner"
+    open_dir.mkdir(parents=True)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(tmp_path / "open", 0o711)
+    above = closed_ancestor(open_dir / "file")  # pytest's own base folder may be closed
+    assert above is None or not above.startswith(str(tmp_path))
+    os.chmod(tmp_path / "open", 0o750)
+    assert closed_ancestor(open_dir / "file") == str(tmp_path / "open")
+
+
+def test_workspace_path_puts_the_server_venv_first_without_duplicates():
+    assert workspace_path("/opt/agora/venv/bin/jupyterhub-singleuser", "/usr/bin:/opt/agora/venv/bin") \
+        == "/opt/agora/venv/bin:/usr/bin"
+    assert workspace_path("jupyterhub-singleuser", None) == "/usr/local/bin:/usr/bin:/bin"
+
+
+def test_terminals_get_a_real_shell_when_the_login_shell_is_nologin():
+    assert workspace_shell("/usr/sbin/nologin") in ("/bin/bash", "/bin/sh")
+    assert workspace_shell("/bin/false") in ("/bin/bash", "/bin/sh")
+    assert workspace_shell("/bin/zsh") == "/bin/zsh"
+
+
+def test_existing_unrelated_account_is_refused_before_anything_runs(monkeypatch):
+    monkeypatch.setattr(spawners.pwd, "getpwnam",
+                        lambda name: passwd(name=name, uid=65534, gecos="nobody", home="/"))
+    monkeypatch.setattr(spawners.subprocess, "run", lambda *a, **k: pytest.fail("ran useradd"))
+    monkeypatch.setattr(spawners.os, "chmod", lambda *a: pytest.fail("touched a home"))
+    with pytest.raises(IsolationError, match="refusing to run analyst's workspace"):
+        spawner().ensure_system_user()
+
+
+def test_home_owned_by_someone_else_is_refused(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setattr(spawners.pwd, "getpwnam",
+                        lambda name: passwd(name=name, uid=os.getuid() + 4242, home=str(home)))
+    with pytest.raises(IsolationError, match="must be a folder owned by it"):
+        spawner().ensure_system_user()
+
+
+def test_missing_account_is_created_with_agora_comment_and_nologin(monkeypatch, tmp_path):
+    calls, created = [], {}
+    uid = os.getuid() if os.getuid() >= 1000 else 54321  # as root: chown the home to a fake uid
+
+    def getpwnam(name):
+        if name not in created:
+            raise KeyError(name)
+        return created[name]
+
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        name, home = cmd[-1], cmd[cmd.index("--home-dir") + 1]
+        os.mkdir(home, 0o755)
+        if uid != os.getuid():
+            os.chown(home, uid, uid)
+        created[name] = passwd(name=name, uid=uid, home=home)
+        return SimpleNamespace(returncode=0, stderr="")
+
+    monkeypatch.setattr(spawners.pwd, "getpwnam", getpwnam)
+    monkeypatch.setattr(spawners.subprocess, "run", run)
+    monkeypatch.setattr(SystemUserSpawner, "_prepare_home_root",
+                        lambda self: os.makedirs(self.home_root, exist_ok=True))
+    s = spawner(home_root=str(tmp_path / "homes"))
+    entry = s.ensure_system_user()
+    assert calls[0][0] == "useradd" and "--create-home" in calls[0]
+    assert calls[0][calls[0].index("--comment") + 1] == "Agora workspace of analyst"
+    assert calls[0][calls[0].index("--shell") + 1] == "/usr/sbin/nologin"
+    assert entry.pw_dir == str(tmp_path / "homes" / "agora-analyst")
+    assert oct(os.lstat(entry.pw_dir).st_mode & 0o777) == oct(0o700)
+
+
+def test_home_root_writable_by_others_is_refused(tmp_path):
+    root = tmp_path / "homes"
+    root.mkdir()
+    os.chmod(root, 0o777)
+    with pytest.raises(IsolationError, match="writable by root only"):
+        spawner(home_root=str(root))._prepare_home_root()
+
+
+def test_start_refuses_without_root(monkeypatch):
+    monkeypatch.setattr(spawners, "_as_root", lambda: False)
+    with pytest.raises(IsolationError, match="needs the hub to run as root"):
+        asyncio.run(spawner().start())
+
+
+def test_workspace_env_points_home_and_runtime_files_at_the_account(monkeypatch):
+    from jupyterhub.spawner import Spawner
+
+    monkeypatch.setattr(spawners.pwd, "getpwnam", lambda name: passwd(name=name))
+    inherited = {"PATH": "/usr/bin:/bin", "JUPYTER_RUNTIME_DIR": "/srv/agora/runtime",
+                 "XDG_RUNTIME_DIR": "/run/user/0"}
+    monkeypatch.setattr(Spawner, "get_env", lambda self: dict(inherited))
+    env = spawner().get_env()
+    assert env["HOME"] == "/home/agora-analyst" and env["USER"] == env["LOGNAME"] == "agora-analyst"
+    assert "JUPYTER_RUNTIME_DIR" not in env and "XDG_RUNTIME_DIR" not in env
+    assert env["PATH"].split(":")[0] == "/opt/agora/venv/bin"
+    assert not env["SHELL"].endswith("nologin")

@@ -1,0 +1,135 @@
+"""Interfaces shared by every connector and processor, and their registries.
+
+A connector reads one source and returns a :class:`SourceData` (a DataFrame or GeoDataFrame
+plus a fingerprint of the raw source, so an unchanged source makes no new snapshot).
+A processor transforms a frame and records what it did in the :class:`QualityReport`.
+Both declare a pydantic ``Params`` model: recipes are validated against it at load time, so a
+typo in a recipe is reported as file:line before anything runs.
+
+Register with the decorators; a recipe names connectors and processors by their ``name``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+
+class Params(BaseModel):
+    """Base of every connector/processor parameter model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceError(Exception):
+    """A source could not be read or is corrupt; the refresh fails, `current` is kept."""
+
+
+class ProcessingError(Exception):
+    """A processor cannot run on this data (e.g. a missing column); the refresh fails."""
+
+
+@dataclass
+class SourceData:
+    frame: pd.DataFrame  # a geopandas.GeoDataFrame for geographic sources
+    fingerprint: str  # same source content -> same fingerprint
+    details: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, url, pages...
+
+
+def fingerprint_bytes(*chunks: bytes) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+@dataclass
+class SourceContext:
+    """What a connector may use besides its params."""
+
+    sources_dir: Path  # relative file paths in recipes resolve against this folder
+    timeout: float = 60.0  # seconds, for network sources
+    environ: Mapping[str, str] = field(default_factory=dict)  # for secrets named in params
+
+
+@dataclass
+class QualityReport:
+    """Per-column counts and per-step notes, stored in the snapshot manifest."""
+
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, column: str, metric: str, n: int, examples: list | None = None) -> None:
+        """Add `n` to `metric` (e.g. "unparseable_dates", "out_of_range") for `column`."""
+        entry = self.columns.setdefault(column, {})
+        entry[metric] = entry.get(metric, 0) + int(n)
+        if examples:
+            kept = entry.setdefault(f"{metric}_examples", [])
+            kept.extend(str(e) for e in examples[: max(0, 5 - len(kept))])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": self.columns, "steps": self.steps}
+
+
+@dataclass
+class ProcessContext:
+    """What a processor may use besides the frame and its params."""
+
+    dataset: str
+    quality: QualityReport
+    environ: Mapping[str, str] = field(default_factory=dict)  # secrets (pseudonym key...)
+    load_dataset: Callable[[str], pd.DataFrame] | None = None  # current snapshot of another dataset
+    note: Callable[[str, Any], None] = lambda key, value: None  # notes for the current step
+
+
+class Connector(ABC):
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line, used in docs and `agora check`
+    Params: ClassVar[type[Params]]
+
+    def __init__(self, params: Params, context: SourceContext):
+        self.params = params
+        self.context = context
+
+    @abstractmethod
+    def fetch(self) -> SourceData:
+        """Read the whole source. Raise SourceError with a readable message on failure."""
+
+
+class Processor(ABC):
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    Params: ClassVar[type[Params]]
+
+    def __init__(self, params: Params):
+        self.params = params
+
+    @abstractmethod
+    def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
+        """Return the transformed frame (do not mutate the input)."""
+
+
+CONNECTORS: dict[str, type[Connector]] = {}
+PROCESSORS: dict[str, type[Processor]] = {}
+
+
+def register_connector(cls: type[Connector]) -> type[Connector]:
+    CONNECTORS[cls.name] = cls
+    return cls
+
+
+def register_processor(cls: type[Processor]) -> type[Processor]:
+    PROCESSORS[cls.name] = cls
+    return cls
+
+
+def load_builtins() -> None:
+    """Import the built-in connector and processor modules so they register themselves."""
+    from . import connectors, processors  # noqa: F401

@@ -1,0 +1,72 @@
+"""The pipeline side of `agora refresh`, `agora refresh --watch` and `agora status`.
+
+hub/cli.py parses arguments and calls these; each returns the process exit code
+(0 ok, 1 a refresh failed, 2 a configuration problem or an unknown dataset).
+ConfigProblems propagate to the CLI, which prints one line per problem.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from ..problems import ConfigProblems
+from .deps import UnknownDataset
+from .display import printer, results_table, status_table
+from .recipe import load_catalog
+from .refresh import RefreshEnv, refresh_many
+from .schedule import ScheduleRunner
+from .store import SnapshotStore
+
+
+def refresh_command(settings, datasets: Sequence[str]) -> int:
+    """Refresh now, printing one line per step and a final table; 1 if any failed."""
+    recipes = load_catalog(settings.catalog_dir)
+    env = RefreshEnv.from_settings(settings)
+    try:
+        results = refresh_many(recipes, env, datasets or None, printer())
+    except UnknownDataset as exc:
+        print(f"agora refresh: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(results_table(results))
+    failed = [r.dataset for r in results if r.failed]
+    if failed:
+        print(f"\nagora refresh: {len(failed)} failed ({', '.join(failed)}); their current "
+              "snapshots were kept. See `agora status`.", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def watch_command(settings, poll_seconds: float = 30.0) -> int:
+    """Run the schedules in the foreground until Ctrl-C / SIGTERM."""
+    recipes = load_catalog(settings.catalog_dir)  # problems: exit 2 before anything runs
+    scheduled = sorted(d for d, r in recipes.items() if r.schedule)
+    print(f"agora refresh --watch: {len(scheduled)} scheduled dataset(s) "
+          f"({', '.join(scheduled) or 'none'}); Ctrl-C to stop", flush=True)
+    runner = ScheduleRunner(lambda: load_catalog(settings.catalog_dir),
+                            RefreshEnv.from_settings(settings), progress=printer())
+    runner.run(_stop_on_signals(), poll_seconds)
+    return 0
+
+
+def status_command(settings) -> int:
+    """Print the status table of every dataset with a recipe or a snapshot."""
+    store = SnapshotStore(settings.store_dir)
+    try:
+        recipes = list(load_catalog(settings.catalog_dir))
+    except ConfigProblems as exc:
+        recipes = []
+        print(f"warning: the catalog has {len(exc.problems)} problem(s); run `agora check`",
+              file=sys.stderr)
+    datasets = sorted(set(recipes) | set(store.datasets()))
+    print(status_table(store, datasets) if datasets else "no datasets yet")
+    return 0

@@ -1,0 +1,77 @@
+"""Where a file source lives (`path` under the sources folder, or an http(s) `url`) and its bytes.
+
+Relative paths are resolved against ``SourceContext.sources_dir`` and may not climb out of it
+with ``..``; absolute paths are allowed (an administrator wrote the recipe). The check is
+lexical on purpose: an administrator may symlink a mounted share into the sources folder.
+Only http and https URLs are accepted: ``file://`` would bypass the path rules.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import field_validator, model_validator
+
+from ..base import Params, SourceContext, SourceError
+from ._http import http_get
+
+
+class FileLocation(Params):
+    path: str | None = None
+    url: str | None = None
+    allow_empty: bool = False
+
+    @field_validator("path")
+    @classmethod
+    def _no_escape(cls, value: str | None) -> str | None:
+        if value is not None and not os.path.isabs(value):
+            normalised = os.path.normpath(value)
+            if normalised == ".." or normalised.startswith(".." + os.sep):
+                raise ValueError(f"{value!r} climbs out of the sources folder; use a path inside it")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"{value!r}: only http:// and https:// URLs are allowed (use `path`)")
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of `path` (under the sources folder) or `url`")
+        return self
+
+    def label(self) -> str:
+        return self.url or self.path or "?"
+
+
+def read_location(params: FileLocation, context: SourceContext) -> tuple[bytes, dict]:
+    """Return (raw bytes, details) for a path or URL; empty sources are errors unless allowed."""
+    if params.url:
+        data = http_get(params.url, source=params.url, timeout=context.timeout)
+        details = {"url": params.url}
+    else:
+        file_path = resolve_path(params.path, context.sources_dir)
+        data = _read_file(file_path, params.path)
+        details = {"path": str(file_path)}
+    if (not data or data.isspace()) and not params.allow_empty:
+        raise SourceError(f"{params.label()}: the source is empty (0 bytes of data)")
+    return data, {**details, "bytes": len(data)}
+
+
+def resolve_path(path: str, sources_dir: Path) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else Path(sources_dir) / candidate
+
+
+def _read_file(file_path: Path, label: str) -> bytes:
+    try:
+        return file_path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{label}: file not found ({file_path})") from None
+    except OSError as exc:
+        raise SourceError(f"{label}: cannot read {file_path}: {exc.strerror or exc}") from None

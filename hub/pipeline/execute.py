@@ -1,0 +1,158 @@
+"""The steps of one refresh: read the source, run the processors, check what was dropped.
+
+Each function raises :class:`RefreshFailed` with a message an administrator can act on;
+refresh.py records it and keeps the current snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from .base import (CONNECTORS, PROCESSORS, ProcessContext, ProcessingError, QualityReport,
+                   SourceContext, SourceData, SourceError)
+from .recipe import Recipe, Step
+
+T = TypeVar("T")
+
+
+class RefreshFailed(Exception):
+    """The refresh cannot publish; the message says why (and, when we know, what to do)."""
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One line of progress: `step` is start, fetch, a processor name, write, or the result."""
+
+    dataset: str
+    step: str
+    rows: int | None = None
+    seconds: float | None = None
+    message: str = ""
+
+
+Progress = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class Deadline:
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - (time.monotonic() - self.started))
+
+    def check(self, what: str) -> None:
+        if self.remaining() <= 0:
+            raise RefreshFailed(f"timed out after {self.seconds:g} s before {what} "
+                                "(refresh.timeout_seconds)")
+
+
+def call_with_timeout(func: Callable[[], T], deadline: Deadline, what: str) -> T:
+    """Run `func` in a daemon thread; give up at the deadline.
+
+    Python cannot kill a thread: a timed-out worker is abandoned and its result discarded
+    (it never writes to the store; run_processors also stops at its next step).
+    """
+    box: dict[str, Any] = {}
+
+    def target():
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True, name=f"agora-{what}")
+    worker.start()
+    worker.join(deadline.remaining())
+    if worker.is_alive():
+        raise RefreshFailed(f"{what} did not finish within the {deadline.seconds:g} s "
+                            "allowed (refresh.timeout_seconds)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def check_source(recipe: Recipe, data: Any) -> SourceData:
+    """A source must give a frame with columns and, unless allow_empty, rows."""
+    if not isinstance(data, SourceData) or not isinstance(data.frame, pd.DataFrame):
+        raise SourceError(f"connector {recipe.source.connector!r} returned "
+                          f"{type(data).__name__}, not SourceData with a DataFrame")
+    if not data.fingerprint:
+        raise SourceError(f"connector {recipe.source.connector!r} gave no fingerprint")
+    if len(data.frame.columns) == 0:
+        raise SourceError("the source has no columns (empty or unreadable)")
+    if len(data.frame) == 0 and not getattr(recipe.source.params, "allow_empty", False):
+        raise SourceError("the source has no rows; set allow_empty: true in source if that "
+                          "is expected")
+    return data
+
+
+def fetch_source(recipe: Recipe, sources_dir: Path, environ: Mapping[str, str],
+                 deadline: Deadline) -> SourceData:
+    connector = CONNECTORS.get(recipe.source.connector)
+    if connector is None:
+        raise RefreshFailed(f"connector {recipe.source.connector!r} is not installed")
+    context = SourceContext(sources_dir=Path(sources_dir), timeout=deadline.remaining(),
+                            environ=environ)
+    try:
+        data = call_with_timeout(lambda: connector(recipe.source.params, context).fetch(),
+                                 deadline, "reading the source")
+        return check_source(recipe, data)
+    except SourceError as exc:
+        raise RefreshFailed(f"source ({recipe.source.connector}): {exc}") from exc
+
+
+def apply_step(index: int, step: Step, frame: pd.DataFrame,
+               context: ProcessContext) -> pd.DataFrame:
+    """Run one processor; any error becomes a RefreshFailed naming the step."""
+    label = f"step {index + 1} ({step.processor})"
+    processor = PROCESSORS.get(step.processor)
+    if processor is None:
+        raise RefreshFailed(f"{label}: processor {step.processor!r} is not installed")
+    try:
+        out = processor(step.params).apply(frame, context)
+    except ProcessingError as exc:
+        raise RefreshFailed(f"{label}: {exc}") from exc
+    except Exception as exc:
+        raise RefreshFailed(f"{label} crashed: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(out, pd.DataFrame):
+        raise RefreshFailed(f"{label} returned {type(out).__name__}, not a DataFrame")
+    return out
+
+
+ContextFactory = Callable[[QualityReport, dict], ProcessContext]
+
+
+def run_processors(recipe: Recipe, frame: pd.DataFrame, make_context: ContextFactory,
+                   deadline: Deadline, emit: Progress) -> tuple[pd.DataFrame, QualityReport]:
+    """Run the steps in order; record rows in/out, seconds and notes per step."""
+    report = QualityReport()
+    for index, step in enumerate(recipe.processors):
+        deadline.check(f"step {index + 1} ({step.processor})")
+        notes: dict[str, Any] = {}
+        context = make_context(report, notes)
+        started, rows_in = time.perf_counter(), len(frame)
+        frame = apply_step(index, step, frame, context)
+        seconds = round(time.perf_counter() - started, 4)
+        report.steps.append({"step": index + 1, "processor": step.processor,
+                             "rows_in": rows_in, "rows_out": len(frame),
+                             "seconds": seconds, "notes": notes})
+        emit(ProgressEvent(recipe.id, step.processor, len(frame), seconds))
+    return frame, report
+
+
+def check_dropped(recipe: Recipe, rows_in: int, rows_out: int, limit: float) -> None:
+    """Fail when the processors dropped more than `limit` (a share) of the source rows."""
+    dropped = rows_in - rows_out
+    if rows_in and dropped / rows_in > limit:
+        raise RefreshFailed(
+            f"processors dropped {dropped} of {rows_in} rows ({dropped / rows_in:.0%}), more "
+            f"than the {limit:.0%} allowed -> check the source, or raise "
+            f"refresh.max_dropped_fraction in {recipe.file}")

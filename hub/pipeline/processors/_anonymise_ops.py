@@ -1,0 +1,92 @@
+"""The operations behind ``anonymise``, each a pure function on a Series or DataFrame."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+
+from ..base import ProcessingError
+from ._checks import as_numbers
+from ._common import as_text, distinct, spread
+
+MIN_KEY_LENGTH = 16
+
+
+def pseudonym_key(environ, key_env: str) -> bytes:
+    """The HMAC secret from the environment; refuse to run without a real one."""
+    secret = environ.get(key_env, "")
+    if len(secret) < MIN_KEY_LENGTH:
+        state = "is not set" if not secret else f"is shorter than {MIN_KEY_LENGTH} characters"
+        raise ProcessingError(
+            f"anonymise: the pseudonym secret {key_env} {state}; refusing to pseudonymise "
+            "(an unkeyed hash of an identifier can be reversed by trying every value)"
+        )
+    return secret.encode("utf-8")
+
+
+def pseudonymise(series: pd.Series, key: bytes, length: int) -> pd.Series:
+    """HMAC-SHA256 of each value's text, as `length` hex characters; nulls stay null.
+
+    Whole floats are hashed without ".0", so 1234.0 and "1234" get the same token. The HMAC
+    runs once per DISTINCT value.
+    """
+    if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
+        series = series.astype("Int64")
+    codes, values = distinct(as_text(series))
+    base = hmac.new(key, digestmod=hashlib.sha256)  # keyed state computed once, then copied
+    tokens = []
+    for value in values:
+        state = base.copy()
+        state.update(value.encode("utf-8"))
+        tokens.append(state.hexdigest()[:length])
+    return spread(pd.Series(tokens, dtype="str"), codes, series.index)
+
+
+def generalise_date(series: pd.Series, level: str) -> tuple[pd.Series, pd.Series]:
+    """(year as Int64, or "2025-03" / "2025-Q1" text; mask of values that were not dates)."""
+    dates = series
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        dates = pd.to_datetime(as_text(series), format="ISO8601", errors="coerce")
+    failed = series.notna() & dates.isna()
+    if level == "year":
+        return dates.dt.year.astype("Int64"), failed
+    codes, values = distinct(dates)
+    if level == "month":
+        labels = values.dt.strftime("%Y-%m")
+    else:
+        labels = values.dt.year.astype(str) + "-Q" + values.dt.quarter.astype(str)
+    return spread(labels.astype("str"), codes, series.index), failed
+
+
+def band_labels(edges: list[float]) -> list[str]:
+    """[0, 18, 25] -> ["0-17", "18-24", "25+"] (integers), "[0.5, 1.5)" style otherwise."""
+    whole = all(float(e).is_integer() for e in edges)
+    fmt = (lambda e: str(int(e))) if whole else (lambda e: f"{e:g}")  # noqa: E731
+    labels = []
+    for low, high in zip(edges, edges[1:]):
+        labels.append(f"{fmt(low)}-{int(high) - 1}" if whole else f"[{fmt(low)}, {fmt(high)})")
+    return labels + [f"{fmt(edges[-1])}+"]
+
+
+def band(series: pd.Series, edges: list[float]) -> tuple[pd.Series, pd.Series]:
+    """(band label per value, mask of values below the first edge or not numbers)."""
+    numbers = as_numbers(series)
+    cut = pd.cut(numbers, bins=[*edges, np.inf], right=False, labels=band_labels(edges))
+    labels = cut.astype("str")
+    return labels, series.notna() & labels.isna()
+
+
+def small_groups(frame: pd.DataFrame, by: list[str], k: int, count_column: str | None):
+    """Mask of rows whose group (by `by`) has fewer than `k` rows (or a `count_column` sum
+    between 1 and k-1: a published zero reveals nobody)."""
+    groups = frame.groupby(by, dropna=False, sort=False)
+    if count_column is None:
+        sizes = groups[by[0]].transform("size")
+        return (sizes < k).to_numpy()
+    totals = groups[count_column].transform(lambda s: as_numbers(s).sum()) \
+        if not pd.api.types.is_numeric_dtype(frame[count_column]) \
+        else groups[count_column].transform("sum")
+    return ((totals > 0) & (totals < k)).to_numpy()

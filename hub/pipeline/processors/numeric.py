@@ -1,0 +1,130 @@
+"""parse_numbers: read numbers written the French way (and the others) into floats.
+
+Accepted: "1 234,56" (space, NBSP U+00A0 or narrow NBSP U+202F as thousands separator),
+"1.234,56", "1,234.56", "12,5 %", "€ 3 400", "3 400 €", "-12", "−12" (U+2212), "(12)" as -12
+with ``parentheses_negative``, "1.5e3". Null tokens ("", "-", "n/a", "nc", "s" = secret
+statistique...) become null silently; anything else that does not parse becomes null and is
+counted as ``unparseable_numbers`` with examples.
+
+``decimal: auto`` decides PER COLUMN from the unambiguous values ("1,5", "1.234,5", "3.14",
+"1.234.567"...), defaulting to the comma; values that only parse with the other separator
+are still read with it, so a column merging two sources is not lost. "1.234" is ambiguous:
+it is 1234 in a comma column and 1.234 in a dot column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from ..base import Params, ProcessContext, Processor, register_processor
+from ._common import SPACES, as_text, distinct, note_count, require_columns, spread
+
+CURRENCIES = ["€", "EUR", "euros", "euro", "$", "USD", "£"]
+NULL_TOKENS = ["", "-", "–", "—", "n/a", "na", "nan", "nc", "nd", "n.d.", "s", "secret", "null"]
+
+
+class ParseNumbersParams(Params):
+    columns: list[str] = Field(min_length=1)
+    decimal: Literal["auto", ",", "."] = "auto"
+    thousands: Literal["auto", " ", ".", ",", "'", "none"] = "auto"
+    percent: Literal["keep", "fraction"] = "keep"
+    parentheses_negative: bool = False
+    units: list[str] = Field(default_factory=list)
+    null_values: list[str] = Field(default_factory=lambda: list(NULL_TOKENS))
+    integer: bool = False
+
+
+@register_processor
+class ParseNumbers(Processor):
+    """Parse numbers in French (and other) formats; unparseable values -> null, counted.
+
+    ``percent: fraction`` turns "12,5 %" into 0.125 (``keep``: 12.5). ``units`` lists extra
+    words to strip ("km", "hab."). ``integer: true`` gives a nullable Int64 column and counts
+    non-whole values as unparseable.
+
+        - parse_numbers: {columns: [montant, taux], decimal: auto, percent: fraction}
+    """
+
+    name = "parse_numbers"
+    summary = "Parse numbers: French decimal comma, spaces/NBSP, %, currency, parentheses"
+    Params = ParseNumbersParams
+
+    def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
+        require_columns(frame, self.params.columns, self.name)
+        out = frame.copy()
+        for column in self.params.columns:
+            raw = frame[column]
+            if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+                out[column] = raw.astype("Int64" if self.params.integer else "float64")
+                continue
+            text = as_text(raw)
+            codes, values = distinct(text)
+            numbers, given = self._parse(values)
+            numbers, given = spread(numbers, codes, raw.index), spread(given, codes, raw.index)
+            failed = given & numbers.isna()
+            note_count(context, column, "unparseable_numbers", failed, text)
+            out[column] = numbers
+        return out
+
+    def _parse(self, text: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """(numbers, mask of values that were not null tokens)."""
+        p = self.params
+        cleaned = self._strip_decorations(text)
+        given = cleaned.notna() & ~cleaned.str.lower().isin([v.lower() for v in p.null_values])
+        percent = cleaned.str.endswith("%").fillna(False).astype(bool)
+        core = cleaned.str.rstrip("%").str.strip().where(given)
+        negative = core.str.fullmatch(r"\(.*\)").fillna(False).astype(bool)
+        negative &= p.parentheses_negative
+        if p.parentheses_negative:
+            core = core.str.strip("()")
+        decimal = p.decimal if p.decimal != "auto" else _guess_decimal(core)
+        numbers = _read(core, decimal, self._thousands(decimal))
+        if p.decimal == "auto":
+            other = "." if decimal == "," else ","
+            numbers = numbers.fillna(_read(core, other, self._thousands(other)))
+        numbers = numbers.where(~negative, -numbers)
+        if p.percent == "fraction":
+            numbers = numbers.where(~percent, numbers / 100)
+        if p.integer:
+            numbers = numbers.where(numbers.mod(1) == 0).astype("Int64")
+        return numbers, given.fillna(False).astype(bool)
+
+    def _strip_decorations(self, text: pd.Series) -> pd.Series:
+        words = sorted(CURRENCIES + self.params.units, key=len, reverse=True)
+        pattern = "|".join(re.escape(word) for word in words)
+        cleaned = text.str.replace(pattern, "", regex=True).str.replace("−", "-", regex=False)
+        cleaned = cleaned.str.replace(SPACES + "+", " ", regex=True).str.strip()
+        return cleaned.str.replace(r"^\+", "", regex=True)
+
+    def _thousands(self, decimal: str) -> str:
+        """Characters accepted as thousands separators when `decimal` is the decimal mark."""
+        t = self.params.thousands
+        if t == "auto":
+            return " '" + ("." if decimal == "," else ",")
+        return "" if t == "none" or t == decimal else t
+
+
+def _read(core: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    """Strictly parse `core`: digits grouped by 3 between thousands separators, one decimal."""
+    dec = re.escape(decimal)
+    groups = f"|[0-9]{{1,3}}(?:[{re.escape(thousands)}][0-9]{{3}})+" if thousands else ""
+    integer = f"(?:[0-9]+{groups})"
+    pattern = f"-? ?(?:{integer}(?:{dec}[0-9]*)?|{dec}[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    valid = core.str.fullmatch(pattern).fillna(False).astype(bool)
+    plain = core.where(valid).str.replace(" ", "", regex=False)
+    for sep in thousands.replace(" ", ""):
+        plain = plain.str.replace(sep, "", regex=False)
+    return pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").astype("float64")
+
+
+def _guess_decimal(core: pd.Series) -> str:
+    """"," or "." from the values whose decimal mark is unambiguous; "," when in doubt."""
+    comma_votes = core.str.contains(r"^[^,]*\.[0-9]{3}.*,|,[0-9]{1,2}$|,[0-9]{4,}$|\.[0-9]{3}\.")
+    dot_votes = core.str.contains(r"^[^.]*,[0-9]{3}.*\.|\.[0-9]{1,2}$|\.[0-9]{4,}$|,[0-9]{3},")
+    comma, dot = int(np.sum(comma_votes.fillna(False))), int(np.sum(dot_votes.fillna(False)))
+    return "." if dot > comma else ","

@@ -1,0 +1,135 @@
+"""validate: check columns against declared rules and report, fix or drop what fails.
+
+Rules per column: ``type`` (integer, number, string, date, boolean), ``required``,
+``min``/``max`` (numbers, or ISO dates for date columns), ``allowed`` values, ``format`` (a
+named preset: insee_commune, siret, siren — with their Luhn key —, postcode_fr, email) and
+``pattern`` (a regular expression matched against the whole value, RE2 syntax).
+
+For each column the quality report gets ``checked`` (rows), ``nulls``, ``invalid`` (rows
+failing any rule, missing required values included, with examples) and one count per rule
+(``missing``, ``invalid_type``, ``below_min``, ``above_max``, ``not_allowed``,
+``bad_format``, ``bad_pattern``). The ``action`` then decides: ``flag`` (report only, the
+default), ``null_invalid`` (invalid values become null) or ``drop_row``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, field_validator
+
+from ..base import Params, ProcessContext, Processor, register_processor
+from ._checks import FORMATS, as_numbers, bad_format, bad_type
+from ._common import as_text, examples, require_columns
+
+
+class ColumnRule(Params):
+    type: Literal["integer", "number", "string", "date", "boolean"] | None = None
+    required: bool = False
+    min: float | str | None = None
+    max: float | str | None = None
+    allowed: list[str | int | float | bool] | None = None
+    format: Literal[tuple(FORMATS)] | None = None  # type: ignore[valid-type]
+    pattern: str | None = None
+    action: Literal["flag", "null_invalid", "drop_row"] = "flag"
+
+    @field_validator("pattern")
+    @classmethod
+    def _re2_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                pc.match_substring_regex(pa.array([""]), value)
+            except pa.ArrowInvalid as exc:
+                raise ValueError(f"invalid regular expression (RE2 syntax): {exc}") from exc
+        return value
+
+
+class ValidateParams(Params):
+    columns: dict[str, ColumnRule] = Field(min_length=1)
+
+
+@register_processor
+class Validate(Processor):
+    """Check types, required values, ranges, allowed values and formats; flag, null or drop.
+
+        - validate:
+            columns:
+              code_commune: {format: insee_commune, required: true, action: drop_row}
+              population: {type: integer, min: 0}
+    """
+
+    name = "validate"
+    summary = "Validate columns (type, required, range, allowed, formats) with a quality report"
+    Params = ValidateParams
+
+    def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
+        require_columns(frame, self.params.columns, self.name)
+        out = frame.copy()
+        drop = np.zeros(len(frame), dtype=bool)
+        for column, rule in self.params.columns.items():
+            series = frame[column]
+            failures = _failures(series, rule)
+            invalid = np.zeros(len(series), dtype=bool)
+            for mask in failures.values():
+                invalid |= mask
+            _report(context, column, series, failures, invalid)
+            if rule.action == "null_invalid":
+                out[column] = series.mask(invalid & series.notna().to_numpy())
+            elif rule.action == "drop_row":
+                drop |= invalid
+        if drop.any():
+            context.note("rows_dropped", int(drop.sum()))
+        return out[~drop]
+
+
+def _failures(series: pd.Series, rule: ColumnRule) -> dict[str, np.ndarray]:
+    """Rule name -> mask of the rows breaking it."""
+    found = {}
+    if rule.required:
+        found["missing"] = series.isna().to_numpy()
+    if rule.type:
+        found["invalid_type"] = bad_type(series, rule.type)
+    if rule.min is not None or rule.max is not None:
+        values, low, high = _comparable(series, rule)
+        if low is not None:
+            found["below_min"] = (values < low).fillna(False).to_numpy(dtype=bool)
+        if high is not None:
+            found["above_max"] = (values > high).fillna(False).to_numpy(dtype=bool)
+    if rule.allowed is not None:
+        listed = series.isin(rule.allowed) | as_text(series).isin([str(v) for v in rule.allowed])
+        found["not_allowed"] = (series.notna() & ~listed).to_numpy(dtype=bool)
+    if rule.format:
+        found["bad_format"] = bad_format(series, rule.format, preset=True)
+    if rule.pattern:
+        found["bad_pattern"] = bad_format(series, rule.pattern, preset=False)
+    return found
+
+
+def _comparable(series: pd.Series, rule: ColumnRule):
+    """(values, min, max) as datetimes for date columns, as floats otherwise."""
+    if rule.type == "date" or pd.api.types.is_datetime64_any_dtype(series):
+        values = series if pd.api.types.is_datetime64_any_dtype(series) else \
+            pd.to_datetime(as_text(series), format="ISO8601", errors="coerce")
+        tz = getattr(values.dt, "tz", None)
+        bound = lambda b: None if b is None else pd.Timestamp(str(b), tz=tz)  # noqa: E731
+        return values, bound(rule.min), bound(rule.max)
+    return as_numbers(series), _number(rule.min), _number(rule.max)
+
+
+def _number(bound):
+    return None if bound is None else float(bound)
+
+
+def _report(context, column, series, failures, invalid) -> None:
+    quality = context.quality
+    quality.count(column, "checked", len(series))
+    quality.count(column, "nulls", int(series.isna().sum()))
+    shown = examples(as_text(series)[invalid]) if invalid.any() else None
+    quality.count(column, "invalid", int(invalid.sum()), shown)
+    for rule, mask in failures.items():
+        if mask.any():
+            quality.count(column, rule, int(mask.sum()), examples(as_text(series)[mask]))

@@ -1,0 +1,271 @@
+"""A dataset recipe (``catalogs/<id>.yaml``) loaded into a typed, validated :class:`Recipe`.
+
+Validation order for one file: the id (file name), the YAML, the top-level keys and metadata,
+the source against its connector's ``Params``, each processor step against its processor's
+``Params``, the cron schedule. Every problem of every file is collected; then the catalog-wide
+checks (datasets named by join steps exist, no dependency cycle) run. One problem anywhere and
+:func:`load_catalog` raises :class:`ConfigProblems`: nothing is refreshed or served from a
+catalog with problems (fail closed). The format is documented in docs/recipes.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+
+from ..policy.access import AccessRules
+from ..problems import ConfigProblems, Problem
+from ..yamlfile import line_for, load_yaml_with_lines
+from .base import CONNECTORS, PROCESSORS, Params, load_builtins
+from .cron import Cron
+from .deps import dependency_problems
+from .recipe_problems import suggest, validate
+
+DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+# Recipe word -> EU "frequency" authority table code (DCAT-AP dct:accrualPeriodicity).
+FREQUENCIES = {
+    "continuous": "UPDATE_CONT", "hourly": "HOURLY", "daily": "DAILY", "weekly": "WEEKLY",
+    "biweekly": "BIWEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY",
+    "semiannual": "ANNUAL_2", "annual": "ANNUAL", "irregular": "IRREG", "never": "NEVER",
+    "unknown": "UNKNOWN",
+}
+Frequency = Literal[tuple(FREQUENCIES)]  # type: ignore[valid-type]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Model):
+    name: str = Field(description="Team or person answering questions about the data.")
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                              description="Contact e-mail address, e.g. donnees@example.org.")
+
+
+class Metadata(_Model):
+    title: str = Field(min_length=1, description="Title shown in catalogs and dashboards.")
+    description: str = Field(min_length=1, description="What the data is (Markdown).")
+    theme: str | None = Field(None, description="DCAT-AP data theme (ENVI, TRAN...) or a label.")
+    keywords: list[str] = Field([], description="Search keywords, e.g. [air, pollution].")
+    publisher: str | None = Field(None, description="Organisation publishing the data.")
+    licence: str | None = Field(None, description="Licence id or URL, e.g. etalab-2.0.")
+    contact: Contact | None = Field(None, description="{name: ..., email: ...}")
+    update_frequency: Frequency | None = Field(
+        None, description="DCAT frequency: " + ", ".join(FREQUENCIES))
+    spatial: str | None = Field(None, description="Spatial coverage, free text.")
+    synthetic: bool = Field(False, description="true for generated demo data.")
+
+    @property
+    def frequency_uri(self) -> str | None:
+        code = FREQUENCIES.get(self.update_frequency or "")
+        return EU_FREQUENCY + code if code else None
+
+
+class RefreshOptions(_Model):
+    max_dropped_fraction: float | None = Field(
+        None, ge=0, le=1, description="Share of rows processors may drop (0-1); default: "
+        "data.max_dropped_fraction.")
+    retain_versions: int | None = Field(
+        None, ge=1, description="Snapshot versions kept; default: data.retain_versions.")
+    timeout_seconds: float = Field(600, gt=0, description="Seconds a refresh may take.")
+
+
+class _Document(Metadata):
+    """The whole file as written; source and processors are checked separately."""
+
+    source: dict[str, Any] = Field(description="connector: <name> plus that connector's params")
+    processors: list[Any] = Field([], description="ordered list of {processor_name: params}")
+    schedule: str | None = Field(
+        None, description="cron with 5 fields (minute hour day month weekday), Europe/Paris "
+        "time, e.g. '0 6 * * *'; omit for manual refresh only")
+    refresh: RefreshOptions = Field(RefreshOptions(), description="refresh options")
+    access: AccessRules = Field(AccessRules(), description="who may read the dataset")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            Cron.parse(value)
+        return value
+
+
+class SourceSpec(_Model):
+    connector: str
+    params: SerializeAsAny[Params]
+
+
+def _dataset_params(value: Any, key: str):
+    """(dataset, dotted key) for every `dataset` field in nested models, mappings, lists."""
+    if isinstance(value, BaseModel):
+        value = {name: getattr(value, name) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        for name, item in value.items():
+            child = f"{key}.{name}" if key else str(name)
+            if name == "dataset":
+                names = [item] if isinstance(item, str) else item
+                names = names if isinstance(names, (list, tuple)) else []
+                yield from ((n, child) for n in names if isinstance(n, str))
+            else:
+                yield from _dataset_params(item, child)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _dataset_params(item, f"{key}.{index}" if key else str(index))
+
+
+class Step(_Model):
+    processor: str
+    params: SerializeAsAny[Params]
+
+    @property
+    def dependency_keys(self) -> dict[str, str]:
+        """{dataset this step reads: its param's dotted key}, from every `dataset` param,
+        also nested (join: {dataset: x}, geo: {within: {dataset: x}})."""
+        keys: dict[str, str] = {}
+        for dataset, key in _dataset_params(self.params, ""):
+            keys.setdefault(dataset, key)
+        return keys
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        return tuple(self.dependency_keys)
+
+
+class Recipe(_Model):
+    id: str
+    file: str
+    metadata: Metadata
+    source: SourceSpec
+    processors: tuple[Step, ...] = ()
+    schedule: str | None = None
+    refresh: RefreshOptions = RefreshOptions()
+    access: AccessRules = AccessRules()
+    lines: dict[str, int] = Field(default_factory=dict, exclude=True, repr=False)
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for step in self.processors for d in step.dependencies))
+
+    @property
+    def cron(self) -> Cron | None:
+        return Cron.parse(self.schedule) if self.schedule else None
+
+    @property
+    def hash(self) -> str:
+        """Hash of what determines the data (source and processors, not the metadata)."""
+        recipe = {"source": [self.source.connector, self.source.params.model_dump(mode="json")],
+                  "processors": [[s.processor, s.params.model_dump(mode="json")]
+                                 for s in self.processors]}
+        text = json.dumps(recipe, sort_keys=True, default=str)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def id_problem(path: Path) -> Problem | None:
+    if DATASET_ID.match(path.stem):
+        return None
+    slug = re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_")
+    slug = slug if slug[:1].isalpha() else "dataset_" + slug
+    return Problem(str(path), "", f"dataset id {path.stem!r} (the file name) is not valid",
+                   f"rename the file to e.g. {slug[:63]}.yaml: lower case letters, digits "
+                   "and _, starting with a letter, 2 to 63 characters", line=None)
+
+
+def _source(raw: dict, file: str, lines: dict, problems: list) -> SourceSpec | None:
+    params = {k: v for k, v in raw.items() if k != "connector"}
+    name = raw.get("connector")
+    if name is None:
+        problems.append(Problem(file, "source.connector", "missing required key",
+                                "add it: " + suggest("", CONNECTORS), line_for(lines, "source")))
+        return None
+    if name not in CONNECTORS:
+        problems.append(Problem(file, "source.connector", f"unknown connector {name!r}",
+                                suggest(name, CONNECTORS), line_for(lines, "source.connector")))
+        return None
+    validated = validate(CONNECTORS[name].Params, params, file, "source", lines, problems)
+    return SourceSpec(connector=name, params=validated) if validated else None
+
+
+def _step(index: int, raw: Any, file: str, lines: dict, problems: list) -> Step | None:
+    key = f"processors.{index}"
+    if not isinstance(raw, dict) or len(raw) != 1:
+        problems.append(Problem(file, key, "a step must be a one-key mapping",
+                                "write it as `- processor_name: {param: value}`",
+                                line_for(lines, key)))
+        return None
+    name, params = next(iter(raw.items()))
+    if name not in PROCESSORS:
+        problems.append(Problem(file, f"{key}.{name}", f"unknown processor {name!r}",
+                                suggest(name, PROCESSORS), line_for(lines, f"{key}.{name}")))
+        return None
+    validated = validate(PROCESSORS[name].Params, params, file, f"{key}.{name}", lines, problems)
+    return Step(processor=name, params=validated) if validated else None
+
+
+def _build(path: Path, data: Any, lines: dict) -> Recipe:
+    file, problems = str(path), []
+    if not isinstance(data, dict):
+        raise ConfigProblems([Problem(file, "", "a recipe must be a mapping of keys",
+                                      "start with `title:` (see docs/recipes.md)", line=1)])
+    doc = validate(_Document, data, file, "", lines, problems)
+    raw_source, raw_steps = data.get("source"), data.get("processors")
+    source = _source(raw_source, file, lines, problems) if isinstance(raw_source, dict) else None
+    raw_steps = raw_steps if isinstance(raw_steps, list) else []
+    steps = [_step(i, raw, file, lines, problems) for i, raw in enumerate(raw_steps)]
+    if problems:
+        raise ConfigProblems(sorted(problems, key=lambda p: p.line or 0))
+    metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))
+    return Recipe(id=path.stem, file=file, metadata=metadata, source=source,
+                  processors=tuple(steps), schedule=doc.schedule, refresh=doc.refresh,
+                  access=doc.access, lines=lines)
+
+
+def load_recipe(path: Path) -> Recipe:
+    """Load one recipe file; raise ConfigProblems listing every problem in it."""
+    path = Path(path)
+    bad_id = id_problem(path)
+    try:
+        data, lines = load_yaml_with_lines(path)
+        recipe = _build(path, data, lines)
+    except ConfigProblems as exc:
+        raise ConfigProblems(([bad_id] if bad_id else []) + exc.problems) from None
+    if bad_id:
+        raise ConfigProblems([bad_id])
+    return recipe
+
+
+def recipe_files(catalog_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """The recipe files of a catalog folder (`_*` and dot files are reserved, not recipes)."""
+    if not catalog_dir.is_dir():
+        return [], [Problem(str(catalog_dir), "", "catalog folder not found",
+                            "create it, or set data.catalog_dir in workspace.yaml")]
+    files, problems = [], []
+    for path in sorted(catalog_dir.iterdir()):
+        if path.name.startswith((".", "_")) or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            problems.append(Problem(str(path), "", "recipe files end in .yaml",
+                                    f"rename it to {path.stem}.yaml"))
+        elif path.suffix == ".yaml":
+            files.append(path)
+    return files, problems
+
+
+def load_catalog(catalog_dir: Path) -> dict[str, Recipe]:
+    """Load and validate every recipe; raise ConfigProblems with all problems of all files."""
+    load_builtins()
+    files, problems = recipe_files(Path(catalog_dir))
+    recipes = {}
+    for path in files:
+        try:
+            recipes[path.stem] = load_recipe(path)
+        except ConfigProblems as exc:
+            problems.extend(exc.problems)
+    problems.extend(dependency_problems(recipes, known={p.stem for p in files}))
+    if problems:
+        raise ConfigProblems(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+    return recipes

@@ -1,0 +1,89 @@
+"""Turn pydantic validation errors and unknown names into file:line Problems with a fix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ..problems import Problem
+from ..yamlfile import line_for
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A fix naming the closest choice first, then every choice."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    listed = ", ".join(choices) if choices else "(none registered)"
+    return f"{hint}use one of: {listed}"
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that holds the field at `loc` (None when not a model)."""
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part) if model else None
+        if field is None:
+            return None
+        candidates = [field.annotation, *getattr(field.annotation, "__args__", ())]
+        model = next((c for c in candidates
+                      if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model
+
+
+def _literal_choices(annotation: Any) -> list[str]:
+    """The allowed values of a Literal (also inside Optional[...])."""
+    if get_origin(annotation) is Literal:
+        return [str(value) for value in get_args(annotation)]
+    return [c for arg in get_args(annotation) for c in _literal_choices(arg)]
+
+
+def _fix(model: type[BaseModel], loc: tuple, error: dict) -> str:
+    parent = _model_at(model, loc[:-1]) if loc else model
+    fields = getattr(parent, "model_fields", {})
+    if error["type"] == "extra_forbidden" and loc:
+        return "remove it; " + suggest(loc[-1], fields)
+    field = fields.get(loc[-1]) if loc else None
+    if error["type"] == "missing":
+        return f"add it ({field.description})" if field and field.description else "add it"
+    if error["type"] == "literal_error" and field is not None:
+        return suggest(error.get("input", ""), _literal_choices(field.annotation))
+    if error["type"] in ("dict_type", "model_type", "model_attributes_type"):
+        return "write a mapping (key: value lines, or {key: value})"
+    if field is None:
+        return ""
+    if field.description:
+        return f"expected: {field.description}"
+    return "expected: " + getattr(field.annotation, "__name__", str(field.annotation))
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "missing required key"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def from_validation(exc: ValidationError, model: type[BaseModel], file: str, prefix: str,
+                    lines: dict[str, int]) -> list[Problem]:
+    """One Problem per pydantic error; keys are dotted and prefixed (e.g. 'source.path')."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(str(part) for part in error["loc"])
+        key = ".".join(part for part in (prefix, *loc) if part)
+        problems.append(Problem(file, key, _message(error), _fix(model, loc, error),
+                                line_for(lines, key)))
+    return problems
+
+
+def validate(model: type[BaseModel], data: Any, file: str, prefix: str, lines: dict,
+             problems: list[Problem]) -> BaseModel | None:
+    """Validate `data`; on errors append them to `problems` and return None."""
+    try:
+        return model.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        problems.extend(from_validation(exc, model, file, prefix, lines))
+        return None

@@ -1,0 +1,208 @@
+"""Refresh datasets: source -> processors -> a new snapshot, or a recorded failure.
+
+One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock:
+
+1. record the attempt in the status file;
+2. read the source through its connector, in a thread bounded by refresh.timeout_seconds;
+3. if the source fingerprint, the recipe hash and the versions of the datasets it joins all
+   equal the current version's, stop: result "unchanged", no new version;
+4. run the processors in order (rows in/out, seconds, notes per step in the quality report);
+5. fail if they dropped more than max_dropped_fraction of the rows;
+6. write the version and switch `current` atomically (store.py), prune old versions.
+
+Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
+recorded with a readable message in the status file. :func:`refresh_many` runs datasets after
+the datasets they join; a dependency that failed still has its last good snapshot, which is
+what the dependent dataset then joins.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .base import ProcessContext, ProcessingError, QualityReport, SourceData
+from .deps import refresh_order
+from .execute import (Deadline, Progress, ProgressEvent, RefreshFailed, call_with_timeout,
+                      check_dropped, fetch_source, run_processors)
+from .files import utc_now
+from .recipe import Recipe, load_catalog
+from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
+
+log = logging.getLogger("agora.refresh")
+Outcome = Literal["new", "unchanged", "failed", "busy"]
+
+
+@dataclass
+class RefreshResult:
+    dataset: str
+    result: Outcome  # new version, unchanged source, failed, busy (another refresh runs)
+    version: str | None = None  # the current version after this refresh
+    rows: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result == "failed"
+
+
+@dataclass
+class RefreshEnv:
+    """What a refresh needs besides the recipe."""
+
+    store: SnapshotStore
+    sources_dir: Path
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    max_dropped_fraction: float = 0.5
+    retain_versions: int = 5
+
+    @classmethod
+    def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
+        data = settings.data
+        return cls(SnapshotStore(settings.store_dir, data.retain_versions), settings.sources_dir,
+                   dict(os.environ if environ is None else environ),
+                   data.max_dropped_fraction, data.retain_versions)
+
+
+def _quiet(progress: Progress | None) -> Progress:
+    def emit(event: ProgressEvent) -> None:
+        try:
+            if progress is not None:
+                progress(event)
+        except Exception:  # a broken display must not fail a refresh
+            log.exception("progress callback failed")
+    return emit
+
+
+def _loader(store: SnapshotStore, recipe: Recipe, inputs: dict[str, str | None]):
+    """load_dataset for processors: the pinned version of a declared dependency."""
+    def load_dataset(other: str) -> pd.DataFrame:
+        if other not in inputs:
+            raise ProcessingError(f"dataset {other!r} is not declared in a step's `dataset` "
+                                  f"param of {recipe.id!r}, so it cannot be read")
+        if inputs[other] is None:
+            raise ProcessingError(f"dataset {other!r} has no snapshot yet; refresh it first")
+        try:
+            return read_parquet(store.version_dir(other, inputs[other]) / DATA_FILE)
+        except FileNotFoundError:
+            raise ProcessingError(f"version {inputs[other]} of {other!r} was pruned "
+                                  "during the refresh; retry") from None
+    return load_dataset
+
+
+def _context_factory(recipe: Recipe, env: RefreshEnv, inputs: dict[str, str | None]):
+    load = _loader(env.store, recipe, inputs)
+
+    def make(report: QualityReport, notes: dict) -> ProcessContext:
+        return ProcessContext(recipe.id, report, env.environ, load, notes.__setitem__)
+    return make
+
+
+def _unchanged(current: dict | None, recipe: Recipe, source: SourceData, inputs: dict) -> bool:
+    return bool(current) and (
+        current.get("source", {}).get("fingerprint") == source.fingerprint
+        and current.get("recipe_hash") == recipe.hash
+        and current.get("inputs", {}) == inputs)
+
+
+def _manifest(recipe: Recipe, source: SourceData, report: QualityReport, inputs: dict,
+              timings: dict[str, float]) -> dict[str, Any]:
+    return {
+        "recipe_hash": recipe.hash,
+        "source": {"connector": recipe.source.connector, "fingerprint": source.fingerprint,
+                   "details": source.details},
+        "processors": [{"name": s.processor, "params": s.params.model_dump(mode="json")}
+                       for s in recipe.processors],
+        "inputs": inputs,
+        "quality": report.to_dict(),
+        "timings": timings,
+        "synthetic": recipe.metadata.synthetic,
+    }
+
+
+def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
+    deadline = Deadline(recipe.refresh.timeout_seconds)
+    inputs = {other: env.store.current(other) for other in recipe.dependencies}
+    started = time.perf_counter()
+    source = fetch_source(recipe, env.sources_dir, env.environ, deadline)
+    fetched = round(time.perf_counter() - started, 4)
+    emit(ProgressEvent(recipe.id, "fetch", len(source.frame), fetched))
+    current = env.store.read_manifest(recipe.id)
+    if _unchanged(current, recipe, source, inputs):
+        return RefreshResult(recipe.id, "unchanged", current["version"], current["row_count"])
+    frame, report = call_with_timeout(
+        lambda: run_processors(recipe, source.frame, _context_factory(recipe, env, inputs),
+                               deadline, emit), deadline, "the processors")
+    limit = recipe.refresh.max_dropped_fraction
+    check_dropped(recipe, len(source.frame), len(frame),
+                  env.max_dropped_fraction if limit is None else limit)
+    timings = {"fetch": fetched, "processors": round(time.perf_counter() - started - fetched, 4)}
+    manifest = _manifest(recipe, source, report, inputs, timings)
+    version = env.store.write_version(recipe.id, frame, manifest,
+                                      recipe.refresh.retain_versions or env.retain_versions)
+    emit(ProgressEvent(recipe.id, "write", len(frame), round(time.perf_counter() - started, 4)))
+    return RefreshResult(recipe.id, "new", version, len(frame))
+
+
+def _failure_message(exc: Exception) -> str:
+    if isinstance(exc, RefreshFailed):
+        return str(exc)
+    log.exception("unexpected error during a refresh")
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float) -> RefreshResult:
+    status = env.store.status(recipe.id)
+    status.record_attempt(utc_now())
+    emit(ProgressEvent(recipe.id, "start"))
+    try:
+        result = _run(recipe, env, emit)
+    except Exception as exc:
+        message = _failure_message(exc)
+        result = RefreshResult(recipe.id, "failed", env.store.current(recipe.id),
+                               seconds=time.monotonic() - started, error=message)
+        status.record_failure(utc_now(), message, result.seconds)
+        return result
+    result.seconds = time.monotonic() - started
+    status.record_success(utc_now(), result.result, result.version, result.seconds)
+    return result
+
+
+def refresh_dataset(recipe: Recipe, env: RefreshEnv,
+                    progress: Progress | None = None) -> RefreshResult:
+    """Refresh one dataset; never raises for a data problem (see RefreshResult.result)."""
+    started, emit = time.monotonic(), _quiet(progress)
+    try:
+        with env.store.lock(recipe.id):
+            result = _locked(recipe, env, emit, started)
+    except DatasetBusy as exc:
+        result = RefreshResult(recipe.id, "busy", env.store.current(recipe.id),
+                               seconds=time.monotonic() - started, error=str(exc))
+    emit(ProgressEvent(recipe.id, result.result, result.rows, result.seconds,
+                       result.error or ""))
+    return result
+
+
+def refresh_many(recipes: Mapping[str, Recipe], env: RefreshEnv,
+                 ids: Iterable[str] | None = None,
+                 progress: Progress | None = None) -> list[RefreshResult]:
+    """Refresh `ids` (default: all) and the datasets they join, dependencies first.
+
+    Raises deps.UnknownDataset for an id without a recipe (nothing is refreshed then).
+    """
+    return [refresh_dataset(recipes[d], env, progress) for d in refresh_order(recipes, ids)]
+
+
+def refresh_all(settings, ids: Iterable[str] | None = None, progress: Progress | None = None,
+                environ: Mapping[str, str] | None = None) -> list[RefreshResult]:
+    """Load the catalog from the settings (ConfigProblems if broken) and refresh it."""
+    recipes = load_catalog(settings.catalog_dir)
+    return refresh_many(recipes, RefreshEnv.from_settings(settings, environ), ids, progress)

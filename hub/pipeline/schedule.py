@@ -1,0 +1,107 @@
+"""Unattended refreshes from the recipes' cron schedules (Europe/Paris).
+
+A dataset is due when the first schedule slot after its last attempt (from its status file)
+has passed, or when it was never attempted. Because the last attempt is stored, a restart after
+downtime runs each missed dataset once, not once per missed slot (catch-up without duplicates).
+
+:class:`ScheduleRunner` reloads the catalog at every tick (a catalog with problems runs
+nothing: fail closed), runs due datasets in a pool of `max_parallel` threads (default 2) and
+never starts a dataset that is still running; the store's per-dataset lock also keeps
+`agora refresh` and the runner from overlapping across processes. It is a library: `agora
+refresh --watch` runs it in the foreground, and the hub's scheduler service can host it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+from ..problems import ConfigProblems
+from .deps import refresh_order
+from .execute import Progress
+from .files import utc_now
+from .recipe import Recipe
+from .refresh import RefreshEnv, RefreshResult, refresh_dataset
+from .store import SnapshotStore
+
+log = logging.getLogger("agora.schedule")
+
+
+def is_due(recipe: Recipe, store: SnapshotStore, now: datetime) -> bool:
+    """True when a schedule slot passed since the last attempt (or it never ran)."""
+    if recipe.cron is None:
+        return False
+    last = store.status(recipe.id).last_attempt()
+    return last is None or recipe.cron.next_after(last) <= now
+
+
+def due_datasets(recipes: Mapping[str, Recipe], store: SnapshotStore,
+                 now: datetime) -> list[str]:
+    """Due datasets, the datasets others join first."""
+    return [d for d in refresh_order(recipes) if is_due(recipes[d], store, now)]
+
+
+class ScheduleRunner:
+    """Run due refreshes without overlap; call :meth:`tick` periodically or :meth:`run`."""
+
+    def __init__(self, load_recipes: Callable[[], Mapping[str, Recipe]], env: RefreshEnv,
+                 max_parallel: int = 2, progress: Progress | None = None,
+                 clock: Callable[[], datetime] = utc_now):
+        self.load_recipes, self.env, self.progress, self.clock = (
+            load_recipes, env, progress, clock)
+        self.pool = ThreadPoolExecutor(max_parallel, thread_name_prefix="agora-refresh")
+        self.running: dict[str, Future] = {}
+        self.results: list[RefreshResult] = []
+        self._lock = threading.Lock()
+        self._last_problems: str | None = None
+
+    def _recipes(self) -> Mapping[str, Recipe]:
+        try:
+            recipes = self.load_recipes()
+        except ConfigProblems as exc:
+            if str(exc) != self._last_problems:
+                log.error("catalog has problems; no refresh runs until fixed:\n%s", exc)
+            self._last_problems = str(exc)
+            return {}
+        self._last_problems = None
+        return recipes
+
+    def _finished(self, dataset: str, future: Future) -> None:
+        with self._lock:
+            self.running.pop(dataset, None)
+            if not future.cancelled() and future.exception() is None:
+                self.results.append(future.result())
+
+    def tick(self) -> list[str]:
+        """Start every due dataset that is not running; return the ids started."""
+        recipes = self._recipes()
+        started = []
+        for dataset in due_datasets(recipes, self.env.store, self.clock()):
+            with self._lock:
+                if dataset in self.running:
+                    continue
+                future = self.pool.submit(refresh_dataset, recipes[dataset], self.env,
+                                          self.progress)
+                self.running[dataset] = future
+            future.add_done_callback(lambda f, d=dataset: self._finished(d, f))
+            started.append(dataset)
+        return started
+
+    def wait(self) -> None:
+        """Block until the refreshes started so far are done."""
+        with self._lock:
+            futures = list(self.running.values())
+        for future in futures:
+            future.exception()
+
+    def run(self, stop: threading.Event, poll_seconds: float = 30.0) -> None:
+        """Tick every `poll_seconds` until `stop` is set; then finish running refreshes."""
+        try:
+            while not stop.is_set():
+                self.tick()
+                stop.wait(poll_seconds)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)

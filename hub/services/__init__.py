@@ -1,0 +1,1 @@
+"""Hub-managed services: datasets (data gateway), scheduler, dashboards."""

@@ -1,0 +1,63 @@
+"""`python -m hub.services.datasets`: run the datasets service (started by the hub).
+
+Settings come from hub.settings (AGORA_CONFIG and AGORA_* variables set by the hub's service
+definition, hub/configure.py), never from the hub's own config file. Listens where the hub
+says (JUPYTERHUB_SERVICE_URL, default 127.0.0.1:<services.datasets_port>). On SIGINT or SIGTERM
+it stops accepting requests and exits at once: queries still running in worker threads are
+abandoned (they only read), so the hub's shutdown never waits on a long export.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from urllib.parse import urlparse
+
+from hub.problems import ConfigProblems
+from hub.settings import load_settings
+
+from .app import app_from_settings
+
+log = logging.getLogger("agora.datasets")
+
+
+def listen_address(settings, environ) -> tuple[str, int]:
+    url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or "")
+    return (url.hostname or "127.0.0.1", url.port or settings.services.datasets_port)
+
+
+async def serve(settings) -> None:
+    app = app_from_settings(settings, os.environ)
+    host, port = listen_address(settings, os.environ)
+    server = app.listen(port, host, xheaders=True)
+    log.info("datasets service listening on http://%s:%d%s", host, port, app.settings["prefix"])
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("datasets service stopping")
+    server.stop()
+    app.settings["engine"].shutdown()
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigProblems as exc:
+        print(f"datasets service: settings have problems:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.hub.log_level,
+                        format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
+    asyncio.run(serve(settings))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # do not join worker threads still running an abandoned query
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The datasets service's tornado application.
+
+:func:`make_app` wires the routes to explicit collaborators (registry, engine, identity, audit
+folder, and the ``user_model`` seam, see base.py), so tests build the real application with a
+test user lookup. :func:`app_from_settings` builds the production one from hub.settings and the
+JupyterHub service environment (JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL,
+JUPYTERHUB_SERVICE_PREFIX, OAuth client settings), read by HubOAuth itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from tornado import web
+
+from hub.pipeline.store import SnapshotStore
+
+from . import audit, paths
+from .base import hub_user_model
+from .engine import Engine
+from .export_handler import ExportHandler
+from .handlers import (AuditHandler, IndexHandler, ListHandler, MetadataHandler,
+                       NotFoundHandler, RecordsHandler, UnknownDatasetPath)
+from .identity import GroupProperties, Identity
+from .registry import DatasetRegistry
+
+access_log = logging.getLogger("agora.datasets.access")
+AUTH_CACHE_SECONDS = 30  # a revoked or expired token stops working within this time
+ID = r"([^/]+)"
+
+
+def log_request(handler: web.RequestHandler) -> None:
+    """Access log without the query string (it may hold filters, or a token by mistake)."""
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING
+    access_log.log(level, "%d %s %s %.1fms", status, handler.request.method,
+                   handler.request.path, 1000 * handler.request.request_time())
+
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    def initialize(self) -> None:
+        self.hub_auth = self.settings["hub_auth"]
+
+
+def published_routes(prefix: str) -> list:
+    """Routes of the published descriptions: REGISTER the handlers of
+    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json``
+    (openapi.py) HERE, e.g. ``(prefix + paths.CATALOG_YAML, catalog.CatalogHandler)``.
+
+    Those handlers derive from base.DatasetsHandler (authenticated caller in ``self.caller``,
+    audit via ``audit_action = "catalog"`` / ``"dcat"``) and list datasets with
+    ``self.registry.visible(self.caller)`` (registry.DatasetRegistry.visible).
+    """
+    return []
+
+
+def routes(prefix: str) -> list:
+    datasets = prefix + paths.DATASETS
+    return [
+        (prefix, IndexHandler),
+        (prefix + "oauth_callback", OAuthCallbackHandler),
+        (datasets, ListHandler),
+        *published_routes(prefix),
+        (prefix + paths.AUDIT, AuditHandler),
+        (rf"{datasets}/{ID}", MetadataHandler),
+        (rf"{datasets}/{ID}/records", RecordsHandler),
+        (rf"{datasets}/{ID}/export\.([A-Za-z0-9]+)", ExportHandler),
+        (rf"{datasets}/(.+)", UnknownDatasetPath),
+    ]
+
+
+def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
+             audit_dir: Path, user_model=hub_user_model, hub_auth: HubOAuth | None = None,
+             **extra) -> web.Application:
+    prefix = prefix if prefix.endswith("/") else prefix + "/"
+    return web.Application(
+        routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
+        audit_dir=Path(audit_dir), user_model=user_model, hub_auth=hub_auth,
+        cookie_secret=os.urandom(32), log_function=log_request,
+        default_handler_class=NotFoundHandler, **extra)
+
+
+def pseudonym_key(settings, environ: Mapping[str, str]) -> bytes:
+    return environ.get(settings.data.pseudonym_key_env, "").encode("utf-8")
+
+
+def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
+    """The production application: HubOAuth, group properties through the hub API."""
+    key = pseudonym_key(settings, environ)
+    hub_auth = HubOAuth(cache_max_age=AUTH_CACHE_SECONDS)
+    groups = GroupProperties(hub_auth.api_url, environ.get("JUPYTERHUB_API_TOKEN", ""))
+    registry = DatasetRegistry(settings.catalog_dir, SnapshotStore(settings.store_dir),
+                               has_key=bool(key))
+    return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/datasets/"),
+                    registry=registry, engine=Engine(key), identity=Identity(groups),
+                    audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth)

@@ -1,0 +1,100 @@
+"""The datasets service's audit log: one JSON line per read, append-only, one file per month.
+
+``<data_dir>/audit/audit-YYYY-MM.jsonl`` (folder mode 700, files mode 600). Each record is
+written with a single ``os.write`` on a descriptor opened with ``O_APPEND``, so concurrent
+writers (threads or processes) never interleave lines and nothing sits in a buffer.
+
+A record holds: ``time`` (UTC, ISO 8601), ``user``, ``dataset``, ``action`` (list, metadata,
+records, export:<fmt>, catalog, dcat, audit), ``filters`` and ``select`` as the caller gave
+them, ``rows`` returned and the HTTP ``status``. Never a token, a cookie or a header: the
+record is built from named fields only (:func:`record`), so nothing else can slip in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+FIELDS = ("time", "user", "dataset", "action", "filters", "select", "order_by", "limit",
+          "offset", "rows", "status")
+MAX_VALUE_CHARS = 500  # a caller-supplied value is cut, so a huge query cannot bloat the log
+
+
+def audit_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "audit"
+
+
+def month_file(folder: Path, at: datetime) -> Path:
+    return folder / f"audit-{at:%Y-%m}.jsonl"
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return value[:MAX_VALUE_CHARS] + "…"
+    if isinstance(value, (list, tuple)):
+        return [_short(v) for v in value[:100]]
+    return value
+
+
+def record(user: str | None, action: str, status: int, dataset: str | None = None,
+           rows: int | None = None, **query: Any) -> dict[str, Any]:
+    """One audit record from named fields only (query: filters, select, order_by, limit...)."""
+    entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "user": user,
+             "dataset": _short(dataset), "action": action, "rows": rows, "status": status}
+    entry.update({k: _short(v) for k, v in query.items() if k in FIELDS and v not in (None, [])})
+    return entry
+
+
+def append(folder: Path, entry: dict[str, Any]) -> None:
+    """Append one record as one line (one write, O_APPEND, mode 600)."""
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    at = datetime.fromisoformat(entry["time"]) if "time" in entry else datetime.now(UTC)
+    descriptor = os.open(month_file(folder, at), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line)
+    finally:
+        os.close(descriptor)
+
+
+def _lines_newest_first(folder: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(Path(folder).glob("audit-*.jsonl"), reverse=True):
+        for line in reversed(path.read_text(encoding="utf-8").splitlines()):
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn line from a crash: skip it, keep the rest readable
+
+
+def _matches(entry: dict, user: str | None, dataset: str | None, since: datetime | None) -> bool:
+    if user and entry.get("user") != user:
+        return False
+    if dataset and entry.get("dataset") != dataset:
+        return False
+    if since:
+        try:
+            return datetime.fromisoformat(entry["time"]) >= since
+        except (KeyError, TypeError, ValueError):
+            return False
+    return True
+
+
+def query(folder: Path, user: str | None = None, dataset: str | None = None,
+          since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest `limit` records matching user, dataset and `since` (aware time), newest first."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    found = []
+    for entry in _lines_newest_first(folder):
+        if since is not None and entry.get("time", "") < since.isoformat()[:10]:
+            break  # files and lines are in time order: nothing older can match
+        if _matches(entry, user, dataset, since):
+            found.append(entry)
+            if len(found) >= limit:
+                break
+    return found

@@ -1,0 +1,84 @@
+"""DuckDB for the datasets service: one connection per worker thread, the pseudonym UDF on each.
+
+Queries run in :attr:`Engine.executor` (a thread pool), never on the tornado loop. Each worker
+thread keeps its own in-memory DuckDB connection (connections are not shared across threads);
+streaming exports open a fresh connection for their whole life (see exports.py). Every
+connection has ``agora_pseudonym(VARCHAR) -> VARCHAR``: the keyed HMAC of
+hub/policy/pseudonym.py, vectorised over Arrow arrays. Without a key the function raises, and
+the registry never serves a dataset that needs it (fail closed, never an unkeyed hash).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+import pyarrow as pa
+
+from hub.policy.pseudonym import pseudonym
+
+from .query import Compiled
+
+DEFAULT_WORKERS = 8
+
+
+def pseudonym_udf(key: bytes):
+    def agora_pseudonym(values: pa.Array) -> pa.Array:
+        return pa.array([pseudonym(v, key) for v in values.to_pylist()], pa.string())
+    return agora_pseudonym
+
+
+def connect(key: bytes, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection with the pseudonym UDF registered."""
+    con = duckdb.connect(":memory:")
+    varchar = duckdb.sqltype("VARCHAR")
+    con.create_function("agora_pseudonym", pseudonym_udf(key), [varchar], varchar,
+                        type="arrow", side_effects=False)
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+class Engine:
+    """The thread pool and per-thread connections the handlers run queries on."""
+
+    def __init__(self, key: bytes, workers: int = DEFAULT_WORKERS, export_workers: int = 4):
+        self.key = key
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="datasets-query")
+        self.export_executor = ThreadPoolExecutor(export_workers,
+                                                  thread_name_prefix="datasets-export")
+        self._local = threading.local()
+        self._counts: OrderedDict = OrderedDict()
+        self._counts_lock = threading.Lock()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = connect(self.key)
+        return con
+
+    def arrow(self, compiled: Compiled) -> pa.Table:
+        """Run a compiled query in the calling (worker) thread; the result as an Arrow table."""
+        return self.connection().sql(compiled.sql, params=compiled.params).to_arrow_table()
+
+    def count(self, compiled: Compiled, cache_key=None) -> int:
+        """Rows of a compiled (unpaged) query; cached by `cache_key` (e.g. version + filters)."""
+        if cache_key is not None:
+            with self._counts_lock:
+                if cache_key in self._counts:
+                    self._counts.move_to_end(cache_key)
+                    return self._counts[cache_key]
+        sql = f"SELECT count(*) FROM ({compiled.sql}) AS counted"
+        rows = self.connection().execute(sql, compiled.params).fetchall()[0][0]
+        if cache_key is not None:
+            with self._counts_lock:
+                self._counts[cache_key] = rows
+                while len(self._counts) > 4096:
+                    self._counts.popitem(last=False)
+        return rows
+
+    def shutdown(self) -> None:
+        for pool in (self.executor, self.export_executor):
+            pool.shutdown(wait=False, cancel_futures=True)

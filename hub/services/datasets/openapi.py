@@ -1,0 +1,293 @@
+"""The OpenAPI 3.1 description of the datasets service (`GET api/openapi.json`).
+
+Written by hand, as data, so that it is the contract: the handlers answer with these shapes
+(VisibleDataset.summary() and .to_dict() are checked against the schemas by
+tests/unit/test_openapi.py), the notebook client reads them, and schemathesis can fuzz the
+service against it. Paths come from paths.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .query import ALL_OPERATORS, MAX_LIMIT
+
+from .paths import AUDIT, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS, OPENAPI_JSON, base
+
+API_VERSION = "1.0.0"
+WHERE_PATTERN = rf"^[A-Za-z_][A-Za-z0-9_]*:({'|'.join(ALL_OPERATORS)})(:.*)?$"
+ERRORS = {
+    "400": "Invalid request: unknown column, bad operator or value, limit out of range.",
+    "401": "No credentials: send `Authorization: token <JupyterHub API token>` (a browser "
+           "without the hub's cookie is redirected to the login page instead).",
+    "403": "The token is invalid, expired or lacks the scope "
+           "`access:services!service=datasets`; or the endpoint is for administrators.",
+    "404": "No such dataset, or not one the caller may read (the same answer, on purpose); "
+           "an unknown export format; a GeoJSON export of a dataset without geometry.",
+    "503": "The catalog could not be loaded: nothing is served until it is fixed (the "
+           "service fails closed).",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "string", "description": "What went wrong."},
+                       "dataset": {"type": "string", "description": "The dataset asked for."}},
+    },
+    "Column": {
+        "type": "object", "required": ["name", "type"],
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"type": "string", "description": "Arrow type; `geometry` for geometries."},
+            "rule": _nullable("string", description="`pseudonymised`, `generalised to "
+                              "<year|month|decade|band>`, or null."),
+        },
+    },
+    "DatasetSummary": {
+        "type": "object",
+        "required": ["id", "title", "description", "updated", "rows", "geo", "synthetic"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,62}$"},
+            "title": {"type": "string"},
+            "description": {"type": "string", "description": "Markdown."},
+            "theme": _nullable("string"),
+            "keywords": {"type": "array", "items": {"type": "string"}},
+            "licence": _nullable("string"),
+            "publisher": _nullable("string"),
+            "updated": _nullable("string", format="date-time",
+                                 description="When the current snapshot was made."),
+            "rows": _nullable("integer", minimum=0, description="Rows the caller may read; "
+                              "null when not counted (row rules apply)."),
+            "geo": {"type": "boolean"},
+            "synthetic": {"type": "boolean"},
+        },
+    },
+    "DatasetListItem": {
+        "allOf": [_ref("DatasetSummary"), {
+            "type": "object",
+            "properties": {
+                "version": _nullable("string"),
+                "quality": {"type": "object", "properties": {
+                    "issues": {"type": "integer"},
+                    "columns_with_issues": {"type": "array", "items": {"type": "string"}}}},
+            },
+        }],
+    },
+    "DatasetList": {
+        "type": "object", "required": ["datasets"],
+        "properties": {"datasets": {"type": "array", "items": _ref("DatasetListItem")},
+                       "count": {"type": "integer"}},
+    },
+    "DatasetMetadata": {
+        "allOf": [_ref("DatasetSummary"), {
+            "type": "object", "required": ["columns"],
+            "properties": {
+                "contact": {"oneOf": [{"type": "null"}, {
+                    "type": "object", "required": ["name"],
+                    "properties": {"name": {"type": "string"},
+                                   "email": _nullable("string")}}]},
+                "update_frequency": _nullable("string"),
+                "spatial": _nullable("string"),
+                "version": _nullable("string"),
+                "columns": {"type": "array", "items": _ref("Column")},
+                "quality": {"type": "object", "description": "Counts per visible column "
+                            "(checked, nulls, invalid...) and, without row rules, per step."},
+                "schema": {"type": "array", "items": _ref("Column")},
+                "freshness": {"type": "object", "properties": {
+                    "version": _nullable("string"),
+                    "created_at": _nullable("string", format="date-time"),
+                    "rows": _nullable("integer")}},
+                "versions": {"type": "array", "items": {"type": "object", "properties": {
+                    "version": {"type": "string"},
+                    "created_at": _nullable("string", format="date-time"),
+                    "current": {"type": "boolean"}}}},
+                "lineage": {"type": "object", "description": "connector, processors, inputs."},
+                "refresh": {"type": "object", "description": "Last refresh attempt and "
+                            "result."},
+            },
+        }],
+    },
+    "Records": {
+        "type": "object", "required": ["dataset", "columns", "records", "limit", "offset"],
+        "properties": {
+            "dataset": {"type": "string"},
+            "version": {"type": "string"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "records": {"type": "array", "items": {"type": "object"}, "description":
+                        "Dates as ISO 8601 text, geometries as GeoJSON objects in WGS 84."},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next": _nullable("string", format="uri",
+                              description="The next page, or null on the last one."),
+        },
+    },
+    "AuditEvent": {
+        "type": "object", "required": ["time", "user", "action", "status"],
+        "properties": {
+            "time": {"type": "string", "format": "date-time"},
+            "user": _nullable("string"),
+            "action": {"type": "string", "description": "list, metadata, records, "
+                       "export:<format>, catalog, dcat, audit"},
+            "dataset": _nullable("string"),
+            "rows": _nullable("integer"),
+            "status": {"type": "integer"},
+            **{name: {"type": "array", "items": {"type": "string"}}
+               for name in ("filters", "select", "order_by", "limit", "offset")},
+        },
+    },
+    "AuditLog": {"type": "array", "items": _ref("AuditEvent")},
+    "Index": {
+        "type": "object", "required": ["service", "user", "datasets"],
+        "properties": {"service": {"type": "string"}, "user": {"type": "string"},
+                       "datasets": {"type": "string", "format": "uri"},
+                       "docs": {"type": "string"}},
+    },
+}
+
+
+def _query(name: str, schema: dict, description: str, **extra) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description, **extra}
+
+
+PARAMETERS: dict[str, Any] = {
+    "DatasetId": {"name": "dataset_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,62}$"},
+                  "description": "The dataset id (its recipe's file name)."},
+    "Select": _query("select", {"type": "string"}, "Columns to return, comma-separated "
+                     "(default: every column you may see)."),
+    "OrderBy": _query("order_by", {"type": "string"}, "Sort columns, comma-separated; "
+                      "`-column` sorts descending."),
+    "Where": _query("where", {"type": "array", "items": {"type": "string",
+                                                          "pattern": WHERE_PATTERN}},
+                    "Filter, repeatable (conditions combine with AND): "
+                    "`<column>:<op>:<value>`, op one of " + ", ".join(ALL_OPERATORS) +
+                    "; `in` takes values separated by `|`; `is_null` and `not_null` take no "
+                    "value.", style="form", explode=True),
+    "Limit": _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT,
+                              "default": 100}, f"Rows per page (at most {MAX_LIMIT})."),
+    "ExportLimit": _query("limit", {"type": "integer", "minimum": 0},
+                          "At most this many rows (default: all)."),
+    "Offset": _query("offset", {"type": "integer", "minimum": 0, "default": 0},
+                     "Rows to skip."),
+}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: {"description": ERRORS[code],
+                   "content": {"application/json": {"schema": _ref("Error")}}}
+            for code in codes}
+
+
+def _ok(description: str, media_type: str, schema: dict) -> dict[str, Any]:
+    return {"200": {"description": description, "content": {media_type: {"schema": schema}}}}
+
+
+def _params(*names: str) -> list[dict[str, str]]:
+    return [{"$ref": f"#/components/parameters/{n}"} for n in names]
+
+
+def _get(operation_id: str, summary: str, responses: dict, params=(), tags=("datasets",),
+         description: str | None = None) -> dict[str, Any]:
+    op = {"operationId": operation_id, "summary": summary, "tags": list(tags),
+          "parameters": list(params), "responses": responses}
+    if description:
+        op["description"] = description
+    return {"get": op}
+
+
+def _export(fmt: str) -> dict[str, Any]:
+    media_type = EXPORT_FORMATS[fmt][0]
+    notes = {"parquet": "GeoParquet for datasets with a geometry.",
+             "geojson": "Only for datasets with a geometry (404 otherwise)."}
+    return _get(
+        f"export_{fmt}", f"The rows you may read as {fmt.upper()}",
+        {**_ok(f"A {fmt.upper()} file (attachment).", media_type,
+               {"type": "string", "contentMediaType": media_type}),
+         **_errors("400", "401", "403", "404", "503")},
+        _params("DatasetId", "Select", "Where", "OrderBy", "ExportLimit"),
+        description=" ".join(filter(None, [
+            "Every row and column the caller may read, streamed (no paging), with "
+            "optional projection, filters, sort and limit.", notes.get(fmt)])))
+
+
+def _paths() -> dict[str, Any]:
+    item = f"/{DATASETS}/{{dataset_id}}"
+    paths = {
+        f"/{DATASETS}": _get("list_datasets", "The datasets you may read",
+                             {**_ok("Datasets, sorted by id.", "application/json",
+                                    _ref("DatasetList")), **_errors("401", "403", "503")}),
+        item: _get("get_dataset", "One dataset's metadata, as you may see it",
+                   {**_ok("Metadata, visible columns, freshness and quality counts.",
+                          "application/json", _ref("DatasetMetadata")),
+                    **_errors("401", "403", "404", "503")}, _params("DatasetId")),
+        f"{item}/records": _get(
+            "get_records", "Rows you may read, filtered, sorted and paged",
+            {**_ok("One page of rows.", "application/json", _ref("Records")),
+             **_errors("400", "401", "403", "404", "503")},
+            _params("DatasetId", "Select", "Where", "OrderBy", "Limit", "Offset")),
+        **{f"{item}/export.{fmt}": _export(fmt) for fmt in EXPORT_FORMATS},
+        f"/{CATALOG_YAML}": _get(
+            "get_intake_catalog", "Your Intake v2 catalog",
+            {**_ok("Intake v2 catalog (YAML). Holds no token.", "application/yaml",
+                   {"type": "string"}), **_errors("401", "403", "503")}, tags=("catalogs",)),
+        f"/{DCAT_JSONLD}": _get(
+            "get_dcat_catalog", "DCAT-AP catalog of the datasets you may read",
+            {**_ok("DCAT-AP 2/3 JSON-LD.", "application/ld+json", {"type": "object"}),
+             **_errors("401", "403", "503")}, tags=("catalogs",)),
+        f"/{OPENAPI_JSON}": _get(
+            "get_openapi", "This document",
+            {**_ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
+             **_errors("401", "403")}, tags=("meta",)),
+        f"/{AUDIT}": _get(
+            "get_audit", "The read audit log (hub admins only)",
+            {**_ok("Audit records, newest first.", "application/json", _ref("AuditLog")),
+             **_errors("400", "401", "403")},
+            [_query("dataset", {"type": "string"}, "Only this dataset."),
+             _query("user", {"type": "string"}, "Only this user."),
+             _query("since", {"type": "string"}, "From this date or time (ISO 8601)."),
+             _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT,
+                              "default": 100}, f"At most this many records (<= {MAX_LIMIT}).")],
+            tags=("admin",)),
+        "/": _get("get_index", "Who you are and where to start",
+                  {**_ok("The service, the caller, the datasets URL.", "application/json",
+                         _ref("Index")), **_errors("401", "403")}, tags=("meta",)),
+    }
+    return paths
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for the service whose base URL is `base_url`."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Agora datasets service",
+            "version": API_VERSION,
+            "description": "Read the datasets you are allowed to see: metadata, filtered "
+                           "rows, exports and catalogs. Every answer applies the caller's "
+                           "rights (rows and columns); every read is audited.",
+        },
+        "servers": [{"url": base(base_url).rstrip("/") or "/"}],
+        "security": [{"hubToken": []}],
+        "tags": [{"name": "datasets"}, {"name": "catalogs"}, {"name": "admin"},
+                 {"name": "meta"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"hubToken": {
+                "type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Authorization: token <JupyterHub API token>` (in a "
+                               "workspace: $JUPYTERHUB_API_TOKEN). Browsers use the hub's "
+                               "OAuth login instead."}},
+            "schemas": SCHEMAS,
+            "parameters": PARAMETERS,
+        },
+    }

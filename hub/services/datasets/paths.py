@@ -1,0 +1,46 @@
+"""The datasets service's URL paths, relative to its base URL (`.../services/datasets/`).
+
+One place for them: the handlers route on them, and the OpenAPI document, the Intake catalog,
+the DCAT-AP catalog and the notebook client (widgets/catalog.py) build links from them.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+DATASETS = "api/datasets"
+CATALOG_YAML = "api/catalog.yaml"
+DCAT_JSONLD = "api/dcat.jsonld"
+OPENAPI_JSON = "api/openapi.json"
+AUDIT = "api/audit"
+
+# format -> (media type, EU file-type code); geojson only for datasets with a geometry.
+EXPORT_FORMATS = {
+    "parquet": ("application/vnd.apache.parquet", "PARQUET"),
+    "csv": ("text/csv", "CSV"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+    "geojson": ("application/geo+json", "GEOJSON"),
+}
+
+
+def base(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def dataset_url(service_url: str, dataset_id: str) -> str:
+    """The dataset's metadata (`GET api/datasets/{id}`): its page in the API."""
+    return f"{base(service_url)}{DATASETS}/{quote(dataset_id, safe='')}"
+
+
+def records_url(service_url: str, dataset_id: str) -> str:
+    return dataset_url(service_url, dataset_id) + "/records"
+
+
+def export_url(service_url: str, dataset_id: str, fmt: str) -> str:
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    return f"{dataset_url(service_url, dataset_id)}/export.{fmt}"
+
+
+def export_formats(is_geo: bool) -> list[str]:
+    return [f for f in EXPORT_FORMATS if is_geo or f != "geojson"]

@@ -1,0 +1,116 @@
+"""The datasets service behind a REAL hub: `agora up`, HubOAuth tokens and cookies, group
+properties read with the service's own least-privilege token, clean stop within 10 s."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+import pyarrow.parquet as pq
+import pytest
+import requests
+
+from tests.datasets_support import KEY, build_workspace
+from tests.support import hub_api, login_form, start_agora, xsrf_header
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def agora(tmp_path_factory):
+    root = tmp_path_factory.mktemp("datasets-hub")
+    ws = build_workspace(root / "ws")
+    overrides = {"data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
+                          "sources_dir": str(ws.sources_dir), "demo_data": False}}
+    env = {**os.environ, "AGORA_PSEUDONYM_KEY": KEY}
+    running = start_agora(root / "hub", overrides, env=env)
+    running.extra["ws"] = ws
+    yield running
+    elapsed = running.stop(timeout=10)
+    assert running.proc.returncode == 0, running.log()[-3000:]
+    assert elapsed < 10
+
+
+@pytest.fixture(scope="module")
+def admin_token(agora):
+    session = requests.Session()
+    login_form(session, agora.url, "admin", "demo")
+    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
+                            json={"note": "datasets tests", "expires_in": 900},
+                            headers=xsrf_header(session))
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def user_token(agora, admin_token, user, **body):
+    response = hub_api(agora, admin_token, f"users/{user}/tokens", "POST",
+                       json={"note": "datasets tests", "expires_in": 600, **body})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def service(agora, path, token=None, **params):
+    headers = {"Authorization": f"token {token}"} if token else {}
+    return requests.get(f"{agora.url}services/datasets/{path}", headers=headers,
+                        params=params, timeout=30, allow_redirects=False)
+
+
+def test_user_tokens_see_what_the_policy_says(agora, admin_token):
+    analyst = service(agora, "api/datasets", user_token(agora, admin_token, "analyst"))
+    assert analyst.status_code == 200, agora.log()[-3000:]
+    assert [d["id"] for d in analyst.json()["datasets"]] == ["incidents", "stations"]
+    official = user_token(agora, admin_token, "elu-rivemont")
+    assert [d["id"] for d in service(agora, "api/datasets", official).json()["datasets"]] == [
+        "incidents"]
+    assert service(agora, "api/datasets/stations", official).status_code == 404
+
+
+def test_official_records_hold_only_their_commune(agora, admin_token):
+    """Territories come from the hub's group properties (read with the service's token)."""
+    token = user_token(agora, admin_token, "elu-rivemont")
+    body = service(agora, "api/datasets/incidents/records", token, limit=1000).json()
+    assert {r["commune_code"] for r in body["records"]} == {"99101"}
+    assert len(body["records"]) == 10 and "nir" not in body["columns"]
+    assert body["next"] is None
+    export = service(agora, "api/datasets/incidents/export.parquet", token)
+    assert export.status_code == 200
+    table = pq.read_table(io.BytesIO(export.content))
+    assert set(table.column("commune_code").to_pylist()) == {"99101"}
+
+
+def test_expired_garbage_and_unscoped_tokens_are_refused(agora, admin_token):
+    expired = user_token(agora, admin_token, "analyst", expires_in=1)
+    time.sleep(2)
+    assert service(agora, "api/datasets", expired).status_code in (401, 403)
+    assert service(agora, "api/datasets", "not-a-real-token").status_code in (401, 403)
+    # a token of the same user that was not granted access to this service
+    unscoped = user_token(agora, admin_token, "analyst", scopes=["read:users:activity!user"])
+    response = service(agora, "api/datasets", unscoped)
+    assert response.status_code == 403 and "datasets" not in response.text
+
+
+def test_no_credentials_redirects_to_hub_login(agora):
+    response = service(agora, "api/datasets")
+    assert response.status_code == 302
+    assert "/agora/hub/api/oauth2/authorize" in response.headers["Location"]
+
+
+def test_browser_cookie_after_form_login(agora):
+    session = requests.Session()
+    login_form(session, agora.url, "elu-rivemont", "demo")
+    response = session.get(f"{agora.url}services/datasets/api/datasets/incidents/records",
+                           params={"limit": 100}, timeout=30)
+    assert response.status_code == 200, response.text[:500]
+    assert "/services/datasets/" in response.url
+    assert {r["commune_code"] for r in response.json()["records"]} == {"99101"}
+
+
+def test_audit_log_written_by_the_service(agora, admin_token):
+    token = user_token(agora, admin_token, "analyst")
+    service(agora, "api/datasets/incidents/records", token, limit=3)
+    found = service(agora, "api/audit", admin_token, user="analyst").json()
+    assert any(e["action"] == "records" and e["rows"] == 3 for e in found)
+    assert service(agora, "api/audit", token).status_code == 403
+    for path in (agora.data_dir / "audit").glob("*.jsonl"):
+        assert token not in path.read_text() and admin_token not in path.read_text()

@@ -1,0 +1,16 @@
+"""Shared helpers for the connector tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.pipeline.base import CONNECTORS, SourceContext, SourceData, load_builtins
+
+load_builtins()
+
+
+def run(name: str, sources_dir: Path | str = ".", timeout: float = 5.0, environ=None, **params) -> SourceData:
+    """Validate `params` with the connector's Params model, as a recipe would, and fetch."""
+    cls = CONNECTORS[name]
+    context = SourceContext(sources_dir=Path(sources_dir), timeout=timeout, environ=environ or {})
+    return cls(cls.Params.model_validate(params), context).fetch()

@@ -1,0 +1,41 @@
+"""docs/processors.md documents every processor, every param, and its examples are valid."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.pipeline.base import PROCESSORS
+
+from . import processor_support  # noqa: F401  (registers the processors)
+
+DOC = (Path(__file__).parents[3] / "docs" / "processors.md").read_text(encoding="utf-8")
+
+
+def _section(name: str) -> str:
+    match = re.search(rf"^## {name}\n(.*?)(?=^## |\Z)", DOC, re.S | re.M)
+    assert match, f"docs/processors.md has no section for {name}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSORS))
+def test_every_processor_and_param_is_documented(name):
+    section = _section(name)
+    for field in PROCESSORS[name].Params.model_fields:
+        assert f"`{field}`" in section, f"{name}: param {field} undocumented"
+    assert "```yaml" in section
+
+
+def test_every_yaml_example_validates_against_the_params():
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC, re.S)
+    steps = [step for block in blocks for step in yaml.safe_load(block)["processors"]]
+    assert {name for step in steps for name in step} == set(PROCESSORS)
+    for step in steps:
+        (name, params), = step.items()
+        PROCESSORS[name].Params(**params)
+
+
+def test_every_processor_has_a_summary_and_docstring():
+    for name, cls in PROCESSORS.items():
+        assert cls.summary and cls.__doc__ and f"- {name}:" in cls.__doc__, name

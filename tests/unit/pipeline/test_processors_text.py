@@ -1,0 +1,96 @@
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from hub.pipeline.base import ProcessingError
+
+from .processor_support import run
+
+COMMUNES = ["Saint-Étienne", "Lyon", "Villeurbanne", "Saint-Priest"]
+
+
+def test_trim_collapse_spaces_including_nbsp_and_empty_becomes_null():
+    frame = pd.DataFrame({"nom": ["  Élodie\u00a0 Durand ", "Anaïs\u202fMartin", "   ", None]})
+    result = run("normalise_text", frame, columns=["nom"])
+    assert result.out["nom"].tolist()[:2] == ["Élodie Durand", "Anaïs Martin"]
+    assert result.out["nom"].isna().tolist() == [False, False, True, True]
+
+
+def test_case_and_accent_folding():
+    frame = pd.DataFrame({"ville": ["saint-étienne", "ÎLE-D'ABEAU", "cœur"]})
+    assert run("normalise_text", frame, columns=["ville"], case="upper",
+               fold_accents=True).out["ville"].tolist() == ["SAINT-ETIENNE", "ILE-D'ABEAU", "COEUR"]
+    assert run("normalise_text", frame, columns=["ville"], case="title").out["ville"].tolist() \
+        == ["Saint-Étienne", "Île-D'Abeau", "Cœur"]
+
+
+def test_exact_mapping_is_case_sensitive_and_counted():
+    frame = pd.DataFrame({"statut": ["EN COURS", "en cours", "Terminé", "EN COURS"]})
+    result = run("normalise_text", frame, columns=["statut"], mapping={"EN COURS": "En cours"})
+    assert result.out["statut"].tolist() == ["En cours", "en cours", "Terminé", "En cours"]
+    assert result.quality["statut"]["mapped"] == 2
+    assert result.quality["statut"]["mapped_examples"] == ["EN COURS -> En cours"]
+
+
+def test_folded_mapping_merges_typographic_variants():
+    frame = pd.DataFrame({"commune": ["St-Étienne", "st etienne", "ST ETIENNE", "Lyon"]})
+    result = run("normalise_text", frame, columns=["commune"], match="folded",
+                 mapping={"St Etienne": "Saint-Étienne"})
+    assert result.out["commune"].tolist() == ["Saint-Étienne"] * 3 + ["Lyon"]
+    assert result.quality["commune"]["mapped"] == 3
+
+
+def test_canonical_list_corrects_typos_and_reports_unmatched():
+    frame = pd.DataFrame({"commune": [
+        "Saint-Etienne", "saint etiene", "Lyonn", "Lyon", "Villeurbane", "Paris", "Paris",
+        "St Étienne", None,
+    ]})
+    result = run("normalise_text", frame, columns=["commune"], canonical=COMMUNES,
+                 mapping={"st etienne": "Saint-Étienne"}, match="folded")
+    assert result.out["commune"].tolist()[:8] == [
+        "Saint-Étienne", "Saint-Étienne", "Lyon", "Lyon", "Villeurbanne", "Paris", "Paris",
+        "Saint-Étienne",
+    ]
+    quality = result.quality["commune"]
+    assert quality["corrected"] == 4
+    assert "saint etiene -> Saint-Étienne" in quality["corrected_examples"]
+    assert quality["unmatched"] == 2 and quality["unmatched_examples"] == ["Paris"]
+    assert quality["mapped"] == 1
+
+
+def test_fuzzy_limit_ties_and_unmatched_null():
+    frame = pd.DataFrame({"commune": ["Lyonnnn", "Saint-Priast", "Saint-X"]})
+    result = run("normalise_text", frame, columns=["commune"], canonical=COMMUNES,
+                 max_distance=1, unmatched="null")
+    assert result.out["commune"].isna().tolist() == [True, False, True]
+    assert result.out["commune"][1] == "Saint-Priest"
+    tie = run("normalise_text", pd.DataFrame({"c": ["Bron"]}), columns=["c"],
+              canonical=["Brin", "Bran"], max_distance=1)
+    assert tie.out["c"].tolist() == ["Bron"] and tie.quality["c"]["unmatched"] == 1
+
+
+def test_no_fuzzy_when_max_distance_is_zero():
+    result = run("normalise_text", pd.DataFrame({"c": ["Lyonn", "LYON"]}), columns=["c"],
+                 canonical=["Lyon"], max_distance=0)
+    assert result.out["c"].tolist() == ["Lyonn", "Lyon"]
+
+
+def test_params_are_validated():
+    with pytest.raises(ValidationError):
+        run("normalise_text", pd.DataFrame({"a": ["x"]}), columns=["a"], casse="upper")
+    with pytest.raises(ValidationError):
+        run("normalise_text", pd.DataFrame({"a": ["x"]}), columns=["a"], case="shout")
+    with pytest.raises(ValidationError):
+        run("normalise_text", pd.DataFrame({"a": ["x"]}), columns="a")
+
+
+def test_missing_column_names_the_column_and_the_available_ones():
+    with pytest.raises(ProcessingError, match=r"'commune'.*available: nom, code"):
+        run("normalise_text", pd.DataFrame({"nom": ["x"], "code": ["1"]}), columns=["commune"])
+
+
+def test_non_text_column_is_handled_and_index_kept():
+    frame = pd.DataFrame({"code": [1, 2, None]}, index=[7, 8, 9])
+    out = run("normalise_text", frame, columns=["code"]).out
+    assert out.index.tolist() == [7, 8, 9]
+    assert out["code"].tolist()[:2] == ["1.0", "2.0"]

@@ -1,0 +1,243 @@
+"""Refresh: new versions, unchanged sources, and every failure keeping the last good snapshot."""
+
+import pytest
+
+from hub.cli import main
+from hub.pipeline.refresh import refresh_dataset, refresh_many
+
+from .glue_support import fakes, workspace  # noqa: F401
+
+KEEP = "  - test_keep_below: {column: value, below: 12}"  # keeps ids 0..7 of 10
+
+
+def refresh(workspace, dataset="air", events=None):
+    recipes = workspace.load()
+    return refresh_dataset(recipes[dataset], workspace.env,
+                           events.append if events is not None else None)
+
+
+def test_first_refresh_publishes_a_version_with_its_manifest(workspace):
+    workspace.source("air.csv", rows=10)
+    workspace.recipe("air", steps=KEEP)
+    events = []
+    result = refresh(workspace, events=events)
+    assert (result.result, result.rows, result.error) == ("new", 8, None)
+    store = workspace.store
+    assert store.current("air") == result.version
+    manifest = store.read_manifest("air")
+    assert manifest["row_count"] == 8 and manifest["source"]["connector"] == "test_lines"
+    assert manifest["source"]["fingerprint"].startswith("sha256:")
+    assert manifest["processors"] == [{"name": "test_keep_below",
+                                       "params": {"column": "value", "below": 12.0}}]
+    assert manifest["recipe_hash"] == workspace.load()["air"].hash
+    [step] = manifest["quality"]["steps"]
+    assert (step["rows_in"], step["rows_out"], step["notes"]) == (10, 8, {"dropped": 2})
+    assert manifest["quality"]["columns"] == {"value": {"too_high": 2}}
+    assert set(manifest["timings"]) == {"fetch", "processors"}
+    assert [(e.step, e.rows) for e in events] == [
+        ("start", None), ("fetch", 10), ("test_keep_below", 8), ("write", 8), ("new", 8)]
+    status = store.status("air").read()
+    assert status["last_result"] == "new" and status["last_success"]["version"] == result.version
+
+
+def test_unchanged_source_and_recipe_make_no_new_version(workspace):
+    workspace.source("air.csv")
+    workspace.recipe("air", steps=KEEP)
+    first = refresh(workspace)
+    second = refresh(workspace)
+    assert (second.result, second.version, second.rows) == ("unchanged", first.version, 8)
+    assert workspace.store.versions("air") == [first.version]
+    assert workspace.store.status("air").read()["last_result"] == "unchanged"
+
+
+def test_a_changed_source_or_recipe_makes_a_new_version(workspace):
+    workspace.source("air.csv", rows=10)
+    workspace.recipe("air", steps=KEEP)
+    refresh(workspace)
+    workspace.source("air.csv", rows=9)
+    assert refresh(workspace).result == "new"
+    workspace.recipe("air", steps=KEEP.replace("12", "13"))
+    assert refresh(workspace).result == "new"
+    assert len(workspace.store.versions("air")) == 3
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0,1.0\n1,2.0\n2,3", "truncated (no final newline)"),
+    ("0,1.0\n\x00garbage\n", "corrupt"),
+    ("", "the source has no rows"),
+])
+def test_a_bad_source_never_becomes_current(workspace, text, expected):
+    workspace.source("air.csv", rows=10)
+    workspace.recipe("air")
+    good = refresh(workspace)
+    workspace.source("air.csv", text=text)
+    result = refresh(workspace)
+    assert result.result == "failed" and result.version == good.version
+    assert expected in result.error and result.error.startswith("source (test_lines): ")
+    assert workspace.store.current("air") == good.version
+    assert workspace.store.versions("air") == [good.version]
+    status = workspace.store.status("air").read()
+    assert status["last_error"]["message"] == result.error
+    assert status["consecutive_failures"] == 1
+
+
+def test_failures_are_counted_until_a_success(workspace):
+    workspace.recipe("air")
+    assert refresh(workspace).error == "source (test_lines): air.csv: file not found"
+    assert refresh(workspace).failed
+    assert workspace.store.status("air").read()["consecutive_failures"] == 2
+    assert workspace.store.current("air") is None
+    workspace.source("air.csv")
+    assert refresh(workspace).result == "new"
+    assert workspace.store.status("air").read()["consecutive_failures"] == 0
+
+
+def test_dropping_too_many_rows_fails_and_current_stays(workspace):
+    workspace.source("air.csv", rows=10)
+    workspace.recipe("air", steps=KEEP)
+    good = refresh(workspace)
+    workspace.recipe("air", steps=KEEP.replace("12", "3"), extra="refresh:\n"
+                     "  max_dropped_fraction: 0.3")  # keeps 2 of 10
+    result = refresh(workspace)
+    assert result.failed and workspace.store.current("air") == good.version
+    assert result.error.startswith("processors dropped 8 of 10 rows (80%), more than the 30% "
+                                   "allowed -> check the source, or raise "
+                                   "refresh.max_dropped_fraction in ")
+
+
+def test_the_settings_default_limit_applies_without_a_recipe_limit(workspace):
+    workspace.source("air.csv", rows=10)
+    workspace.recipe("air", steps=KEEP.replace("12", "3"))  # drops 80 % > 50 % default
+    assert "more than the 50% allowed" in refresh(workspace).error
+    workspace.env.max_dropped_fraction = 0.9
+    assert refresh(workspace).result == "new"
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("processing", "step 2 (test_crash): cannot work on this data"),
+    ("crash", "step 2 (test_crash) crashed: RuntimeError: boom"),
+])
+def test_a_failing_processor_fails_the_refresh(workspace, kind, expected):
+    workspace.source("air.csv")
+    workspace.recipe("air")
+    good = refresh(workspace)
+    workspace.recipe("air", steps=f"{KEEP}\n  - test_crash: {{kind: {kind}}}")
+    result = refresh(workspace)
+    assert result.error == expected and workspace.store.current("air") == good.version
+
+
+def test_a_slow_refresh_times_out(workspace):
+    workspace.source("air.csv")
+    workspace.recipe("air", steps="  - test_sleep: {seconds: 2}",
+                     extra="refresh:\n  timeout_seconds: 0.3")
+    result = refresh(workspace)
+    assert result.failed and result.error == (
+        "the processors did not finish within the 0.3 s allowed (refresh.timeout_seconds)")
+    assert result.seconds < 1.5 and workspace.store.current("air") is None
+
+
+def test_a_dataset_already_refreshing_is_busy_not_failed(workspace):
+    workspace.source("air.csv")
+    workspace.recipe("air")
+    with workspace.store.lock("air"):
+        result = refresh(workspace)
+    assert result.result == "busy" and not result.failed
+    assert workspace.store.status("air").read() == {}
+
+
+def test_joins_run_after_their_dependency_and_follow_its_versions(workspace):
+    workspace.source("zones.csv", rows=10)
+    workspace.source("air.csv", rows=5)
+    workspace.recipe("air", steps="  - test_join: {dataset: zones}")
+    workspace.recipe("zones")
+    events = []
+    results = refresh_many(workspace.load(), workspace.env, ["air"], events.append)
+    assert [r.dataset for r in results] == ["zones", "air"]
+    assert [r.result for r in results] == ["new", "new"]
+    joined = workspace.store.read_current("air")
+    assert list(joined.columns) == ["id", "value", "value_other"] and len(joined) == 5
+    zones_version = workspace.store.current("zones")
+    assert workspace.store.read_manifest("air")["inputs"] == {"zones": zones_version}
+    # Same air source, but zones changed: air must be rebuilt, not "unchanged".
+    workspace.source("zones.csv", rows=3)
+    results = refresh_many(workspace.load(), workspace.env)
+    assert [r.result for r in results] == ["new", "new"]
+    results = refresh_many(workspace.load(), workspace.env)
+    assert [r.result for r in results] == ["unchanged", "unchanged"]
+
+
+def test_a_join_without_a_snapshot_fails_readably(workspace):
+    workspace.source("air.csv")
+    workspace.recipe("air", steps="  - test_join: {dataset: zones}")
+    workspace.recipe("zones")  # its source is missing
+    results = refresh_many(workspace.load(), workspace.env)
+    assert results[0].error == "source (test_lines): zones.csv: file not found"
+    assert results[1].error == ("step 1 (test_join): dataset 'zones' has no snapshot yet; "
+                                "refresh it first")
+
+
+def write_settings(workspace):
+    path = workspace.root / "workspace.yaml"
+    path.write_text(f"data:\n  catalog_dir: {workspace.catalog}\n  sources_dir: "
+                    f"{workspace.sources}\n  store_dir: {workspace.store_dir}\n")
+    return str(path)
+
+
+def test_cli_refresh_status_and_exit_codes(workspace, capsys):
+    settings = write_settings(workspace)
+    workspace.source("air.csv")
+    workspace.recipe("air", steps=KEEP)
+    workspace.recipe("water")
+    assert main(["-c", settings, "refresh", "air"]) == 0
+    out = capsys.readouterr().out
+    assert ["air", "test_keep_below", "8", "rows"] in [ln.split()[:4] for ln in out.splitlines()]
+    assert out.splitlines()[-3].split() == ["dataset", "result", "version", "rows",
+                                            "duration", "error"]
+    assert out.splitlines()[-1].split()[:2] == ["air", "new"]
+    assert main(["-c", settings, "refresh"]) == 1
+    captured = capsys.readouterr()
+    assert "agora refresh: 1 failed (water); their current snapshots were kept" in captured.err
+    assert main(["-c", settings, "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["dataset", "version", "rows", "age", "last", "refresh",
+                                "failures", "last", "error"]
+    assert lines[2].split()[2:6] == ["8", "0", "s", "unchanged"]
+    assert lines[3].split()[:5] == ["water", "-", "-", "-", "failed"]
+    assert "water.csv: file not found" in lines[3]
+    assert main(["-c", settings, "refresh", "watr"]) == 2
+    assert "did you mean 'water'?" in capsys.readouterr().err
+
+
+def test_cli_check_reports_recipe_problems(workspace, capsys):
+    settings = write_settings(workspace)
+    workspace.recipe("air")
+    assert main(["-c", settings, "check"]) == 0
+    assert "ok: 1 dataset recipe(s)" in capsys.readouterr().out
+    file = workspace.recipe("air", steps="  - test_keep_belo: {}")
+    assert main(["-c", settings, "check"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{file}:7: processors.0.test_keep_belo: unknown processor")
+
+
+def test_end_to_end_with_the_real_csv_connector(tmp_path):
+    from hub.pipeline.base import CONNECTORS, load_builtins
+    from hub.pipeline.recipe import load_catalog
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.pipeline.store import SnapshotStore
+
+    load_builtins()
+    if "csv" not in CONNECTORS:
+        pytest.skip("the csv connector is not registered yet")
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "air.csv").write_text("station;pm10\nA;12,5\nB;7,25\n",
+                                                 encoding="utf-8")
+    (tmp_path / "catalogs" / "air.yaml").write_text(
+        "title: Air\ndescription: PM10.\nsource:\n  connector: csv\n  path: air.csv\n")
+    recipes = load_catalog(tmp_path / "catalogs")
+    env = RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path / "sources", environ={})
+    first = refresh_many(recipes, env)[0]
+    assert (first.result, first.rows, first.error) == ("new", 2, None)
+    data = env.store.read_current("air")
+    assert list(data.columns) == ["station", "pm10"]
+    assert refresh_many(recipes, env)[0].result == "unchanged"

@@ -1,0 +1,38 @@
+"""`agora check` and `agora up` refusals, through the real CLI entry point."""
+
+import subprocess
+import sys
+
+from hub.cli import main
+
+
+def test_check_accepts_the_embedded_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGORA_CONFIG", raising=False)
+    assert main(["check"]) == 0
+    assert "ok: settings from defaults" in capsys.readouterr().out
+
+
+def test_check_reports_each_problem_and_exits_non_zero(tmp_path, capsys):
+    path = tmp_path / "workspace.yaml"
+    path.write_text("hub:\n  hub_port: -1\nspawner:\n  isolaton: shared\n")
+    assert main(["-c", str(path), "check"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f"{path}:2: hub.hub_port: Input should be greater than or equal to 1" in err[0]
+    assert err[1].startswith(f"{path}:4: spawner.isolaton: unknown key -> remove it or use one of:")
+    assert "2 problem(s)" in err[2]
+
+
+def test_up_refuses_bad_settings_before_starting_anything(tmp_path):
+    path = tmp_path / "workspace.yaml"
+    path.write_text("hub:\n  bind_url: http://0.0.0.0:8000/\n")
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "-c", str(path), "up"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "auth.mode: demo accounts are refused" in result.stderr
+    assert not (tmp_path / ".agora").exists()
+
+
+def test_missing_settings_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["-c", str(tmp_path / "nope.yaml"), "check"]) == 2
+    assert "nope.yaml: (top level): cannot read file" in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""The datasets service's hub configuration, on a bare traitlets Config()."""
+
+import sys
+
+from traitlets.config import Config
+
+from hub import configure
+from hub.settings import load_settings
+
+
+def settings(**env):
+    base = {"AGORA_HUB__DATA_DIR": "/srv/agora"}
+    return load_settings(environ={**base, **{k: str(v) for k, v in env.items()}})
+
+
+def applied(s) -> Config:
+    c = Config()
+    configure.apply(c, s)
+    return c
+
+
+def datasets(c: Config) -> dict:
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "datasets"]
+    return service
+
+
+def roles(c: Config) -> dict:
+    return {role["name"]: role for role in c.JupyterHub.load_roles}
+
+
+def test_service_runs_our_module_on_loopback_at_the_configured_port():
+    service = datasets(applied(settings(AGORA_SERVICES__DATASETS_PORT=9123)))
+    assert service["command"] == [sys.executable, "-m", "hub.services.datasets"]
+    assert service["url"] == "http://127.0.0.1:9123"
+    assert service["oauth_no_confirm"] is True
+
+
+def test_default_port():
+    assert datasets(applied(settings()))["url"] == "http://127.0.0.1:8082"
+
+
+def test_service_loads_the_same_settings_not_the_hub_config(tmp_path):
+    path = tmp_path / "workspace.yaml"
+    path.write_text("data:\n  store_dir: /srv/store\n")
+    env = datasets(applied(load_settings(path, environ={})))["environment"]
+    assert env["AGORA_CONFIG"] == str(path.resolve())
+    assert env["AGORA_DATA__STORE_DIR"] == "/srv/store"
+    assert env["AGORA_HUB__DATA_DIR"] == str(tmp_path / ".agora")
+    assert "jupyterhub_config" not in " ".join(map(str, env.values()))
+
+
+def test_pseudonym_key_is_read_at_start_never_stored_in_the_config(monkeypatch):
+    env = datasets(applied(settings(AGORA_DATA__PSEUDONYM_KEY_ENV="MY_KEY")))["environment"]
+    assert callable(env["MY_KEY"])  # JupyterHub calls it when it starts the service
+    monkeypatch.setenv("MY_KEY", "k3y")
+    assert env["MY_KEY"](None) == "k3y"
+    assert "k3y" not in repr({k: v for k, v in env.items() if not callable(v)})
+
+
+def test_service_role_is_least_privilege():
+    role = roles(applied(settings()))["datasets"]
+    assert role["services"] == ["datasets"]
+    assert sorted(role["scopes"]) == ["read:groups", "read:users:groups"]
+    assert not any(s.startswith("admin") or s in ("users", "groups") for s in role["scopes"])
+
+
+def test_every_user_may_call_the_service_and_notebook_tokens_too():
+    c = applied(settings())
+    assert roles(c)["user"]["scopes"] == ["self", "access:services!service=datasets"]
+    assert c.Spawner.server_token_scopes == [
+        "users:activity!user", "access:servers!server", "access:services!service=datasets"]
+
+
+def test_roles_extending_the_same_role_are_merged():
+    merged = configure.merge_roles([
+        {"name": "user", "scopes": ["self", "a"]},
+        {"name": "x", "scopes": ["b"], "services": ["x"]},
+        {"name": "user", "scopes": ["self", "c"]},
+    ])
+    assert merged == [{"name": "user", "scopes": ["self", "a", "c"]},
+                      {"name": "x", "scopes": ["b"], "services": ["x"]}]

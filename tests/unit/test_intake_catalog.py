@@ -1,0 +1,151 @@
+"""The per-user Intake v2 catalog: right entries, metadata, and a token read only at read time."""
+
+from __future__ import annotations
+
+import geopandas
+import intake
+import pandas as pd
+import pytest
+import yaml
+
+from hub.services.datasets.catalog import READER, intake_catalog_yaml
+from widgets.data import AgoraError, AgoraParquetReader
+
+from .fake_datasets_service import AIR, fake_datasets, fake_service  # noqa: F401
+
+SERVICE = "http://127.0.0.1:9/agora/services/datasets/"
+
+
+@pytest.fixture
+def service(monkeypatch, fake_service):
+    """The fake service, named by the workspace's AGORA_DATASETS_URL."""
+    monkeypatch.setenv("AGORA_DATASETS_URL", fake_service.url)
+    return fake_service
+
+
+def load(tmp_path, service_url=SERVICE):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(intake_catalog_yaml(fake_datasets(), service_url), encoding="utf-8")
+    return intake.from_yaml_file(str(path))
+
+
+def test_catalog_lists_exactly_the_given_datasets(tmp_path):
+    cat = load(tmp_path)
+    assert set(cat.entries) == {"air_quality", "ev_stations"}
+    assert sorted(cat) == ["air_quality", "ev_stations"]  # aliases: list(), len(), completion
+    assert len(cat) == 2
+
+
+def test_an_empty_list_gives_a_valid_empty_catalog(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text(intake_catalog_yaml([], SERVICE))
+    assert intake.from_yaml_file(str(path)).entries == {}
+
+
+def test_entries_read_the_parquet_export_with_our_reader(tmp_path):
+    cat = load(tmp_path)
+    air, stations = cat.entries["air_quality"], cat.entries["ev_stations"]
+    assert air.reader == READER == AgoraParquetReader.qname()
+    assert air.kwargs == {"url": SERVICE + "api/datasets/air_quality/export.parquet"}
+    assert air.output_instance == "pandas:DataFrame"
+    assert stations.output_instance == "geopandas:GeoDataFrame"
+
+
+def test_entry_metadata_describes_the_dataset_as_the_caller_sees_it(tmp_path):
+    meta = load(tmp_path)["air_quality"].metadata
+    assert meta["title"] == "Air quality"
+    assert meta["licence"] == "etalab-2.0"
+    assert meta["updated"] == "2026-11-28T13:10:55+00:00"
+    assert meta["rows"] == 3
+    assert meta["columns"][0] == {"name": "sensor_id", "type": "string",
+                                  "rule": "pseudonymised"}
+    assert [c["name"] for c in meta["columns"]] == ["sensor_id", "commune_code", "pm10"]
+    assert meta["page"] == SERVICE + "api/datasets/air_quality"
+    assert meta["synthetic"] is True
+
+
+def test_yaml_is_plain_and_holds_no_secret():
+    text = intake_catalog_yaml(fake_datasets(), SERVICE)
+    data = yaml.safe_load(text)
+    assert data["version"] == 2 and data["data"] == {} and data["user_parameters"] == {}
+    assert "Authorization" not in text and "token" not in text.lower()
+    assert "!!python" not in text
+
+
+def test_the_token_is_taken_from_the_environment_at_read_time(tmp_path, monkeypatch,
+                                                              service):
+    monkeypatch.delenv("AGORA_TOKEN", raising=False)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "stale-token-at-load-time")
+    reader = load(tmp_path, service.url)["air_quality"]
+
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", service.token)
+    frame = reader.read()
+    pd.testing.assert_frame_equal(frame, AIR)
+    assert service.requests[-1].authorization == f"token {service.token}"
+
+    service.token = "rotated-token-9876543210"
+    with pytest.raises(AgoraError) as refused:
+        reader.read()
+    assert refused.value.status == 403
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "rotated-token-9876543210")
+    assert len(reader.read()) == 3
+
+
+def test_agora_token_wins_over_the_workspace_token(tmp_path, monkeypatch, service):
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "the-workspace-owner-token")
+    monkeypatch.setenv("AGORA_TOKEN", service.token)  # e.g. a report for a recipient
+    assert len(load(tmp_path, service.url)["air_quality"].read()) == 3
+    assert service.requests[-1].authorization == f"token {service.token}"
+
+
+def test_without_a_token_reading_fails_clearly_and_sends_nothing(tmp_path, monkeypatch,
+                                                                 service):
+    monkeypatch.delenv("AGORA_TOKEN", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    with pytest.raises(AgoraError, match="no token"):
+        load(tmp_path, service.url)["air_quality"].read()
+    assert service.requests == []
+
+
+def test_a_refused_read_does_not_echo_the_token(tmp_path, monkeypatch, service):
+    monkeypatch.delenv("AGORA_TOKEN", raising=False)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "secret-but-wrong-token")
+    with pytest.raises(AgoraError) as refused:
+        load(tmp_path, service.url)["air_quality"].read()
+    assert "secret-but-wrong-token" not in str(refused.value)
+    assert "invalid, expired or insufficient token" in str(refused.value)
+
+
+def test_a_geo_dataset_yields_a_geodataframe(tmp_path, monkeypatch, service):
+    monkeypatch.setenv("AGORA_TOKEN", service.token)
+    frame = load(tmp_path, service.url)["ev_stations"].read()
+    assert isinstance(frame, geopandas.GeoDataFrame)
+    assert frame.crs.to_epsg() == 4326
+    assert list(frame["station_id"]) == ["E1", "E2"]
+
+
+def test_read_can_keep_some_columns(tmp_path, monkeypatch, service):
+    monkeypatch.setenv("AGORA_TOKEN", service.token)
+    frame = load(tmp_path, service.url)["air_quality"].read(columns=["pm10"])
+    assert list(frame.columns) == ["pm10"]
+
+
+def test_the_token_goes_only_to_the_datasets_service(tmp_path, monkeypatch, service):
+    """A catalog file is data anyone can write: an entry pointing elsewhere gets no token."""
+    monkeypatch.setenv("AGORA_TOKEN", service.token)
+    monkeypatch.setenv("AGORA_DATASETS_URL", "http://127.0.0.1:9/another/services/datasets/")
+    with pytest.raises(AgoraError, match="refusing to send your token to http://127.0.0.1:"):
+        load(tmp_path, service.url)["air_quality"].read()
+    monkeypatch.delenv("AGORA_DATASETS_URL")
+    with pytest.raises(AgoraError, match="refusing"):
+        load(tmp_path, service.url)["air_quality"].read()
+    assert service.requests == []
+
+
+def test_a_service_trusted_explicitly_may_be_read(tmp_path, monkeypatch, service):
+    from widgets.data import trust
+
+    monkeypatch.setenv("AGORA_TOKEN", service.token)
+    monkeypatch.delenv("AGORA_DATASETS_URL")
+    trust(service.url)
+    assert len(load(tmp_path, service.url)["air_quality"].read()) == 3

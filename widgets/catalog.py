@@ -1,0 +1,89 @@
+"""One line to your data in a notebook::
+
+    from widgets import catalog
+    cat = catalog()                      # an Intake catalog of the datasets you may read
+    list(cat)                            # their ids
+    df = cat["air_quality"].read()       # a DataFrame (a GeoDataFrame for geo datasets)
+    df = cat.air_quality.read()          # the same, when the id is not a Catalog method name
+
+Every read goes through the datasets service with your token, read from the environment at
+that moment (see widgets/data.py): you only ever get what your rights allow, and the catalog
+object holds no token, so ``cat.to_yaml_file(...)`` is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import quote
+
+import yaml
+from intake.readers.entry import Catalog
+
+from .data import get, service_url, trust
+
+CATALOG_PATH = "api/catalog.yaml"  # hub/services/datasets/paths.py (checked by a test)
+DATASETS_PATH = "api/datasets"
+LISTING_COLUMNS = ["id", "title", "rows", "updated", "licence", "geo"]
+
+
+def _service(url: str | None) -> str:
+    return trust(url) if url else service_url()
+
+
+def catalog(url: str | None = None) -> Catalog:
+    """The Intake v2 catalog of every dataset you may read.
+
+    `url`: the datasets service (default: ``$AGORA_DATASETS_URL``, set in Agora workspaces);
+    the token is sent only to that service.
+    Entries are keyed by dataset id: ``cat["air_quality"].read()``; ``cat.air_quality``
+    works too unless the id clashes with a Catalog attribute (``data``, ``entries``, ...).
+    ``cat[id].metadata`` holds the title, description, licence, freshness, rows, columns.
+    """
+    text = get(_service(url) + CATALOG_PATH).text
+    return Catalog.from_dict(yaml.safe_load(text))
+
+
+def datasets(url: str | None = None):
+    """A DataFrame listing the datasets you may read: id, title, rows, updated, licence, geo."""
+    import pandas as pd
+
+    body = get(_service(url) + DATASETS_PATH).json()
+    items = body.get("datasets", []) if isinstance(body, Mapping) else body
+    frame = pd.DataFrame(list(items), columns=None).reindex(columns=LISTING_COLUMNS)
+    frame["updated"] = pd.to_datetime(frame["updated"], utc=True, errors="coerce")
+    return frame
+
+
+def _where_param(condition) -> str:
+    if isinstance(condition, str):
+        return condition
+    column, op, *value = condition
+    if not value:
+        return f"{column}:{op}"
+    value = value[0]
+    if isinstance(value, (list, tuple, set)):
+        value = "|".join(str(v) for v in value)
+    return f"{column}:{op}:{value}"
+
+
+def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
+            order_by: Sequence[str] = (), limit: int = 1000, offset: int = 0,
+            url: str | None = None):
+    """Rows of one dataset, filtered by the service, as a DataFrame.
+
+    `where`: conditions, each ``"column:op:value"`` or a tuple ``(column, op, value)``; ops
+    eq, ne, lt, le, gt, ge, in (a list, or values separated by ``|``), contains, is_null,
+    not_null. `order_by`: column names, ``-column`` for descending. `limit` <= 10000.
+    Example: ``records("air_quality", where=[("pm10", "gt", 50)], order_by=["-pm10"])``.
+    """
+    import pandas as pd
+
+    params: list[tuple[str, str | int]] = [("where", _where_param(c)) for c in where]
+    if select:
+        params.append(("select", ",".join(select)))
+    if order_by:
+        params.append(("order_by", ",".join(order_by)))
+    params += [("limit", limit), ("offset", offset)]
+    path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/records"
+    body = get(_service(url) + path, params=params).json()
+    return pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)
