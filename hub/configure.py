@@ -113,6 +113,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.Spawner.mem_limit = sp.mem_limit
     if sp.cpu_limit:
         c.Spawner.cpu_limit = sp.cpu_limit
+    c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s)}
     if sp.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.spawners.SystemUserSpawner"
         c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix
@@ -120,6 +121,12 @@ def configure_spawner(c: Config, s: Settings) -> None:
     else:
         c.JupyterHub.spawner_class = "hub.spawners.SharedSpawner"
         c.SharedSpawner.home_dir_template = str(s.home_root / "{username}")
+
+
+def datasets_public_url(s: Settings) -> str:
+    """The datasets service as workspaces reach it: through the proxy's public address."""
+    url = s.hub.bind_url.rstrip("/") + "/services/datasets/"
+    return url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
 
 
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -174,7 +181,7 @@ class FromHubEnvironment:
 
 
 def datasets_environment(s: Settings) -> dict:
-    """What the datasets service needs to load the same settings with hub.settings."""
+    """What Agora's services need to load the same settings with hub.settings."""
     env = {
         "AGORA_HUB__DATA_DIR": str(s.hub.data_dir),
         "AGORA_HUB__BIND_URL": s.hub.bind_url,
@@ -214,7 +221,30 @@ def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
     return [service], [role, users]
 
 
-SERVICE_BUILDERS = (culler_service, datasets_service)
+DEMO_SOURCE_ENV = "AGORA_DEMO_SOCIAL_AID_DB"  # set by hub/demo_data/bootstrap.py in demo mode
+
+
+def refresh_service(s: Settings) -> tuple[list[dict], list[dict]]:
+    """Unattended dataset refreshes on the recipes' cron schedules (`agora refresh --watch`).
+
+    A hub-managed process, independent of any user's server; it needs no hub API scope at all,
+    so it gets no role.
+    """
+    environment = {
+        **datasets_environment(s),
+        "AGORA_DATA__SOURCES_DIR": str(s.sources_dir),
+        DEMO_SOURCE_ENV: FromHubEnvironment(DEMO_SOURCE_ENV),
+    }
+    service = {
+        "name": "refresh-scheduler",
+        "command": [sys.executable, "-m", "hub.cli", "refresh", "--watch"],
+        "environment": environment,
+        "display": False,
+    }
+    return [service], []
+
+
+SERVICE_BUILDERS = (culler_service, datasets_service, refresh_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:

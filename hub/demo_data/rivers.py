@@ -56,7 +56,8 @@ def _observations(rng, station, moments: pd.DatetimeIndex) -> list[dict]:
     code = station[0]
     levels = _levels(rng, len(moments), station[4], station[5])
     n = len(levels)
-    null, glitch, french = exact_mask(rng, n, 0.02), exact_mask(rng, n, 0.003), exact_mask(rng, n, 0.01)
+    null, glitch = exact_mask(rng, n, 0.02), exact_mask(rng, n, 0.003)
+    french = exact_mask(rng, n, 0.01)
     local = code == LOCAL_OFFSET_STATION
     stamps = ((moments + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00") if local
               else moments.strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -100,3 +100,12 @@ def test_login_page_lists_demo_accounts(agora):
     page = requests.get(f"{agora.url}hub/login")
     assert 'id="agora-demo-accounts"' in page.text
     assert "elu-rivemont" in page.text and "Rivemont" in page.text
+
+
+def test_refresh_scheduler_runs_as_a_service_without_privileges(agora, admin_token):
+    service = hub_api(agora, admin_token, "services/refresh-scheduler").json()
+    assert service["roles"] == [] and service["pid"] > 0
+    deadline = time.monotonic() + 20
+    while "agora refresh --watch:" not in agora.log() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert "scheduled dataset(s)" in agora.log()

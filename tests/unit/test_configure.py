@@ -141,3 +141,16 @@ def test_login_page_hints_demo_accounts_only_in_demo_mode():
     oidc_vars = applied(settings(**oidc_env())).JupyterHub.template_vars
     assert oidc_vars["agora_demo_accounts"] == []
     assert "agora_demo_password_hint" not in oidc_vars
+
+
+def test_workspaces_get_the_datasets_service_url():
+    c = applied(settings(AGORA_HUB__BIND_URL="http://127.0.0.1:9000/agora/"))
+    assert c.Spawner.environment["AGORA_DATASETS_URL"] == "http://127.0.0.1:9000/agora/services/datasets/"
+
+
+def test_refresh_scheduler_runs_unattended_without_any_hub_scope():
+    c = applied(settings())
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
+    assert service["command"][-2:] == ["refresh", "--watch"]
+    assert service["environment"]["AGORA_DATA__SOURCES_DIR"] == "/srv/agora/sources"
+    assert not any("refresh-scheduler" in r.get("services", []) for r in c.JupyterHub.load_roles)

@@ -315,7 +315,8 @@ def test_broken_catalog_answers_503_everywhere_then_recovers(ws):
     try:
         recipe.write_text(original + "\nnot_a_key: 1\n")
         for path in ("api/datasets", "api/datasets/incidents", "api/datasets/incidents/records",
-                     "api/datasets/secret_hr/export.csv", "api/datasets/stations/export.parquet"):
+                     "api/datasets/secret_hr/export.csv", "api/datasets/stations/export.parquet",
+                     "api/catalog.yaml", "api/dcat.jsonld"):
             response = get(server, path)
             assert response.status_code == 503, path
             assert response.json() == {"error": UNAVAILABLE}

@@ -134,7 +134,8 @@ def test_mess_was_cleaned(refreshed):
     assert set(stations.columns) >= {"geometry", "commune_code"}
     assert "located_commune_code" not in stations.columns
     levels = store.read_current("river_levels")
-    assert str(levels["measured_at"].dt.tz) == "UTC" and levels["level_m"].dropna().between(-5, 20).all()
+    assert str(levels["measured_at"].dt.tz) == "UTC"
+    assert levels["level_m"].dropna().between(-5, 20).all()
     assert (levels["level_m"] > levels["vigilance_m"]).any()  # the flood is in the data
     bins = store.read_current("waste_bins")
     assert bins["fill_level"].dropna().between(0, 100).all()

@@ -19,7 +19,7 @@ from tornado import web
 
 from hub.pipeline.store import SnapshotStore
 
-from . import audit, paths
+from . import audit, paths, published
 from .base import hub_user_model
 from .engine import Engine
 from .export_handler import ExportHandler
@@ -47,15 +47,11 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
 
 def published_routes(prefix: str) -> list:
-    """Routes of the published descriptions: REGISTER the handlers of
-    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json``
-    (openapi.py) HERE, e.g. ``(prefix + paths.CATALOG_YAML, catalog.CatalogHandler)``.
-
-    Those handlers derive from base.DatasetsHandler (authenticated caller in ``self.caller``,
-    audit via ``audit_action = "catalog"`` / ``"dcat"``) and list datasets with
-    ``self.registry.visible(self.caller)`` (registry.DatasetRegistry.visible).
-    """
-    return []
+    """The published descriptions, REGISTERED HERE: ``api/catalog.yaml`` (catalog.py),
+    ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json`` (openapi.py), whose handlers live in
+    published.py. They derive from base.DatasetsHandler and list datasets with
+    ``self.registry.visible(self.caller)``."""
+    return published.routes(prefix)
 
 
 def routes(prefix: str) -> list:

@@ -9,7 +9,7 @@ through ONE seam: the application setting ``user_model`` (an async ``handler -> 
 What a subclass gets: :attr:`caller` (the policy's :class:`Caller`), :attr:`registry`,
 :meth:`resolve` (404 for unknown, denied, unserved or malformed ids alike), :meth:`run`
 (a function in the query thread pool), JSON errors, and an audit record written in
-:meth:`on_finish` for every request that set :attr:`audit_action`.
+:meth:`finish` for every request that set :attr:`audit_action`.
 """
 
 from __future__ import annotations
@@ -145,7 +145,14 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
             return  # expected answers, not server errors (and never logged with headers)
         super().log_exception(typ, value, tb)
 
-    def on_finish(self) -> None:
+    def finish(self, chunk=None):
+        """Write the audit record before the response completes (a client that got its
+        answer can rely on the record being there)."""
+        if not self._finished:
+            self.write_audit()
+        return super().finish(chunk)
+
+    def write_audit(self) -> None:
         if self.audit_action is None or self.user_model is None:
             return
         entry = audit.record(self.user_model.get("name"), self.audit_action, self.get_status(),

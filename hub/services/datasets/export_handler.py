@@ -39,8 +39,8 @@ class ExportHandler(DataHandler):
 
     @api
     async def get(self, dataset_id: str, fmt: str):
-        resolved = self.resolve(dataset_id)
         self.audit_action = f"export:{fmt[:20]}"
+        resolved = self.resolve(dataset_id)
         args = self.query_args()
         self.audit_fields.update(filters=args["where"], select=args["select"],
                                  order_by=args["order_by"], limit=args["limit"])

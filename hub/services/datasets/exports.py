@@ -3,8 +3,10 @@
 Each writer runs in a worker thread with its own DuckDB connection and reads the result in
 record batches; the handler streams the chunks (stream.py). Formats:
 
-- parquet: ``COPY (query) TO`` a private temporary file (DuckDB writes in parallel and keeps
-  GeoParquet metadata), then the file in 1 MiB chunks; the file is deleted in every case;
+- parquet: pyarrow's ParquetWriter over DuckDB's record batches, one zstd row group per
+  ~500k rows sent as soon as it is written (no temporary file; measured faster than
+  ``COPY ... TO`` a file, which must also preserve row order); GeoParquet metadata (CRS) is
+  carried over from the snapshot;
 - csv: batch by batch (geometries as WKT);
 - xlsx: openpyxl write_only into a temporary file, at most :data:`XLSX_MAX_ROWS` rows
   (more is a :class:`~.query.QueryError` before any byte is sent), then streamed;
@@ -27,13 +29,15 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from . import geo
 from .engine import connect
 from .query import Compiled, QueryError
 from .records import jsonable
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 65_536
+ROW_GROUP_ROWS = 524_288  # bigger row groups compress better (zstd)
 CHUNK_BYTES = 1 << 20
 XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, one of them the header
 XLSX_MAX_CELL = 32_767
@@ -66,21 +70,68 @@ def _wkt_columns(batch: pa.RecordBatch, geometry_columns: set[str]) -> pa.Record
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
-def parquet_chunks(compiled: Compiled, key: bytes, stats: dict, **_) -> Iterator[bytes]:
-    path = _temp_file(".parquet")
+class _Sink(io.RawIOBase):
+    """A write-only file for ParquetWriter whose bytes are taken out as they come."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def geoparquet_metadata(schema: pa.Schema, snapshot_path: str) -> pa.Schema:
+    """Carry the snapshot's GeoParquet `geo` metadata over for the geometry columns kept
+    (without bbox, which a filtered export would not match)."""
+    source = geo.geo_metadata(snapshot_path) if snapshot_path else {}
+    columns = {name: {k: v for k, v in spec.items() if k != "bbox"}
+               for name, spec in (source.get("columns") or {}).items() if name in schema.names}
+    if not columns:
+        return schema
+    primary = source.get("primary_column")
+    metadata = {**source, "columns": columns,
+                "primary_column": primary if primary in columns else next(iter(columns))}
+    return schema.with_metadata({**(schema.metadata or {}),
+                                 b"geo": json.dumps(metadata).encode("utf-8")})
+
+
+def parquet_chunks(compiled: Compiled, key: bytes, stats: dict, snapshot_path: str = "",
+                   **_) -> Iterator[bytes]:
+    """Row groups of ROW_GROUP_ROWS written with pyarrow (zstd) as DuckDB produces them."""
+    con = connect(key)
     try:
-        con = connect(key)
-        try:
-            target = str(path).replace("'", "''")  # our own mkstemp name, never the caller's
-            written = con.execute(f"COPY ({compiled.sql}) TO '{target}' "
-                                  "(FORMAT parquet, COMPRESSION zstd)", compiled.params)
-            stats["rows"] = written.fetchall()[0][0]
-        finally:
-            con.close()
-        yield from _file_chunks(path)
+        reader = con.sql(compiled.sql, params=compiled.params).to_arrow_reader(BATCH_ROWS)
+        sink, pending, stats["rows"] = _Sink(), [], 0
+        writer = pq.ParquetWriter(sink, geoparquet_metadata(reader.schema, snapshot_path),
+                                  compression="zstd")
+        for batch in reader:
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= ROW_GROUP_ROWS:
+                writer.write_table(pa.Table.from_batches(pending))
+                stats["rows"] += sum(b.num_rows for b in pending)
+                pending = []
+                yield sink.take()
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending))
+            stats["rows"] += sum(b.num_rows for b in pending)
+        writer.close()
+        yield sink.take()
     finally:
-        with suppress(FileNotFoundError):
-            path.unlink()
+        con.close()
 
 
 def csv_chunks(compiled: Compiled, key: bytes, stats: dict,
