@@ -73,11 +73,14 @@ def test_row_rules_withhold_the_total_row_count_and_step_counts():
 
 
 def test_quality_keeps_counts_of_plain_visible_columns_only():
-    official = visible_dataset(RECIPE, MANIFEST, decide(OFFICIAL, ACCESS)).quality["columns"]
-    assert official == {"commune_code": {"checked": 500, "invalid": 2}}
     social = visible_dataset(RECIPE, MANIFEST, decide(SOCIAL, ACCESS)).quality["columns"]
     assert set(social) == {"commune_code", "address"}  # person_id is still pseudonymised
     assert "invalid_examples" not in social["commune_code"]
+
+
+def test_row_restricted_callers_get_no_counts_over_rows_they_cannot_see():
+    official = visible_dataset(RECIPE, MANIFEST, decide(OFFICIAL, ACCESS)).quality
+    assert official["columns"] == {} and "steps" not in official and official["withheld"]
 
 
 def test_recipe_metadata_is_carried():

@@ -26,6 +26,7 @@ from ..base import Params, SourceError
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
+CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")  # the bytes cp1252 cannot decode
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -52,13 +53,13 @@ def detect_encoding(data: bytes) -> str:
     for bom, name in BOMS:
         if data.startswith(bom):
             return name
-    for name in ("utf-8", "cp1252"):
-        try:
-            data.decode(name)
-            return name
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # same answer as data.decode("cp1252") succeeding, without building a str of the whole file
+    return "latin-1" if any(byte in data for byte in CP1252_UNDEFINED) else "cp1252"
 
 
 def detect_delimiter(sample: str) -> str:

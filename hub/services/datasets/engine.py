@@ -2,7 +2,7 @@
 
 Queries run in :attr:`Engine.executor` (a thread pool), never on the tornado loop. Each worker
 thread keeps its own in-memory DuckDB connection (connections are not shared across threads);
-streaming exports open a fresh connection for their whole life (see exports.py). Every
+streaming exports use one connection per export thread (see exports.py). Every
 connection has ``agora_pseudonym(VARCHAR) -> VARCHAR``: the keyed HMAC of
 hub/policy/pseudonym.py, vectorised over Arrow arrays. Without a key the function raises, and
 the registry never serves a dataset that needs it (fail closed, never an unkeyed hash).
@@ -62,6 +62,14 @@ class Engine:
     def arrow(self, compiled: Compiled) -> pa.Table:
         """Run a compiled query in the calling (worker) thread; the result as an Arrow table."""
         return self.connection().sql(compiled.sql, params=compiled.params).to_arrow_table()
+
+    def cached_count(self, cache_key) -> int | None:
+        """A count already in the cache (no thread hop needed), else None."""
+        with self._counts_lock:
+            rows = self._counts.get(cache_key)
+            if rows is not None:
+                self._counts.move_to_end(cache_key)
+            return rows
 
     def count(self, compiled: Compiled, cache_key=None) -> int:
         """Rows of a compiled (unpaged) query; cached by `cache_key` (e.g. version + filters)."""

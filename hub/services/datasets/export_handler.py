@@ -15,15 +15,24 @@ import logging
 import duckdb
 from tornado.iostream import StreamClosedError
 
+from hub.policy.evaluate import Decision
+
 from .base import ApiError, api
-from .exports import WRITERS
+from .exports import WRITERS, snapshot_file_chunks
 from .handlers import DataHandler
 from .params import parse_request
 from .paths import EXPORT_FORMATS
-from .query import QueryError
+from .query import QueryError, RecordsRequest
 from .stream import ChunkStream
 
 log = logging.getLogger("agora.datasets.export")
+
+
+def unrestricted(decision: Decision, request: RecordsRequest) -> bool:
+    """No row or column rule for this caller and no select/filter/sort/paging: the export is
+    exactly the snapshot file (exports.snapshot_file_chunks)."""
+    return (not decision.row_filters and not decision.column_actions
+            and request == RecordsRequest(limit=None))
 
 
 class ExportHandler(DataHandler):
@@ -53,9 +62,15 @@ class ExportHandler(DataHandler):
         if fmt == "geojson" and not set(geometry) & set(compiled.columns):
             raise QueryError("a geojson export needs a geometry column in `select`")
         stats: dict = {}
-        chunks = WRITERS[fmt](compiled, self.engine.key, stats, geometry_columns=set(geometry),
-                              geometry=next((g for g in geometry if g in compiled.columns), ""),
-                              snapshot_path=str(resolved.snapshot.path))
+        if fmt == "parquet" and unrestricted(resolved.decision, request):
+            chunks = snapshot_file_chunks(str(resolved.snapshot.path), stats,
+                                          resolved.snapshot.manifest.get("row_count"))
+        else:
+            chunks = WRITERS[fmt](compiled, self.engine.key, stats,
+                                  geometry_columns=set(geometry),
+                                  geometry=next((g for g in geometry if g in compiled.columns),
+                                                ""),
+                                  snapshot_path=str(resolved.snapshot.path))
         await self.stream(chunks, fmt, f"{resolved.id}-{resolved.version}.{fmt}", stats)
 
     async def first_chunk(self, stream: ChunkStream) -> bytes | None:

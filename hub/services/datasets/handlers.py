@@ -24,10 +24,14 @@ STATUS_KEYS = ("last_attempt", "last_result", "last_success", "last_error",
                "consecutive_failures", "running")
 
 
+NOT_ISSUES = {"checked", "mapped", "corrected"}  # volumes and fixes, not problems left
+
+
 def quality_summary(quality: dict) -> dict[str, Any]:
-    """Counts of the visible quality report: issues found and columns concerned."""
+    """Counts of the visible quality report: problems left and columns concerned."""
     columns = quality.get("columns") or {}
-    issues = {name: sum(v for v in stats.values() if isinstance(v, int))
+    issues = {name: sum(v for k, v in stats.items()
+                        if isinstance(v, int) and not isinstance(v, bool) and k not in NOT_ISSUES)
               for name, stats in columns.items()}
     return {"issues": sum(issues.values()),
             "columns_with_issues": sorted(n for n, count in issues.items() if count)}
@@ -48,8 +52,11 @@ class DataHandler(DatasetsHandler):
         """Rows this caller may read: the manifest count, or a (cached) count under row rules."""
         if not resolved.decision.row_filters:
             return resolved.snapshot.manifest.get("row_count")
-        compiled = self.compile(resolved, RecordsRequest(limit=None))
         key = (resolved.id, resolved.version, resolved.decision.row_filters)
+        cached = self.engine.cached_count(key)
+        if cached is not None:  # a listing of 1,000 datasets: no 1,000 thread-pool round trips
+            return cached
+        compiled = self.compile(resolved, RecordsRequest(limit=None))
         return await self.run(self.engine.count, compiled, key)
 
 

@@ -212,9 +212,10 @@ def _export(fmt: str) -> dict[str, Any]:
     return _get(
         f"export_{fmt}", f"The rows you may read as {fmt.upper()}",
         {**_ok(f"A {fmt.upper()} file (attachment).", media_type,
-               {"type": "string", "contentMediaType": media_type}),
+               {"type": "object"} if fmt == "geojson"
+               else {"type": "string", "contentMediaType": media_type}),
          **_errors("400", "401", "403", "404", "503")},
-        _params("DatasetId", "Select", "Where", "OrderBy", "ExportLimit"),
+        _params("DatasetId", "Select", "Where", "OrderBy", "ExportLimit", "Offset"),
         description=" ".join(filter(None, [
             "Every row and column the caller may read, streamed (no paging), with "
             "optional projection, filters, sort and limit.", notes.get(fmt)])))
@@ -239,7 +240,7 @@ def _paths() -> dict[str, Any]:
         f"/{CATALOG_YAML}": _get(
             "get_intake_catalog", "Your Intake v2 catalog",
             {**_ok("Intake v2 catalog (YAML). Holds no token.", "application/yaml",
-                   {"type": "string"}), **_errors("401", "403", "503")}, tags=("catalogs",)),
+                   {"type": "object"}), **_errors("401", "403", "503")}, tags=("catalogs",)),
         f"/{DCAT_JSONLD}": _get(
             "get_dcat_catalog", "DCAT-AP catalog of the datasets you may read",
             {**_ok("DCAT-AP 2/3 JSON-LD.", "application/ld+json", {"type": "object"}),

@@ -68,6 +68,8 @@ def parse_where(text: str, types: Mapping[str, str]) -> Filter:
         raise QueryError(f"unknown column {column!r}")
     if op in UNARY_OPERATORS:
         return Filter(column, op)
+    if types[column] == "geometry":
+        raise QueryError(f"column {column!r} is a geometry: only is_null and not_null apply")
     if len(parts) < 3:
         raise QueryError(f"filter {text!r} needs a value: {column}:{op}:<value>")
     value = parts[2]
@@ -90,11 +92,13 @@ def parse_int(name: str, text: str | None, default: int | None) -> int | None:
         raise QueryError(f"{name} must be a whole number, not {text[:40]!r}") from None
     if number < 0:
         raise QueryError(f"{name} must be >= 0")
+    if number >= 2**63:  # DuckDB's LIMIT/OFFSET are BIGINT: larger ones failed as a 500
+        raise QueryError(f"{name} must be < 2**63")
     return number
 
 
 def names(text: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+    return tuple(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
 
 
 def parse_request(args: Mapping[str, list[str]], types: Mapping[str, str],

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 
 from .base import DatasetsHandler, api
-from .catalog import intake_catalog_yaml
+from .catalog import CatalogCache
 from .dcat import dcat_catalog
 from .openapi import openapi_document
 from .paths import CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"
+CATALOGS = CatalogCache()  # rendered catalog.yaml texts, keyed by their whole content
 
 
 class CatalogHandler(DatasetsHandler):
@@ -30,7 +31,7 @@ class CatalogHandler(DatasetsHandler):
         datasets = self.registry.visible(self.caller)
         self.audit_fields["rows"] = len(datasets)
         self.set_header("Content-Type", "application/yaml; charset=utf-8")
-        self.finish(intake_catalog_yaml(datasets, self.service_url))
+        self.finish(CATALOGS.yaml(datasets, self.service_url))
 
 
 class DcatHandler(DatasetsHandler):

@@ -114,14 +114,17 @@ def visible_quality(quality: Mapping[str, Any] | None, columns: tuple[Column, ..
                     row_filtered: bool) -> dict[str, Any]:
     """Quality counts the caller may see (see the module docstring)."""
     quality = quality or {}
+    if row_filtered:
+        # the counts were computed over every row: they would reveal rows the caller cannot see
+        return {"columns": {}, "withheld": "quality counts cover rows your rights exclude"}
     plain = {c.name for c in columns if c.rule is None}
-    result: dict[str, Any] = {"columns": {
-        name: _counts_only(stats) for name, stats in (quality.get("columns") or {}).items()
-        if name in plain and isinstance(stats, Mapping)}}
-    if not row_filtered:
-        result["steps"] = [{k: s.get(k) for k in ("processor", "rows_in", "rows_out")}
-                           for s in quality.get("steps") or () if isinstance(s, Mapping)]
-    return result
+    return {
+        "columns": {name: _counts_only(stats)
+                    for name, stats in (quality.get("columns") or {}).items()
+                    if name in plain and isinstance(stats, Mapping)},
+        "steps": [{k: s.get(k) for k in ("processor", "rows_in", "rows_out")}
+                  for s in quality.get("steps") or () if isinstance(s, Mapping)],
+    }
 
 
 def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decision,
