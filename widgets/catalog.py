@@ -21,6 +21,8 @@ from intake.readers.entry import Catalog
 
 from .data import get, service_url, trust
 
+# libyaml's safe loader when present: 3-4x faster than PyYAML's pure-Python one on big catalogs
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CATALOG_PATH = "api/catalog.yaml"  # hub/services/datasets/paths.py (checked by a test)
 DATASETS_PATH = "api/datasets"
 LISTING_COLUMNS = ["id", "title", "rows", "updated", "licence", "geo"]
@@ -40,7 +42,7 @@ def catalog(url: str | None = None) -> Catalog:
     ``cat[id].metadata`` holds the title, description, licence, freshness, rows, columns.
     """
     text = get(_service(url) + CATALOG_PATH).text
-    return Catalog.from_dict(yaml.safe_load(text))
+    return Catalog.from_dict(yaml.load(text, Loader=SAFE_LOADER))
 
 
 def datasets(url: str | None = None):
