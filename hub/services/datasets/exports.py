@@ -181,7 +181,9 @@ def _cell(value):
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones; values stay as stored
     if isinstance(value, str):
-        return ILLEGAL_XLSX.sub("", value)[:XLSX_MAX_CELL]
+        text = ILLEGAL_XLSX.sub("", value)[:XLSX_MAX_CELL]
+        # openpyxl stores "=..." as a live formula: keep source text as text
+        return "'" + text if text.startswith("=") else text
     if isinstance(value, (bytes, list, dict)):
         return json.dumps(jsonable(value), ensure_ascii=False)[:XLSX_MAX_CELL]
     return value

@@ -94,9 +94,11 @@ def lineage(manifest: dict) -> dict[str, Any]:
             "inputs": manifest.get("inputs") or {}}
 
 
-def refresh_status(store, dataset_id: str) -> dict[str, Any]:
+def refresh_status(store, dataset_id: str, admin: bool = False) -> dict[str, Any]:
+    """Refresh state; the error text (paths, hosts, data values) only for hub admins."""
     status = store.status(dataset_id).read()
-    return {key: status[key] for key in STATUS_KEYS if key in status}
+    return {key: status[key] for key in STATUS_KEYS
+            if key in status and (admin or key != "last_error")}
 
 
 class MetadataHandler(DataHandler):
@@ -114,7 +116,8 @@ class MetadataHandler(DataHandler):
                           "rows": visible.row_count},
             "versions": await self.run(versions, resolved, store),
             "lineage": lineage(resolved.snapshot.manifest),
-            "refresh": await self.run(refresh_status, store, resolved.id),
+            "refresh": await self.run(refresh_status, store, resolved.id,
+                                      bool(self.user_model.get("admin"))),
         })
         self.write_json(body)
 
