@@ -129,3 +129,14 @@ def xsrf_header(session: requests.Session) -> dict:
     hub_cookies = [c for c in session.cookies if c.name == "_xsrf" and "/hub" in (c.path or "")]
     cookies = hub_cookies or [c for c in session.cookies if c.name == "_xsrf"]
     return {"X-XSRFToken": cookies[0].value} if cookies else {}
+
+
+def admin_api_token(agora: RunningAgora, note: str, expires_in: int = 600) -> str:
+    """An API token of the demo admin, created through the hub's own token API after login."""
+    session = requests.Session()
+    login_form(session, agora.url, "admin", "demo")
+    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
+                            json={"note": note, "expires_in": expires_in},
+                            headers=xsrf_header(session))
+    assert response.status_code == 201, response.text
+    return response.json()["token"]

@@ -1,7 +1,6 @@
 import pytest
-import requests
 
-from tests.support import login_form, start_agora, xsrf_header
+from tests.support import admin_api_token, start_agora
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +16,4 @@ def agora(tmp_path_factory):
 @pytest.fixture
 def admin_token(agora):
     """An API token of the demo admin, created through the hub's own token API."""
-    session = requests.Session()
-    login_form(session, agora.url, "admin", "demo")
-    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
-                            json={"note": "integration tests", "expires_in": 600},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+    return admin_api_token(agora, "integration tests", expires_in=600)

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.datasets_support import KEY, build_workspace
-from tests.support import hub_api, login_form, start_agora, xsrf_header
+from tests.support import admin_api_token, hub_api, login_form, start_agora
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +34,7 @@ def agora(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def admin_token(agora):
-    session = requests.Session()
-    login_form(session, agora.url, "admin", "demo")
-    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
-                            json={"note": "datasets tests", "expires_in": 900},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+    return admin_api_token(agora, "datasets tests", expires_in=900)
 
 
 def user_token(agora, admin_token, user, **body):
