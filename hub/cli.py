@@ -1,4 +1,4 @@
-"""The `agora` command: up, check (more commands join as their features land)."""
+"""The `agora` command: up, check, refresh, status."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _load(args) -> Settings:
 
 
 def cmd_check(args) -> int:
-    """Validate the settings (and, as they land, catalogs and policy); one line per problem."""
+    """Validate the settings and every dataset recipe (with its access rules); one line per problem."""
     settings = _load(args)
     check_runtime(settings)
     print(f"ok: settings from {settings.source} (auth: {settings.auth.mode}, "
