@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -45,7 +46,10 @@ def cmd_refresh(args) -> int:
     """Refresh datasets now (all, or those named), or run their schedules with --watch."""
     from .pipeline.commands import refresh_command, watch_command
 
+    from .demo_data.bootstrap import demo_environment
+
     settings = _load(args)
+    demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
     return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
 
 

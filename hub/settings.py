@@ -263,11 +263,25 @@ def env_overrides(environ: dict) -> dict[str, Any]:
         node = tree
         for key in keys[:-1]:
             node = node.setdefault(key, {})
-        try:
-            node[keys[-1]] = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError:
-            node[keys[-1]] = raw
+        node[keys[-1]] = raw if _is_text_field(keys) else _yaml_scalar(raw)
     return tree
+
+
+def _yaml_scalar(raw: str) -> Any:
+    try:
+        return yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        return raw
+
+
+TEXT_TYPES = {str, SecretStr, str | None, SecretStr | None}
+
+
+def _is_text_field(keys: list[str]) -> bool:
+    """Text and secret settings are taken verbatim: YAML would cut `a #b` or turn `0123` into 83."""
+    model = _model_for(tuple(keys[:-1]))
+    field = model.model_fields.get(keys[-1]) if model else None
+    return field is not None and field.annotation in TEXT_TYPES
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -107,3 +107,13 @@ def test_relative_paths_resolve_against_the_file(tmp_path):
     path = write(tmp_path, "spawner:\n  home_root: homes\ndata:\n  store_dir: snap\n")
     s = load_settings(path, environ={})
     assert s.home_root == tmp_path / "homes" and s.store_dir == tmp_path / "snap"
+
+
+def test_text_and_secret_variables_are_taken_verbatim():
+    s = load_settings(environ={"AGORA_AUTH__DEMO_PASSWORD": "123456",
+                               "AGORA_AUTH__MODE": "demo",
+                               "AGORA_CULLER__ENABLED": "false"})
+    assert s.auth.demo_password.get_secret_value() == "123456"
+    assert s.culler.enabled is False
+    env = {"AGORA_AUTH__DEMO_PASSWORD": "s3cr3t #tail"}
+    assert load_settings(environ=env).auth.demo_password.get_secret_value() == "s3cr3t #tail"
