@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from pydantic import Field
@@ -14,13 +15,19 @@ from ._tidy import require_rows
 
 
 class FileConnector(Connector):
-    """Read the bytes, parse them with `parse`, fingerprint the bytes."""
+    """Read the bytes, parse them with `parse`, fingerprint the bytes.
+
+    The fingerprint is computed in a second thread while the bytes are parsed (hashlib
+    releases the GIL): on a 120 MB file that hides SHA-256's 0.07 s.
+    """
 
     def fetch(self) -> SourceData:
         data, details = read_location(self.params, self.context)
-        frame, found = self.parse(data, self.params.label())
+        with ThreadPoolExecutor(1, thread_name_prefix="agora-fingerprint") as pool:
+            fingerprint = pool.submit(fingerprint_bytes, data)
+            frame, found = self.parse(data, self.params.label())
         frame = require_rows(frame, self.params.label(), self.params.allow_empty)
-        return SourceData(frame, fingerprint_bytes(data), {**details, **found, "rows": len(frame)})
+        return SourceData(frame, fingerprint.result(), {**details, **found, "rows": len(frame)})
 
     def parse(self, data: bytes, source: str):
         raise NotImplementedError

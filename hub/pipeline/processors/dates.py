@@ -40,6 +40,9 @@ FRENCH_WORDS = {"janvier": "Jan", "février": "Feb", "fevrier": "Feb", "mars": "
                  "decembre": "Dec", "1er": "1", "le": "",
                 "lundi": "", "mardi": "", "mercredi": "", "jeudi": "", "vendredi": "",
                 "samedi": "", "dimanche": ""}
+# one pass for all the words (no replacement is itself a French word, so the result is the
+# same as replacing them one after the other)
+FRENCH_WORD = re.compile(r"\b(" + "|".join(map(re.escape, FRENCH_WORDS)) + r")\b")
 DEFAULT_DAY = datetime(2000, 1, 1)
 
 
@@ -172,9 +175,7 @@ def _lenient(text: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def _parse_words(value: str, dayfirst: bool):
-    words = value.lower()
-    for french, english in FRENCH_WORDS.items():
-        words = re.sub(rf"\b{french}\b", english, words)
+    words = FRENCH_WORD.sub(lambda found: FRENCH_WORDS[found.group(1)], value.lower())
     try:
         return dateutil.parser.parse(words, dayfirst=dayfirst, default=DEFAULT_DAY)
     except (ValueError, OverflowError):

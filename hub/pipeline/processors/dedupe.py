@@ -15,6 +15,7 @@ from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import MAX_EXAMPLES, require_columns
+from ._parallel import keep_rows
 
 
 class DeduplicateParams(Params):
@@ -54,7 +55,7 @@ class Deduplicate(Processor):
             shown = frame.iloc[removed[:MAX_EXAMPLES]]
             keys = shown[p.subset] if p.subset else shown
             context.note("duplicate_examples", keys.astype(str).to_dict("records"))
-        return frame[~duplicated].copy()
+        return keep_rows(frame, ~duplicated)
 
 
 def _duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: str) -> np.ndarray:

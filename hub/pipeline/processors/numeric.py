@@ -15,6 +15,7 @@ it is 1234 in a comma column and 1.234 in a dot column.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -23,6 +24,7 @@ from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import SPACES, as_text, distinct, note_count, require_columns, spread
+from ._parallel import by_parts
 
 CURRENCIES = ["€", "EUR", "euros", "euro", "$", "USD", "£"]
 NULL_TOKENS = ["", "-", "–", "—", "n/a", "na", "nan", "nc", "nd", "n.d.", "s", "secret", "null"]
@@ -72,16 +74,12 @@ class ParseNumbers(Processor):
         return out
 
     def _parse(self, text: pd.Series) -> tuple[pd.Series, pd.Series]:
-        """(numbers, mask of values that were not null tokens)."""
+        """(numbers, mask of values that were not null tokens).
+
+        The row-wise parts run in parallel slices (:func:`by_parts`); only the decimal mark
+        guess looks at the whole column."""
         p = self.params
-        cleaned = self._strip_decorations(text)
-        given = cleaned.notna() & ~cleaned.str.lower().isin([v.lower() for v in p.null_values])
-        percent = cleaned.str.endswith("%").fillna(False).astype(bool)
-        core = cleaned.str.rstrip("%").str.strip().where(given)
-        negative = core.str.fullmatch(r"\(.*\)").fillna(False).astype(bool)
-        negative &= p.parentheses_negative
-        if p.parentheses_negative:
-            core = core.str.strip("()")
+        core, given, percent, negative = by_parts(self._core, text)
         decimal = p.decimal if p.decimal != "auto" else _guess_decimal(core)
         numbers = _read(core, decimal, self._thousands(decimal))
         if p.decimal == "auto":
@@ -93,6 +91,20 @@ class ParseNumbers(Processor):
         if p.integer:
             numbers = numbers.where(numbers.mod(1) == 0).astype("Int64")
         return numbers, given.fillna(False).astype(bool)
+
+    def _core(self, text: pd.Series) -> tuple[pd.Series, ...]:
+        """(core, given, percent, negative): the number's text without decorations, null for
+        null tokens; which values were not null tokens; ended with %; were in parentheses."""
+        p = self.params
+        cleaned = self._strip_decorations(text)
+        given = cleaned.notna() & ~cleaned.str.lower().isin([v.lower() for v in p.null_values])
+        percent = cleaned.str.endswith("%").fillna(False).astype(bool)
+        core = cleaned.str.rstrip("%").str.strip().where(given)
+        negative = pd.Series(False, index=core.index)
+        if p.parentheses_negative:
+            negative = core.str.fullmatch(r"\(.*\)").fillna(False).astype(bool)
+            core = core.str.strip("()")
+        return core, given, percent, negative
 
     def _strip_decorations(self, text: pd.Series) -> pd.Series:
         words = sorted(CURRENCIES + self.params.units, key=len, reverse=True)
@@ -110,7 +122,17 @@ class ParseNumbers(Processor):
 
 
 def _read(core: pd.Series, decimal: str, thousands: str) -> pd.Series:
-    """Strictly parse `core`: digits grouped by 3 between thousands separators, one decimal."""
+    """Strictly parse `core`: digits grouped by 3 between thousands separators, one decimal.
+
+    The text work runs in parallel slices; the conversion to floats runs once on the whole
+    column, so its result never depends on how the column was sliced."""
+    plain = by_parts(partial(_plain, decimal=decimal, thousands=thousands), core)
+    return pd.to_numeric(plain, errors="coerce").astype("float64")
+
+
+def _plain(core: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    """The values that are numbers written this way, as text that ``to_numeric`` reads
+    ("-1234.5"); null for the others."""
     dec = re.escape(decimal)
     groups = f"|[0-9]{{1,3}}(?:[{re.escape(thousands)}][0-9]{{3}})+" if thousands else ""
     integer = f"(?:[0-9]+{groups})"
@@ -119,7 +141,7 @@ def _read(core: pd.Series, decimal: str, thousands: str) -> pd.Series:
     plain = core.where(valid).str.replace(" ", "", regex=False)
     for sep in thousands.replace(" ", ""):
         plain = plain.str.replace(sep, "", regex=False)
-    return pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").astype("float64")
+    return plain.str.replace(decimal, ".", regex=False)
 
 
 def _guess_decimal(core: pd.Series) -> str:

@@ -25,6 +25,7 @@ from pydantic import Field, field_validator
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._checks import FORMATS, as_numbers, bad_format, bad_type
 from ._common import as_text, examples, require_columns
+from ._parallel import keep_rows, map_parallel
 
 
 class ColumnRule(Params):
@@ -70,9 +71,10 @@ class Validate(Processor):
         require_columns(frame, self.params.columns, self.name)
         out = frame.copy()
         drop = np.zeros(len(frame), dtype=bool)
-        for column, rule in self.params.columns.items():
-            series = frame[column]
-            failures = _failures(series, rule)
+        checks = [(column, frame[column], rule) for column, rule in self.params.columns.items()]
+        # the checks of different columns are independent: one thread per core
+        found = map_parallel(lambda check: _failures(check[1], check[2]), checks)
+        for (column, series, rule), failures in zip(checks, found):
             invalid = np.zeros(len(series), dtype=bool)
             for mask in failures.values():
                 invalid |= mask
@@ -83,7 +85,7 @@ class Validate(Processor):
                 drop |= invalid
         if drop.any():
             context.note("rows_dropped", int(drop.sum()))
-        return out[~drop]
+        return keep_rows(out, ~drop)
 
 
 def _failures(series: pd.Series, rule: ColumnRule) -> dict[str, np.ndarray]:

@@ -1,0 +1,62 @@
+"""The CSV fast path: the UTF-8 check, and pyarrow reading that must give exactly what
+``pd.read_csv`` gives."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from hub.pipeline.connectors import _csv
+from hub.pipeline.connectors._csv import CsvOptions, detect_encoding, read_csv_bytes
+
+
+def test_utf8_check_reads_the_whole_file_in_pieces(monkeypatch):
+    monkeypatch.setattr(_csv, "UTF8_CHECK_BYTES", 3)
+    valid = "é€ok œ".encode("utf-8") * 10  # multi-byte characters cut between pieces
+    assert _csv._is_utf8(valid)
+    assert not _csv._is_utf8(valid + b"\xe9")  # a truncated sequence at the very end
+    assert not _csv._is_utf8(b"ok" * 100 + "é".encode("cp1252") + b"ok")
+    assert detect_encoding("é".encode("cp1252") + b"x" * 10) == "cp1252"
+
+
+MESSY = (
+    "Référence;Montant (€);Commentaire;Vide\n"
+    "SUB-1;1 234,56 €;\"Versement en 2 fois; solde\";\n"
+    "SUB-2;;;\n"
+    "SUB-3;n/a;\"il a dit \"\"oui\"\"\";\n"
+    "\n"
+    "SUB-4;  12,5 ;NA;\n"
+)
+
+
+@pytest.mark.parametrize("text, skip_rows", [
+    (MESSY, 0),
+    ("export du 01/02/2025\nligne 2\n" + MESSY, 2),
+    ("a;b;a;\n1;2;3;4\n5;;7;8\n", 0),  # repeated and empty header names: pandas renames them
+    ("seul\nvaleur\n\n", 0),
+])
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_fast_path_reads_what_pandas_reads(text, skip_rows, encoding):
+    data = text.encode(encoding)
+    frame, details = read_csv_bytes(data, CsvOptions(skip_rows=skip_rows), "test.csv")
+    expected = pd.read_csv(io.BytesIO(data), engine="pyarrow", encoding=encoding, sep=";",
+                           skiprows=skip_rows, dtype=str, keep_default_na=False, na_values=[""])
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    arguments = dict(encoding=encoding, sep=";", skiprows=skip_rows, dtype=str,
+                     keep_default_na=False, na_values=[""])  # as _csv._parse passes them
+    direct = _csv._read_with_pyarrow(data, encoding, ";", skip_rows, arguments)  # no fallback
+    pd.testing.assert_frame_equal(direct, expected, check_exact=True)
+    assert details["encoding"] == ("utf-8" if text.isascii() else encoding)
+
+
+def test_fast_path_gives_one_chunk_per_column(monkeypatch):
+    """Columns in one piece: a column in many chunks makes every later take and filter slower."""
+    monkeypatch.setattr(_csv, "BLOCK_BYTES", 64)  # many parse blocks
+    data = ("a;b\n" + "".join(f"x{i};é{i % 7}\n" for i in range(500))).encode("cp1252")
+    frame, _ = read_csv_bytes(data, CsvOptions(), "test.csv")
+    assert len(frame) == 500 and frame["b"].iloc[8] == "é1"
+    for name in frame.columns:
+        assert frame[name].array._pa_array.num_chunks == 1
+        assert str(frame[name].array._pa_array.type) == "large_string"
