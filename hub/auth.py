@@ -7,9 +7,11 @@ from urllib.parse import urlparse
 
 from jupyterhub.auth import Authenticator
 from oauthenticator.generic import GenericOAuthenticator
-from traitlets import Unicode
+from tornado import web
+from traitlets import Dict, Unicode
 
 from .demo import accounts_by_name
+from .identity_attributes import AttributeStore, attributes_from_claims
 from .settings import is_loopback
 
 
@@ -41,19 +43,91 @@ class DemoAuthenticator(Authenticator):
 
 
 class AgoraOIDCAuthenticator(GenericOAuthenticator):
-    """GenericOAuthenticator whose auth state keeps the claims policy rules may use.
+    """GenericOAuthenticator that syncs groups and records claim attributes for the policy.
 
     Group membership comes from the provider (`manage_groups`): at every login the user's hub
     groups become exactly the values of the `groups_claim` claim, and
     `allowed_groups` / `admin_groups` are checked against them. The raw userinfo claims are
-    kept in the encrypted auth state under ``auth_state["oauth_user"]`` (see `claims_of`) so
-    services can read attributes such as territories.
+    kept in the encrypted auth state under ``auth_state["oauth_user"]`` (see `claims_of`).
+
+    The claims named in `attribute_claims` are also recorded, normalised, in the hub-side
+    attribute store (hub/identity_attributes.py) at every login and every auth refresh, so
+    the datasets service can use them in row rules without reading auth state (which would
+    expose the users' OAuth tokens to it). Each recording replaces the previous one.
     """
 
     groups_claim = Unicode(
         "groups", config=True,
         help="Userinfo claim listing the user's groups. Read as a plain key, so claim names "
         "containing dots (URLs, as some providers use) work; a single string is one group.")
+    attribute_claims = Dict(
+        key_trait=Unicode(), value_trait=Unicode(), config=True,
+        help="Policy attributes from userinfo claims, {attribute: claim}; claim names are "
+        "plain keys. Values must be a string, a number or a list of them.")
+    attribute_store_dir = Unicode(
+        "", config=True,
+        help="Folder of the identity attribute store (hub/identity_attributes.py); empty: "
+        "claim attributes are not recorded.")
+
+    @property
+    def attribute_store(self) -> AttributeStore | None:
+        return AttributeStore(self.attribute_store_dir) if self.attribute_store_dir else None
+
+    def record_attributes(self, name: str, auth_state: dict | None) -> bool:
+        """Replace `name`'s recorded attributes with those of the claims in `auth_state`.
+
+        Returns False only when older attributes may still be on disk (neither written nor
+        removed): the caller must then refuse the login rather than serve stale rights.
+        """
+        store = self.attribute_store
+        if store is None:
+            return True
+        attributes = attributes_from_claims(claims_of(auth_state), self.attribute_claims, name,
+                                            self.log)
+        try:
+            if attributes:
+                store.write(name, attributes, self.attribute_claims)
+            else:
+                store.delete(name)
+            return True
+        except OSError as exc:
+            self.log.error("Cannot record the identity attributes of %s in %s: %s",
+                           name, store.folder, exc)
+        try:
+            store.delete(name)  # no attributes rather than stale ones
+            return True
+        except OSError as exc:
+            self.log.error("Cannot remove the old identity attributes of %s either: %s",
+                           name, exc)
+            return False
+
+    async def run_post_auth_hook(self, handler, auth_model):
+        """After the allowed checks of a login: record the user's claim attributes."""
+        auth_model = await super().run_post_auth_hook(handler, auth_model)
+        if not self.record_attributes(auth_model["name"], auth_model.get("auth_state")):
+            raise web.HTTPError(500, "Your access attributes could not be recorded. "
+                                "Please try again later or contact the administrators.")
+        return auth_model
+
+    async def refresh_user(self, user, handler=None, **kwargs):
+        """Fresh userinfo (every `auth_refresh_age` seconds) refreshes the attributes too."""
+        refreshed = await super().refresh_user(user, handler, **kwargs)
+        if isinstance(refreshed, dict) and self.user_auth_state_key in (
+                refreshed.get("auth_state") or {}):
+            if not self.record_attributes(user.name, refreshed["auth_state"]):
+                return False  # needs a new login; stale attributes are not confirmed
+        return refreshed
+
+    def delete_user(self, user):
+        """A deleted hub user's attributes go too (a later user of that name starts empty)."""
+        super().delete_user(user)
+        store = self.attribute_store
+        if store is not None:
+            try:
+                store.delete(user.name)
+            except OSError as exc:
+                self.log.error("Cannot remove the identity attributes of deleted user %s: %s",
+                               user.name, exc)
 
     async def get_user_groups(self, auth_state: dict) -> set[str]:
         claims = claims_of(auth_state)

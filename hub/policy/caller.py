@@ -28,7 +28,8 @@ def _as_values(value) -> list[str]:
 
 
 def merge_attributes(*sources: Mapping[str, object]) -> dict[str, frozenset[str]]:
-    """Union of list-valued attributes from group properties and identity claims."""
+    """Union of values per attribute across sources (group properties, identity claims):
+    a source can add values to an attribute, never take values away."""
     merged: dict[str, set[str]] = {}
     for source in sources:
         for key, value in (source or {}).items():

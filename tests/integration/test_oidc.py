@@ -4,6 +4,10 @@ Every login goes through the real redirects a browser follows: the hub's oauth_l
 provider's authorization form (submitted as a user would), the hub's oauth_callback. The
 provider only knows the client Agora registered (client id, secret and redirect URI are all
 checked), and the users' claims are set through the provider's /users API.
+
+The hub serves the small test workspace of tests/datasets_support.py (dataset ``incidents``:
+officials see only the rows of their ``territories``), and ``auth.attribute_claims`` maps
+``territories`` to the ``insee_codes`` claim, so row rules follow the provider's claims.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import requests
 from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
+from hub.identity_attributes import file_name
+from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port, hub_api, start_agora, xsrf_header
 
 pytestmark = pytest.mark.integration
@@ -31,6 +37,7 @@ pytestmark = pytest.mark.integration
 ALLOWED_GROUPS = ["staff", "elus"]
 ADMIN_GROUPS = ["it"]
 GROUPS_CLAIM = "roles"  # not the default "groups": proves the setting reaches the hub
+ATTRIBUTE_CLAIMS = {"territories": "insee_codes"}  # attribute and claim names differ on purpose
 
 
 @dataclass
@@ -81,9 +88,13 @@ def agora(provider, crypt_key, tmp_path_factory):
     assert registered.status_code == 201, registered.text
     client = Client(registered.json()["client_id"], registered.json()["client_secret"],
                     callback_url)
+    root = tmp_path_factory.mktemp("agora-oidc")
+    ws = build_workspace(root / "ws")
     overrides = {
         "hub": {"bind_url": bind_url},
-        "auth": {"mode": "oidc", "oidc": {
+        "data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
+                 "sources_dir": str(ws.sources_dir), "demo_data": False},
+        "auth": {"mode": "oidc", "attribute_claims": ATTRIBUTE_CLAIMS, "oidc": {
             "client_id": client.client_id,
             "authorize_url": f"{provider.url}/oauth2/authorize",
             "token_url": f"{provider.url}/oauth2/token",
@@ -94,9 +105,9 @@ def agora(provider, crypt_key, tmp_path_factory):
             "admin_groups": ADMIN_GROUPS,
         }},
     }
-    env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": crypt_key,
+    env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": crypt_key, "AGORA_PSEUDONYM_KEY": KEY,
            "AGORA_AUTH__OIDC__CLIENT_SECRET": client.client_secret}
-    running = start_agora(tmp_path_factory.mktemp("agora-oidc"), overrides, env)
+    running = start_agora(root / "hub", overrides, env)
     running.extra.update(client=client, provider=provider)
     yield running
     running.stop(timeout=10)
@@ -306,3 +317,107 @@ def test_tampered_or_missing_state_is_refused(agora, admin_token):
     accepted = control.get(callback, allow_redirects=False)
     assert accepted.status_code == 302, accepted.text[:300]
     assert logged_in_as(agora, control)["name"] == "dan"
+
+
+# --- identity-provider claims as policy attributes (auth.attribute_claims) -------------------
+
+def login_with_token(agora, sub: str) -> str:
+    """Log `sub` in through the provider and create an API token with their own session."""
+    session, done = oidc_login(agora, sub)
+    assert done.status_code == 302, done.text[:500]
+    me = logged_in_as(agora, session)
+    response = session.post(f"{agora.url}hub/api/users/{me['name']}/tokens",
+                            json={"note": "claim attributes", "expires_in": 600},
+                            headers=xsrf_header(session))
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def relogin(agora, sub: str) -> None:
+    session, done = oidc_login(agora, sub)
+    assert done.status_code == 302, done.text[:500]
+
+
+def incident_communes(agora, token: str) -> list[str]:
+    """The commune of every `incidents` row the datasets service gives this token's user."""
+    response = requests.get(f"{agora.url}services/datasets/api/datasets/incidents/records",
+                            headers={"Authorization": f"token {token}"},
+                            params={"limit": 1000}, timeout=30)
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    return sorted(record["commune_code"] for record in response.json()["records"])
+
+
+OFFICIAL = {"preferred_username": "mlefebvre", GROUPS_CLAIM: ["elus", "officials"],
+            "territories": ["99102"],  # a claim named like the attribute is NOT the mapped one
+            "insee_codes": ["99101"]}
+
+
+def test_claims_drive_the_row_rules_and_follow_each_login(agora):
+    provider: Provider = agora.extra["provider"]
+    provider.set_user("sub-official-0001", OFFICIAL)
+    token = login_with_token(agora, "sub-official-0001")
+    assert incident_communes(agora, token) == ["99101"] * 10
+
+    # recorded hub-side: one private file per user, no token or other claim in it
+    store = agora.data_dir / "identity-attributes"
+    record_file = store / file_name("mlefebvre")
+    assert oct(store.stat().st_mode & 0o777) == "0o700"
+    assert oct(record_file.stat().st_mode & 0o777) == "0o600"
+    record = json.loads(record_file.read_text())
+    assert set(record) == {"version", "user", "recorded_at", "attributes", "claims"}
+    assert record["user"] == "mlefebvre" and record["attributes"] == {"territories": ["99101"]}
+    assert not (store / file_name("amartin")).exists()  # alice has no insee_codes claim
+
+    # the provider changes the claim (numbers too): the next login changes the rows at once,
+    # for the token made before
+    provider.set_user("sub-official-0001", {**OFFICIAL, "insee_codes": [99102, "99103"]})
+    relogin(agora, "sub-official-0001")
+    assert incident_communes(agora, token) == ["99102"] * 10 + ["99103"] * 10
+
+    # the claim disappears: the attribute goes with it (replaced, not merged): no rows
+    provider.set_user("sub-official-0001", {k: v for k, v in OFFICIAL.items()
+                                            if k != "insee_codes"})
+    relogin(agora, "sub-official-0001")
+    assert incident_communes(agora, token) == []
+    assert not record_file.exists()
+
+
+def test_official_without_the_claim_sees_no_rows_and_an_analyst_sees_all(agora):
+    provider: Provider = agora.extra["provider"]
+    provider.set_user("sub-noclaim-0001", {"preferred_username": "noclaim",
+                                           GROUPS_CLAIM: ["elus", "officials"]})
+    assert incident_communes(agora, login_with_token(agora, "sub-noclaim-0001")) == []
+    provider.set_user("sub-analyst-0001", {"preferred_username": "ana", "insee_codes": ["99101"],
+                                           GROUPS_CLAIM: ["staff", "analysts"]})
+    communes = incident_communes(agora, login_with_token(agora, "sub-analyst-0001"))
+    assert len(communes) == 30  # the row rule applies to officials only
+
+
+def test_invalid_claim_is_refused_without_logging_its_value(agora):
+    provider: Provider = agora.extra["provider"]
+    provider.set_user("sub-badclaim-0001", {
+        "preferred_username": "badclaim", GROUPS_CLAIM: ["elus", "officials"],
+        "insee_codes": [{"code": "99101", "note": "private-note-7731"}]})
+    token = login_with_token(agora, "sub-badclaim-0001")
+    assert incident_communes(agora, token) == []
+    log = agora.log()
+    assert "'insee_codes' of badclaim refused as attribute 'territories'" in log
+    assert "private-note-7731" not in log
+
+
+def test_claim_and_group_property_attributes_add_up(agora, admin_token):
+    provider: Provider = agora.extra["provider"]
+    provider.set_user("sub-union-0001", {"preferred_username": "union",
+                                         GROUPS_CLAIM: ["elus", "officials", "canton-nord"],
+                                         "insee_codes": ["99101"]})
+    token = login_with_token(agora, "sub-union-0001")
+    response = hub_api(agora, admin_token, "groups/canton-nord/properties", "PUT",
+                       json={"territories": ["99103"]})
+    assert response.status_code == 200, response.text
+    assert incident_communes(agora, token) == ["99101"] * 10 + ["99103"] * 10
+
+    # deleting the hub user deletes their recorded attributes
+    record_file = agora.data_dir / "identity-attributes" / file_name("union")
+    assert record_file.exists()
+    assert hub_api(agora, admin_token, "users/union", "DELETE").status_code == 204
+    assert not record_file.exists()

@@ -25,7 +25,7 @@ from .engine import Engine
 from .export_handler import ExportHandler
 from .handlers import (AuditHandler, IndexHandler, ListHandler, MetadataHandler,
                        NotFoundHandler, RecordsHandler, UnknownDatasetPath)
-from .identity import GroupProperties, Identity
+from .identity import GroupProperties, Identity, identity_from_settings
 from .registry import DatasetRegistry
 
 access_log = logging.getLogger("agora.datasets.access")
@@ -47,10 +47,10 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
 
 def published_routes(prefix: str) -> list:
-    """The published descriptions, REGISTERED HERE: ``api/catalog.yaml`` (catalog.py),
-    ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json`` (openapi.py), whose handlers live in
-    published.py. They derive from base.DatasetsHandler and list datasets with
-    ``self.registry.visible(self.caller)``."""
+    """The published descriptions, REGISTERED HERE: ``api/catalog.json`` and
+    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json``
+    (openapi.py), whose handlers live in published.py. They derive from base.DatasetsHandler
+    and list datasets from the caller's view, ``self.registry.view(self.caller)``."""
     return published.routes(prefix)
 
 
@@ -85,12 +85,14 @@ def pseudonym_key(settings, environ: Mapping[str, str]) -> bytes:
 
 
 def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
-    """The production application: HubOAuth, group properties through the hub API."""
+    """The production application: HubOAuth; caller attributes from group properties (hub
+    API) and from the hub's identity attribute store (identity.py)."""
     key = pseudonym_key(settings, environ)
     hub_auth = HubOAuth(cache_max_age=AUTH_CACHE_SECONDS)
     groups = GroupProperties(hub_auth.api_url, environ.get("JUPYTERHUB_API_TOKEN", ""))
     registry = DatasetRegistry(settings.catalog_dir, SnapshotStore(settings.store_dir),
                                has_key=bool(key))
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/datasets/"),
-                    registry=registry, engine=Engine(key), identity=Identity(groups),
+                    registry=registry, engine=Engine(key),
+                    identity=identity_from_settings(settings, groups),
                     audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth)

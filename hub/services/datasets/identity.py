@@ -1,14 +1,22 @@
-"""Who is calling: JupyterHub's own HubOAuth identifies the user; we add group properties.
+"""Who is calling: JupyterHub's own HubOAuth identifies the user; we add their attributes.
 
 The user model comes from the hub (``GET {hub_api}/user`` with the caller's token, which
 HubOAuth takes from ``Authorization: token ...`` or from its OAuth cookie after a browser
-login) and carries ``name``, ``admin`` and ``groups`` (the 'identify' scopes). Group
-*properties* (e.g. ``{"territories": ["99101"]}``) are read with the service's own token from
-``GET {hub_api}/groups/<name>`` (role scope ``read:groups``) and cached for
-:attr:`GroupProperties.ttl` seconds.
+login) and carries ``name``, ``admin`` and ``groups`` (the 'identify' scopes).
 
-Identity-provider claims (auth_state) are not read yet: :meth:`Identity.claims` is the hook
-(it would need ``admin:auth_state``, which this service deliberately does not hold).
+Policy attributes (e.g. ``territories``) come from two sources, combined as a union of values
+per attribute (hub/policy/caller.py, ``merge_attributes``):
+
+- group *properties* (e.g. ``{"territories": ["99101"]}``), read with the service's own token
+  from ``GET {hub_api}/groups/<name>`` (role scope ``read:groups``) and cached for
+  :attr:`GroupProperties.ttl` seconds;
+- identity-provider claims named in ``auth.attribute_claims`` (OIDC), which the hub records
+  at each login and auth refresh in the attribute store (hub/identity_attributes.py, under
+  the hub's data directory). The service reads the caller's file on each request (re-parsed
+  only when it changed), so a new login takes effect at once. It does NOT read auth state:
+  that would need ``admin:auth_state`` and expose the users' OAuth tokens to this service.
+  Only attributes the current ``auth.attribute_claims`` still maps from the same claim are
+  used; a corrupt file gives that user no claim attributes (logged with the file's path).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from hub.identity_attributes import AttributeStore
 from hub.policy.caller import Caller, caller_from_hub_model
 
 log = logging.getLogger("agora.datasets.identity")
@@ -62,12 +71,18 @@ class GroupProperties:
 
 
 class Identity:
-    """Turns a hub user model into a policy :class:`Caller`."""
+    """Turns a hub user model into a policy :class:`Caller`.
+
+    `claim_attributes` is ``auth.attribute_claims`` ({attribute: claim}); `store` is where
+    the hub records them. Without either, callers get group-property attributes only.
+    """
 
     def __init__(self, groups: GroupProperties | None = None,
-                 claim_attributes: tuple[str, ...] = ()):
+                 claim_attributes: Mapping[str, str] | None = None,
+                 store: AttributeStore | None = None):
         self.groups = groups
-        self.claim_attributes = claim_attributes
+        self.claim_attributes = dict(claim_attributes or {})
+        self.store = store
 
     async def group_properties(self, user: Mapping) -> dict[str, dict]:
         if self.groups is None:
@@ -75,12 +90,20 @@ class Identity:
         return await self.groups.for_groups(user.get("groups") or ())
 
     async def claims(self, user: Mapping) -> Mapping:
-        """Identity-provider claims for row rules: not read yet (hook, see module doc)."""
-        return {}
+        """Claim attributes the hub recorded for this user ({} if none; fails closed)."""
+        if self.store is None or not self.claim_attributes:
+            return {}
+        return self.store.read(user["name"], self.claim_attributes)
 
     async def caller(self, user: Mapping) -> Caller:
         return caller_from_hub_model(user, await self.group_properties(user),
-                                     await self.claims(user), self.claim_attributes)
+                                     await self.claims(user), tuple(self.claim_attributes))
+
+
+def identity_from_settings(settings, groups: GroupProperties) -> Identity:
+    """The production Identity: hub group properties plus the hub's attribute store."""
+    return Identity(groups, settings.auth.attribute_claims,
+                    AttributeStore.in_data_dir(settings.data_dir))
 
 
 class StaticGroups(GroupProperties):
