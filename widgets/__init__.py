@@ -1,8 +1,9 @@
 """Agora's notebook library: your datasets in one line, and widgets for dashboards and reports.
 
-    from widgets import catalog, datasets, records
+    from widgets import catalog, datasets, describe, records
     cat = catalog()              # Intake catalog of the datasets you may read
     datasets()                   # DataFrame: id, title, rows, updated, licence, geo
+    describe("air_quality")      # one dataset's metadata, with its columns as you see them
     records("air_quality", where=[("pm10", "gt", 50)])   # filtered rows, server side
 
 Note: the function ``widgets.catalog`` shadows the module of the same name on purpose
@@ -10,7 +11,7 @@ Note: the function ``widgets.catalog`` shadows the module of the same name on pu
 ``widgets.catalog`` through ``import widgets.catalog`` / ``from widgets.catalog import ...``.
 """
 
-from .catalog import catalog, datasets, records
+from .catalog import catalog, datasets, describe, records
 from .data import AgoraError, AgoraParquetReader
 
-__all__ = ["AgoraError", "AgoraParquetReader", "catalog", "datasets", "records"]
+__all__ = ["AgoraError", "AgoraParquetReader", "catalog", "datasets", "describe", "records"]

@@ -128,6 +128,11 @@ def _manifest(recipe: Recipe, source: SourceData, report: QualityReport, inputs:
     }
 
 
+def row_rule_columns(recipe: Recipe) -> list[str]:
+    """The columns the recipe's row rules compare: the snapshot is clustered by them."""
+    return [rule.column for rule in recipe.access.rows]
+
+
 def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     deadline = Deadline(recipe.refresh.timeout_seconds)
     inputs = {other: env.store.current(other) for other in recipe.dependencies}
@@ -147,7 +152,8 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     timings = {"fetch": fetched, "processors": round(time.perf_counter() - started - fetched, 4)}
     manifest = _manifest(recipe, source, report, inputs, timings)
     version = env.store.write_version(recipe.id, frame, manifest,
-                                      recipe.refresh.retain_versions or env.retain_versions)
+                                      recipe.refresh.retain_versions or env.retain_versions,
+                                      cluster_by=row_rule_columns(recipe))
     emit(ProgressEvent(recipe.id, "write", len(frame), round(time.perf_counter() - started, 4)))
     return RefreshResult(recipe.id, "new", version, len(frame))
 

@@ -1,6 +1,7 @@
 """A stand-in for the datasets service on 127.0.0.1, for the notebook-client tests.
 
-It serves the real catalog (``intake_catalog_yaml``) and real Parquet/GeoParquet bytes, and
+It serves the real catalog (``intake_catalog_json`` / ``intake_catalog_yaml``), the datasets'
+metadata, and real Parquet/GeoParquet bytes, and
 answers 401 unless the request carries ``Authorization: token <service.token>`` — the token it
 expects can be changed during a test. Every request's path, query and Authorization header is
 recorded. Fixture: ``fake_service``.
@@ -22,7 +23,7 @@ import shapely
 
 import widgets.data
 
-from hub.services.datasets.catalog import intake_catalog_yaml
+from hub.services.datasets.catalog import intake_catalog_json, intake_catalog_yaml
 from hub.services.datasets.visible import Column, VisibleDataset
 
 BASE_PATH = "/agora/services/datasets/"
@@ -81,8 +82,13 @@ class FakeService:
     def answer(self, path: str) -> tuple[int, str, bytes]:
         route = path[len(BASE_PATH):] if path.startswith(BASE_PATH) else None
         datasets = fake_datasets()
+        if route == "api/catalog.json":
+            return 200, "application/json", intake_catalog_json(datasets, self.url).encode()
         if route == "api/catalog.yaml":
             return 200, "application/yaml", intake_catalog_yaml(datasets, self.url).encode()
+        described = {f"api/datasets/{d.id}": d for d in datasets}
+        if route in described:
+            return 200, "application/json", json.dumps(described[route].to_dict()).encode()
         if route == "api/datasets":
             body = {"datasets": [d.summary() for d in datasets]}
             return 200, "application/json", json.dumps(body).encode()

@@ -1,6 +1,9 @@
-"""The per-user Intake v2 catalog: right entries, metadata, and a token read only at read time."""
+"""The per-user Intake v2 catalog: right entries, slim metadata, the same catalog as JSON and
+YAML, and a token read only at read time."""
 
 from __future__ import annotations
+
+import json
 
 import geopandas
 import intake
@@ -8,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from hub.services.datasets.catalog import READER, intake_catalog_yaml
+from hub.services.datasets.catalog import READER, intake_catalog_json, intake_catalog_yaml
 from widgets.data import AgoraError, AgoraParquetReader
 
 from .fake_datasets_service import AIR, fake_datasets, fake_service  # noqa: F401
@@ -51,17 +54,29 @@ def test_entries_read_the_parquet_export_with_our_reader(tmp_path):
     assert stations.output_instance == "geopandas:GeoDataFrame"
 
 
-def test_entry_metadata_describes_the_dataset_as_the_caller_sees_it(tmp_path):
+def test_entry_metadata_is_what_a_user_needs_to_browse(tmp_path):
     meta = load(tmp_path)["air_quality"].metadata
-    assert meta["title"] == "Air quality"
-    assert meta["licence"] == "etalab-2.0"
-    assert meta["updated"] == "2026-11-28T13:10:55+00:00"
-    assert meta["rows"] == 3
-    assert meta["columns"][0] == {"name": "sensor_id", "type": "string",
-                                  "rule": "pseudonymised"}
-    assert [c["name"] for c in meta["columns"]] == ["sensor_id", "commune_code", "pm10"]
-    assert meta["page"] == SERVICE + "api/datasets/air_quality"
-    assert meta["synthetic"] is True
+    assert meta == {
+        "title": "Air quality", "description": "Hourly PM10 readings.", "theme": "ENVI",
+        "licence": "etalab-2.0", "updated": "2026-11-28T13:10:55+00:00", "rows": 3,
+        "geo": False, "synthetic": True, "page": SERVICE + "api/datasets/air_quality"}
+    assert load(tmp_path)["ev_stations"].metadata["geo"] is True
+
+
+def test_the_columns_are_not_in_the_catalog_but_at_the_page(tmp_path):
+    """The schema (names, types, rules) is served by api/datasets/{id} (`page`) only: a
+    catalog of 1,000 datasets stays small enough to open in a few milliseconds."""
+    text = intake_catalog_yaml(fake_datasets(), SERVICE)
+    assert "columns" not in text and "sensor_id" not in text and "pseudonymised" not in text
+    assert all("columns" not in entry.metadata for entry in load(tmp_path).entries.values())
+
+
+def test_json_and_yaml_are_the_same_catalog(tmp_path):
+    text = intake_catalog_json(fake_datasets(), SERVICE)
+    assert json.loads(text) == yaml.safe_load(intake_catalog_yaml(fake_datasets(), SERVICE))
+    path = tmp_path / "catalog.json"  # JSON is YAML: Intake's YAML reader takes it too
+    path.write_text(text, encoding="utf-8")
+    assert sorted(intake.from_yaml_file(str(path))) == ["air_quality", "ev_stations"]
 
 
 def test_yaml_is_plain_and_holds_no_secret():

@@ -36,12 +36,12 @@ def test_document_is_valid_openapi_3_1(document):
 
 
 def test_every_endpoint_is_described(document):
-    expected = {"/api/datasets", ITEM, ITEM + "/records", "/api/catalog.yaml",
-                "/api/dcat.jsonld", "/api/openapi.json", "/api/audit", "/",
+    expected = {"/api/datasets", ITEM, ITEM + "/records", "/api/catalog.json",
+                "/api/catalog.yaml", "/api/dcat.jsonld", "/api/openapi.json", "/api/audit", "/",
                 *(f"{ITEM}/export.{fmt}" for fmt in ("parquet", "csv", "xlsx", "geojson"))}
     assert set(document["paths"]) == expected
-    assert {f"/{p}" for p in (paths.DATASETS, paths.CATALOG_YAML, paths.DCAT_JSONLD,
-                              paths.OPENAPI_JSON, paths.AUDIT)} <= expected
+    assert {f"/{p}" for p in (paths.DATASETS, paths.CATALOG_JSON, paths.CATALOG_YAML,
+                              paths.DCAT_JSONLD, paths.OPENAPI_JSON, paths.AUDIT)} <= expected
 
 
 def test_operations_have_unique_ids_and_error_responses(document):

@@ -17,6 +17,7 @@ import intake
 import pytest
 import rdflib
 import requests
+import yaml
 from jsonschema import Draft202012Validator
 
 from hub import demo
@@ -27,7 +28,7 @@ from hub.services.datasets.identity import Identity, StaticGroups
 from hub.services.datasets.registry import DatasetRegistry
 from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port
-from widgets import catalog, datasets, records
+from widgets import catalog, datasets, describe, records
 from widgets.data import AgoraError
 
 PREFIX = "/agora/services/datasets/"
@@ -105,8 +106,24 @@ def test_reading_applies_the_readers_rights(as_user):
     frame = cat["incidents"].read()
     assert set(frame["commune_code"]) == {"99101"}
     assert "nir" not in frame.columns and not frame["name"].str.startswith("person").any()
-    columns = {c["name"]: c for c in cat["incidents"].metadata["columns"]}
+    assert "columns" not in cat["incidents"].metadata  # the schema is at the dataset's page
+    columns = {c["name"]: c for c in describe("incidents")["columns"]}
     assert "nir" not in columns and columns["name"]["rule"] == "pseudonymised"
+    assert cat["incidents"].metadata["page"].endswith("/api/datasets/incidents")
+
+
+def test_catalog_json_and_yaml_are_the_same_catalog_and_may_be_gzipped(as_user):
+    service = as_user("elu-rivemont")
+    headers = {"Authorization": "token token-of-elu-rivemont"}
+    as_json = requests.get(service.url + "api/catalog.json", headers=headers, timeout=30)
+    as_yaml = requests.get(service.url + "api/catalog.yaml", headers=headers, timeout=30)
+    assert as_json.headers["Content-Type"].startswith("application/json")
+    assert as_json.headers["Content-Encoding"] == "gzip"  # requests asks for gzip
+    assert as_json.json() == yaml.safe_load(as_yaml.text)
+    assert sorted(as_json.json()["entries"]) == ["incidents"]
+    plain = requests.get(service.url + "api/catalog.json", timeout=30,
+                         headers={**headers, "Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.json() == as_json.json()
 
 
 def test_geo_datasets_come_back_as_geodataframes(as_user):

@@ -11,7 +11,7 @@ import pytest
 
 import widgets
 from hub.services.datasets import paths
-from widgets.catalog import CATALOG_PATH, DATASETS_PATH, catalog, datasets, records
+from widgets.catalog import CATALOG_PATH, DATASETS_PATH, catalog, datasets, describe, records
 from widgets.data import AgoraError, check_destination, service_url
 
 from .fake_datasets_service import fake_service  # noqa: F401
@@ -34,10 +34,11 @@ def workspace(monkeypatch, fake_service):
 def test_the_package_exports_the_functions():
     assert widgets.catalog is catalog and callable(widgets.catalog)
     assert widgets.datasets is datasets and widgets.records is records
+    assert widgets.describe is describe
 
 
 def test_client_paths_are_the_service_paths():
-    assert CATALOG_PATH == paths.CATALOG_YAML
+    assert CATALOG_PATH == paths.CATALOG_JSON
     assert DATASETS_PATH == paths.DATASETS
 
 
@@ -86,12 +87,24 @@ def test_the_token_never_goes_elsewhere(url):
 def test_one_line_gives_the_catalog(workspace):
     cat = catalog()
     assert sorted(cat) == ["air_quality", "ev_stations"]
-    assert workspace.requests[0].path.endswith("/api/catalog.yaml")
+    assert workspace.requests[0].path.endswith("/api/catalog.json")
     assert workspace.requests[0].authorization == f"token {workspace.token}"
     assert len(cat["air_quality"].read()) == 3
     assert len(cat.air_quality.read()) == 3  # attribute access, as Intake 2 supports it
     assert isinstance(cat["ev_stations"].read(), geopandas.GeoDataFrame)
     assert cat["air_quality"].metadata["title"] == "Air quality"
+
+
+def test_describe_gives_the_columns_the_catalog_leaves_out(workspace):
+    entry = catalog()["air_quality"]
+    assert "columns" not in entry.metadata
+    meta = describe("air_quality")
+    assert workspace.requests[-1].path.endswith("/api/datasets/air_quality")
+    assert meta["columns"][0] == {"name": "sensor_id", "type": "string", "rule": "pseudonymised"}
+    assert entry.metadata["page"] == workspace.url + "api/datasets/air_quality"
+    with pytest.raises(AgoraError) as missing:
+        describe("nope")
+    assert missing.value.status == 404
 
 
 def test_catalog_accepts_an_explicit_url(workspace, monkeypatch):

@@ -2,7 +2,11 @@
 
 Queries run in :attr:`Engine.executor` (a thread pool), never on the tornado loop. Each worker
 thread keeps its own in-memory DuckDB connection (connections are not shared across threads);
-streaming exports use one connection per export thread (see exports.py). Every
+streaming exports use one connection per export thread (see exports.py). Each connection runs
+at most :data:`DUCKDB_THREADS` threads: by default DuckDB starts one per core in every
+connection, so 8 query threads on 2 cores asked for 16 busy threads and throughput fell under
+load; concurrency comes from the pool instead (and a query under a row rule reads one or two
+row groups of a clustered snapshot, which DuckDB scans one per thread anyway). Every
 connection has ``agora_pseudonym(VARCHAR) -> VARCHAR``: the keyed HMAC of
 hub/policy/pseudonym.py, vectorised over Arrow arrays. Without a key the function raises, and
 the registry never serves a dataset that needs it (fail closed, never an unkeyed hash).
@@ -10,6 +14,7 @@ the registry never serves a dataset that needs it (fail closed, never an unkeyed
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +27,7 @@ from hub.policy.pseudonym import pseudonym
 from .query import Compiled
 
 DEFAULT_WORKERS = 8
+DUCKDB_THREADS = max(1, (os.cpu_count() or 2) // 4)  # per connection: 1 on up to 7 cores
 
 
 def pseudonym_udf(key: bytes):
@@ -30,14 +36,17 @@ def pseudonym_udf(key: bytes):
     return agora_pseudonym
 
 
-def connect(key: bytes, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A new in-memory connection with the pseudonym UDF registered."""
+def connect(key: bytes, threads: int | None = DUCKDB_THREADS) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection with the pseudonym UDF registered, `threads` DuckDB threads
+    at most (None: DuckDB's default, one per core)."""
     con = duckdb.connect(":memory:")
     varchar = duckdb.sqltype("VARCHAR")
     con.create_function("agora_pseudonym", pseudonym_udf(key), [varchar], varchar,
                         type="arrow", side_effects=False)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    # snapshot files are immutable (a new version is a new path): their footers can be kept
+    con.execute("SET parquet_metadata_cache = true")
     return con
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from .query import ALL_OPERATORS, MAX_LIMIT
 
-from .paths import AUDIT, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS, OPENAPI_JSON, base
+from .paths import (AUDIT, CATALOG_JSON, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS,
+                    OPENAPI_JSON, base)
 
 API_VERSION = "1.0.0"
 WHERE_PATTERN = rf"^[A-Za-z_][A-Za-z0-9_]*:({'|'.join(ALL_OPERATORS)})(:.*)?$"
@@ -237,10 +238,17 @@ def _paths() -> dict[str, Any]:
              **_errors("400", "401", "403", "404", "503")},
             _params("DatasetId", "Select", "Where", "OrderBy", "Limit", "Offset")),
         **{f"{item}/export.{fmt}": _export(fmt) for fmt in EXPORT_FORMATS},
+        f"/{CATALOG_JSON}": _get(
+            "get_intake_catalog_json", "Your Intake v2 catalog, as JSON (what widgets reads)",
+            {**_ok("Intake v2 catalog (JSON). Holds no token. Entries hold browsing "
+                   "metadata; the columns are in each dataset's metadata (`page`).",
+                   "application/json", {"type": "object"}), **_errors("401", "403", "503")},
+            tags=("catalogs",)),
         f"/{CATALOG_YAML}": _get(
             "get_intake_catalog", "Your Intake v2 catalog",
-            {**_ok("Intake v2 catalog (YAML). Holds no token.", "application/yaml",
-                   {"type": "object"}), **_errors("401", "403", "503")}, tags=("catalogs",)),
+            {**_ok("Intake v2 catalog (YAML), the same as api/catalog.json. Holds no token.",
+                   "application/yaml", {"type": "object"}), **_errors("401", "403", "503")},
+            tags=("catalogs",)),
         f"/{DCAT_JSONLD}": _get(
             "get_dcat_catalog", "DCAT-AP catalog of the datasets you may read",
             {**_ok("DCAT-AP 2/3 JSON-LD.", "application/ld+json", {"type": "object"}),
@@ -255,7 +263,7 @@ def _paths() -> dict[str, Any]:
              **_errors("400", "401", "403")},
             [_query("dataset", {"type": "string"}, "Only this dataset."),
              _query("user", {"type": "string"}, "Only this user."),
-             _query("since", {"type": "string"}, "From this date or time (ISO 8601)."),
+             _query("since", {"type": "string"}, "From this date or time (ISO 8601; UTC when it has no offset)."),
              _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT,
                               "default": 100}, f"At most this many records (<= {MAX_LIMIT}).")],
             tags=("admin",)),

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 DATASETS = "api/datasets"
 CATALOG_YAML = "api/catalog.yaml"
+CATALOG_JSON = "api/catalog.json"
 DCAT_JSONLD = "api/dcat.jsonld"
 OPENAPI_JSON = "api/openapi.json"
 AUDIT = "api/audit"

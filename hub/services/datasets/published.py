@@ -1,37 +1,87 @@
 """Handlers of the published descriptions: the caller's Intake catalog, DCAT-AP, OpenAPI.
 
-Mounted by app.py (``published_routes``). Each lists datasets with
-``self.registry.visible(self.caller)``, so a description never names a dataset, a column or a
-row count the caller may not see; the catalog and DCAT requests are audited like reads.
+Mounted by app.py (``published_routes``). Each lists datasets from the caller's registry view
+(``self.registry.view(self.caller)``), so a description never names a dataset, a column or a
+row count the caller may not see; the catalog and DCAT requests are audited like reads. The
+rendered catalogs are cached by the view's key (catalog.CatalogCache): a warm catalog request
+costs a look-up, not a walk over every dataset.
 The DCAT publisher is the application setting ``publisher`` (default "Agora"); each dataset's
 own recipe ``publisher`` wins over it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from .base import DatasetsHandler, api
-from .catalog import CatalogCache
+from .catalog import MEDIA_TYPES, CatalogCache
 from .dcat import dcat_catalog
 from .openapi import openapi_document
-from .paths import CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
+from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"
-CATALOGS = CatalogCache()  # rendered catalog.yaml texts, keyed by their whole content
+CATALOGS = CatalogCache()  # rendered catalogs, keyed by the caller's view key
+RENDERING: dict = {}  # catalog key -> (loop, future) of the rendering in progress
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (``gzip``, or ``*``, without q=0)."""
+    for part in header.lower().split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        if coding in ("gzip", "*"):
+            weights = [p[2:] for p in params if p.startswith("q=")]
+            try:
+                return not weights or float(weights[0]) > 0
+            except ValueError:
+                return False
+    return False
 
 
 class CatalogHandler(DatasetsHandler):
     """`GET api/catalog.yaml`: the caller's Intake v2 catalog (URLs and metadata, no token)."""
 
     audit_action = "catalog"
+    catalog_format = "yaml"
 
     @api
     async def get(self):
-        datasets = self.registry.visible(self.caller)
-        self.audit_fields["rows"] = len(datasets)
-        self.set_header("Content-Type", "application/yaml; charset=utf-8")
-        self.finish(CATALOGS.yaml(datasets, self.service_url))
+        view = self.registry.view(self.caller)
+        self.audit_fields["rows"] = len(view.readable)
+        gzipped = accepts_gzip(self.request.headers.get("Accept-Encoding", ""))
+        body = CATALOGS.cached(view, self.service_url, self.catalog_format, gzipped)
+        if body is None:
+            body = await self.render(view, gzipped)
+        self.set_header("Content-Type", MEDIA_TYPES[self.catalog_format])
+        self.set_header("Vary", "Accept-Encoding")
+        if gzipped:
+            self.set_header("Content-Encoding", "gzip")
+        self.finish(body)
+
+    async def render(self, view, gzipped: bool) -> bytes:
+        """Render off the loop (YAML of 1,000 datasets: ~0.3 s), once per key: requests that
+        miss while that rendering runs (100 users arriving together) wait for it."""
+        key = (view.key, self.service_url, self.catalog_format)
+        loop = asyncio.get_running_loop()
+        running = RENDERING.get(key)
+        if running is None or running[0] is not loop:
+            future = asyncio.ensure_future(self.run(
+                CATALOGS.render, view.key, view.visible, self.service_url, self.catalog_format))
+            running = RENDERING[key] = (loop, future)
+            future.add_done_callback(
+                lambda _, mine=running: RENDERING.pop(key) if RENDERING.get(key) is mine else None)
+        await asyncio.shield(running[1])
+        body = CATALOGS.cached(view, self.service_url, self.catalog_format, gzipped)
+        if body is None:  # already evicted by 32 other renderings: render for this request
+            body = await self.run(CATALOGS.render, view.key, view.visible, self.service_url,
+                                  self.catalog_format, gzipped)
+        return body
+
+
+class CatalogJsonHandler(CatalogHandler):
+    """`GET api/catalog.json`: the same catalog as JSON (what widgets.catalog() reads)."""
+
+    catalog_format = "json"
 
 
 class DcatHandler(DatasetsHandler):
@@ -58,5 +108,5 @@ class OpenAPIHandler(DatasetsHandler):
 
 def routes(prefix: str) -> list:
     """The routes to mount, for app.published_routes(prefix)."""
-    return [(prefix + CATALOG_YAML, CatalogHandler), (prefix + DCAT_JSONLD, DcatHandler),
-            (prefix + OPENAPI_JSON, OpenAPIHandler)]
+    return [(prefix + CATALOG_YAML, CatalogHandler), (prefix + CATALOG_JSON, CatalogJsonHandler),
+            (prefix + DCAT_JSONLD, DcatHandler), (prefix + OPENAPI_JSON, OpenAPIHandler)]

@@ -11,6 +11,11 @@ value):
 
 Column names are never taken from the request as SQL: each is checked against the visible
 schema and quoted. Every value is a bound parameter.
+
+A sorted request is also sorted by the row's position in the file (DuckDB's
+``file_row_number``, never selectable): rows that tie on the requested columns then come in
+one fixed order, so pages (``offset``) neither repeat nor skip rows, and records and exports
+of the same request give the same rows.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from hub.policy.evaluate import Decision
 from hub.policy.rules import ColumnRule
 
 MAX_LIMIT = 10_000
+ROW_NUMBER = "__agora_row"  # the tie-breaker column of sorted queries (not visible)
 OPERATORS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 LIST_OPERATORS = {"in"}
 UNARY_OPERATORS = {"is_null": "IS NULL", "not_null": "IS NOT NULL"}
@@ -95,15 +101,20 @@ def _fmt(number: float) -> str:
 
 
 def policy_select(path_param: str, schema: list[str], decision: Decision,
-                  params: list) -> tuple[str, list[str]]:
-    """The inner SELECT: visible, transformed columns and row rules, with bound values."""
+                  params: list, row_number: bool = False) -> tuple[str, list[str]]:
+    """The inner SELECT: visible, transformed columns and row rules, with bound values;
+    `row_number` adds the file position as ROW_NUMBER."""
     rules = dict(decision.column_actions)
     columns = visible_columns(schema, decision)
     select = ", ".join(f"{column_expression(c, rules.get(c), params)} AS {quote(c)}"
                        for c in columns) or "NULL AS nothing"
+    source = "read_parquet(?)"
+    if row_number:
+        select += f", file_row_number AS {quote(ROW_NUMBER)}"
+        source = "read_parquet(?, file_row_number = true)"
     params.append(path_param)
     where = [row_condition(f.column, f.values, params) for f in decision.row_filters]
-    sql = f"SELECT {select} FROM read_parquet(?)"
+    sql = f"SELECT {select} FROM {source}"
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql, columns
@@ -148,7 +159,8 @@ def compile_records(path: str, schema: list[str], decision: Decision,
     if not decision.allowed:
         raise PermissionError("policy denies this dataset")
     params: list = []
-    inner, visible = policy_select(path, schema, decision, params)
+    tie_break = bool(request.order_by) and not {"file_row_number", ROW_NUMBER} & set(schema)
+    inner, visible = policy_select(path, schema, decision, params, tie_break)
     columns = [check_column(c, visible) for c in request.select] or visible
     sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM ({inner}) AS allowed"
     conditions = [filter_condition(f, visible, params) for f in request.filters]
@@ -156,8 +168,8 @@ def compile_records(path: str, schema: list[str], decision: Decision,
         sql += " WHERE " + " AND ".join(conditions)
     if request.order_by:
         sql += " ORDER BY " + ", ".join(
-            f"{quote(check_column(c, visible))} {'DESC' if desc else 'ASC'}"
-            for c, desc in request.order_by)
+            [f"{quote(check_column(c, visible))} {'DESC' if desc else 'ASC'}"
+             for c, desc in request.order_by] + ([quote(ROW_NUMBER)] if tie_break else []))
     sql += paging(request, max_limit, params)
     return Compiled(sql, params, columns)
 

@@ -16,15 +16,37 @@ The two functions the rest of the service (and the catalog, DCAT and OpenAPI han
 on are :meth:`DatasetRegistry.visible` (every dataset a caller may read, as
 :class:`~.visible.VisibleDataset`) and :meth:`DatasetRegistry.resolve` (one dataset with the
 caller's :class:`~hub.policy.evaluate.Decision`, or None — same answer for unknown and denied).
+
+**What is kept in memory, and when it is re-read.** A catalog of 1,000 datasets is asked for by
+every user, so a request must not touch 1,000 files:
+
+- each dataset's current version is re-read from the store's ``CURRENT`` files with the catalog
+  check (at most every ``check_every`` seconds), not on every request. A new snapshot is
+  therefore served at most ``check_every`` seconds after it becomes current; until then the
+  previous one, which the store keeps (``retain_versions``), is served;
+- whenever the catalog (any recipe file: metadata or access rules) or any current version
+  changes, :attr:`DatasetRegistry.generation` takes a new value, never used before in this
+  process, and every cached view is dropped;
+- :meth:`DatasetRegistry.view` caches each caller's view (what :meth:`readable` and
+  :meth:`visible` return) by :meth:`DatasetRegistry.view_key`: the generation plus everything
+  :func:`~hub.policy.evaluate.decide` reads of a caller — groups, attributes, and the user name
+  when some recipe names users (otherwise the name cannot change a decision, and callers with
+  the same groups and attributes share one view). Callers whose groups or attributes differ
+  never share a view. A view built while a manifest could not be read is not cached.
+
+The catalog check runs before any cached view is looked up, so a broken catalog still raises
+:class:`CatalogUnavailable` (fail closed) whatever is cached.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +60,8 @@ from .visible import VisibleDataset, visible_dataset
 
 log = logging.getLogger("agora.datasets.registry")
 UNAVAILABLE = "catalog unavailable: ask an administrator (agora check)"
+CACHED_VIEWS = 64  # callers' views kept (~2 MB each with 1,000 datasets; one per distinct rights)
+_GENERATIONS = itertools.count(1)  # process-wide: no two registries share a generation
 
 
 class CatalogUnavailable(Exception):
@@ -78,6 +102,24 @@ class Resolved:
                                row_count)
 
 
+@dataclass
+class View:
+    """One caller's view of the catalog at one generation (see the module docstring).
+
+    `key` identifies it: equal keys give equal views, so caches of anything built from a view
+    (rendered catalogs) may use it. `visible` is built on first use."""
+
+    key: tuple
+    readable: list[Resolved]
+    _visible: list[VisibleDataset] | None = field(default=None, repr=False)
+
+    @property
+    def visible(self) -> list[VisibleDataset]:
+        if self._visible is None:
+            self._visible = [r.visible() for r in self.readable]
+        return self._visible
+
+
 def catalog_signature(folder: Path) -> tuple:
     """Changes whenever a recipe file is added, removed or rewritten."""
     try:
@@ -99,11 +141,16 @@ class DatasetRegistry:
         self.store = store
         self.has_key = has_key
         self.check_every = check_every
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # view() resolves (snapshot()) while holding it
         self._signature: tuple | None = None
         self._checked = 0.0
         self._recipes: dict[str, Recipe] | None = None
         self._snapshots: dict[tuple[str, str], Snapshot | None] = {}
+        self._current: dict[str, str | None] = {}  # dataset id -> current version, in memory
+        self._named_users: frozenset[str] = frozenset()  # every user name a recipe lists
+        self._views: OrderedDict[tuple, View] = OrderedDict()
+        self._unreadable = 0  # manifest read failures so far (views seeing one are not cached)
+        self.generation = next(_GENERATIONS)
 
     # -- the catalog ----------------------------------------------------------------------
     def _reload_if_changed(self) -> None:
@@ -112,9 +159,13 @@ class DatasetRegistry:
             return
         signature = catalog_signature(self.catalog_dir)
         self._checked = now
-        if signature == self._signature:
-            return
-        self._signature = signature
+        if signature != self._signature:
+            self._signature = signature
+            self._load_catalog()
+            self._new_generation()
+        self._reread_current()
+
+    def _load_catalog(self) -> None:
         self._snapshots.clear()
         try:
             self._recipes = load_catalog(self.catalog_dir)
@@ -126,6 +177,30 @@ class DatasetRegistry:
         except Exception:  # anything else: still fail closed
             self._recipes = None
             log.exception("catalog could not be loaded; serving nothing")
+        self._named_users = frozenset(
+            name for recipe in (self._recipes or {}).values() if recipe.access is not None
+            for name in recipe.access.users)
+
+    def _new_generation(self) -> None:
+        self.generation = next(_GENERATIONS)
+        self._views.clear()
+
+    def _read_current(self, dataset_id: str) -> str | None:
+        try:
+            return self.store.current(dataset_id)
+        except (OSError, ValueError):  # unreadable pointer: not served until the next check
+            log.exception("cannot read the current version of %s", dataset_id)
+            return None
+
+    def _reread_current(self) -> None:
+        """Every dataset's current version from the store; a new generation if any moved."""
+        current = {dataset_id: self._read_current(dataset_id)
+                   for dataset_id in self._recipes or ()}
+        if current != self._current:
+            self._current = current
+            self._snapshots = {key: snapshot for key, snapshot in self._snapshots.items()
+                               if current.get(key[0]) == key[1]}
+            self._new_generation()
 
     def recipes(self) -> dict[str, Recipe]:
         """The current recipes; raises CatalogUnavailable while the catalog is broken."""
@@ -152,39 +227,72 @@ class DatasetRegistry:
         return snapshot
 
     def snapshot(self, recipe: Recipe) -> Snapshot | None:
-        """The served current snapshot of `recipe`, or None (no snapshot, or not servable)."""
-        version = self.store.current(recipe.id)
-        if version is None:
-            return None
-        key = (recipe.id, version)
-        if key not in self._snapshots:
-            try:
-                self._snapshots[key] = self._check(recipe, version)
-            except (OSError, ValueError):
-                log.exception("cannot read the manifest of %s version %s", recipe.id, version)
-                return None  # not cached: a racing prune or refresh may settle
-        return self._snapshots[key]
+        """The served current snapshot of `recipe`, or None (no snapshot, or not servable).
+
+        "Current" is the version read at the last catalog check (see the module docstring)."""
+        with self._lock:
+            version = (self._current[recipe.id] if recipe.id in self._current
+                       else self._read_current(recipe.id))
+            if version is None:
+                return None
+            key = (recipe.id, version)
+            if key not in self._snapshots:
+                try:
+                    self._snapshots[key] = self._check(recipe, version)
+                except (OSError, ValueError):
+                    log.exception("cannot read the manifest of %s version %s", recipe.id,
+                                  version)
+                    self._unreadable += 1
+                    return None  # not cached: a racing prune or refresh may settle
+            return self._snapshots[key]
 
     # -- per caller -----------------------------------------------------------------------
     def resolve(self, caller: Caller, dataset_id: str) -> Resolved | None:
         """The dataset with the caller's decision, or None if unknown, unserved or denied."""
         recipe = self.recipes().get(dataset_id)
-        if recipe is None:
-            return None
+        return None if recipe is None else self.resolve_recipe(caller, recipe)
+
+    def resolve_recipe(self, caller: Caller, recipe: Recipe) -> Resolved | None:
+        """`recipe`'s dataset with the caller's decision, or None if unserved or denied."""
         decision = decide(caller, recipe.access)
         if not decision.allowed:
             return None
         snapshot = self.snapshot(recipe)
         return Resolved(snapshot, decision) if snapshot else None
 
+    def view_key(self, caller: Caller) -> tuple:
+        """What the caller's view depends on: the generation and what ``decide`` reads of a
+        caller (groups, attributes; the name only when some recipe lists user names)."""
+        attributes = frozenset((name, frozenset(values))
+                               for name, values in caller.attributes.items())
+        named = caller.name if caller.name in self._named_users else None
+        return (self.generation, frozenset(caller.groups), attributes, named)
+
+    def view(self, caller: Caller) -> View:
+        """The caller's view (cached, see the module docstring); raises CatalogUnavailable."""
+        with self._lock:
+            recipes = self.recipes()  # the periodic check first: fail closed, new generation
+            key = self.view_key(caller)
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+            failures = self._unreadable
+            resolved = (self.resolve_recipe(caller, recipes[i]) for i in sorted(recipes))
+            view = View(key, [r for r in resolved if r is not None])
+            if self._unreadable == failures:
+                self._views[key] = view
+                while len(self._views) > CACHED_VIEWS:
+                    self._views.popitem(last=False)
+            return view
+
     def readable(self, caller: Caller) -> list[Resolved]:
         """Every served dataset the caller may read, by id."""
-        resolved = (self.resolve(caller, dataset_id) for dataset_id in sorted(self.recipes()))
-        return [r for r in resolved if r is not None]
+        return list(self.view(caller).readable)
 
     def visible(self, caller: Caller) -> list[VisibleDataset]:
         """What the caller may know of each dataset they may read (catalog, DCAT, listing)."""
-        return [r.visible() for r in self.readable(caller)]
+        return list(self.view(caller).visible)
 
     def decision(self, caller: Caller, dataset_id: str) -> Decision:
         """The caller's decision for a dataset; denied when unknown, unserved or not allowed."""
