@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -28,6 +29,7 @@ from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore
 
 log = logging.getLogger("agora.schedule")
+KEEP_RESULTS = 100  # results kept in memory; the status files are the lasting record
 
 
 def is_due(recipe: Recipe, store: SnapshotStore, now: datetime) -> bool:
@@ -45,16 +47,20 @@ def due_datasets(recipes: Mapping[str, Recipe], store: SnapshotStore,
 
 
 class ScheduleRunner:
-    """Run due refreshes without overlap; call :meth:`tick` periodically or :meth:`run`."""
+    """Run due refreshes without overlap; call :meth:`tick` periodically or :meth:`run`.
+
+    :attr:`results` holds the last `keep_results` finished refreshes, oldest first, so a
+    runner that lives for months does not grow without bound.
+    """
 
     def __init__(self, load_recipes: Callable[[], Mapping[str, Recipe]], env: RefreshEnv,
                  max_parallel: int = 2, progress: Progress | None = None,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, keep_results: int = KEEP_RESULTS):
         self.load_recipes, self.env, self.progress, self.clock = (
             load_recipes, env, progress, clock)
         self.pool = ThreadPoolExecutor(max_parallel, thread_name_prefix="agora-refresh")
         self.running: dict[str, Future] = {}
-        self.results: list[RefreshResult] = []
+        self.results: deque[RefreshResult] = deque(maxlen=keep_results)
         self._lock = threading.Lock()
         self._last_problems: str | None = None
 
@@ -69,11 +75,17 @@ class ScheduleRunner:
         self._last_problems = None
         return recipes
 
-    def _finished(self, dataset: str, future: Future) -> None:
-        with self._lock:
-            self.running.pop(dataset, None)
-            if not future.cancelled() and future.exception() is None:
-                self.results.append(future.result())
+    def _refresh(self, dataset: str, recipe: Recipe) -> RefreshResult:
+        """One refresh in the pool; its bookkeeping is done before its future completes,
+        so :meth:`wait` returning means :attr:`results` holds it."""
+        try:
+            result = refresh_dataset(recipe, self.env, self.progress)
+            with self._lock:
+                self.results.append(result)
+            return result
+        finally:
+            with self._lock:
+                self.running.pop(dataset, None)
 
     def tick(self) -> list[str]:
         """Start every due dataset that is not running; return the ids started."""
@@ -83,10 +95,8 @@ class ScheduleRunner:
             with self._lock:
                 if dataset in self.running:
                     continue
-                future = self.pool.submit(refresh_dataset, recipes[dataset], self.env,
-                                          self.progress)
-                self.running[dataset] = future
-            future.add_done_callback(lambda f, d=dataset: self._finished(d, f))
+                self.running[dataset] = self.pool.submit(self._refresh, dataset,
+                                                         recipes[dataset])
             started.append(dataset)
         return started
 

@@ -13,6 +13,7 @@ import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
 
 import geopandas as gpd
 import openpyxl
@@ -378,3 +379,29 @@ def test_audit_endpoint_is_for_admins_only(service):
     assert found and all(e["user"] == "elu-bellecombe" for e in found)
     assert get(service, "api/audit", "admin", dataset="incidents", since="2000-01-01").json()
     assert get(service, "api/audit", "admin", since="yesterday").status_code == 400
+
+
+def test_audit_since_with_an_offset_is_read_in_utc(service):
+    records(service, user="elu-bellecombe", limit=1)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    far_east = an_hour_ago.astimezone(timezone(timedelta(hours=14))).isoformat()  # often tomorrow
+    found = get(service, "api/audit", "admin", user="elu-bellecombe", since=far_east).json()
+    assert found and all(e["time"] >= an_hour_ago.isoformat() for e in found)
+
+
+QUERY_FIELDS = ("filters", "select", "order_by", "limit", "offset")
+
+
+def test_export_audit_carries_every_parameter_that_shaped_the_rows(service, ws):
+    params = {"where": ["age:ge:25", "label:contains:Rue"], "select": "name,age",
+              "order_by": "-age", "limit": "3", "offset": "2"}
+    records(service, user="elu-bellecombe", **params)
+    exported_csv = export(service, "csv", user="elu-bellecombe", **params).content
+    frame = pd.read_csv(io.BytesIO(exported_csv))
+    lines = [json.loads(line) for path in sorted(audit.audit_dir(ws.data_dir).glob("audit-*"))
+             for line in path.read_text().splitlines()]
+    mine = [e for e in lines if e["user"] == "elu-bellecombe"]
+    read = [e for e in mine if e["action"] == "records"][-1]
+    exported = [e for e in mine if e["action"] == "export:csv"][-1]
+    assert {k: exported.get(k) for k in QUERY_FIELDS} == {k: read.get(k) for k in QUERY_FIELDS}
+    assert exported["offset"] == ["2"] and exported["rows"] == len(frame) == 3

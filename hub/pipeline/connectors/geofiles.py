@@ -14,9 +14,10 @@ from ._shapefile import read_shapefile_zip_bytes
 from .files import FileConnector
 
 
-def crs_details(frame) -> dict:
+def with_crs(frame) -> tuple:
+    """What `parse` returns for a geographic frame: the frame, and the CRS it came in."""
     crs = frame.crs
-    return {"crs": crs.to_string() if crs is not None else None}
+    return frame, {"crs": crs.to_string() if crs is not None else None}
 
 
 @register_connector
@@ -28,8 +29,7 @@ class GeoJsonConnector(FileConnector):
         pass
 
     def parse(self, data, source):
-        frame = read_geojson_bytes(data, source)
-        return frame, crs_details(frame)
+        return with_crs(read_geojson_bytes(data, source))
 
 
 @register_connector
@@ -41,8 +41,7 @@ class GeoParquetConnector(FileConnector):
         pass
 
     def parse(self, data, source):
-        frame = read_geoparquet_bytes(data, source)
-        return frame, crs_details(frame)
+        return with_crs(read_geoparquet_bytes(data, source))
 
 
 @register_connector
@@ -56,5 +55,4 @@ class ShapefileZipConnector(FileConnector):
 
     def parse(self, data, source):
         p = self.params
-        frame = read_shapefile_zip_bytes(data, source, p.layer, p.encoding)
-        return frame, crs_details(frame)
+        return with_crs(read_shapefile_zip_bytes(data, source, p.layer, p.encoding))

@@ -5,9 +5,13 @@ written with a single ``os.write`` on a descriptor opened with ``O_APPEND``, so 
 writers (threads or processes) never interleave lines and nothing sits in a buffer.
 
 A record holds: ``time`` (UTC, ISO 8601), ``user``, ``dataset``, ``action`` (list, metadata,
-records, export:<fmt>, catalog, dcat, audit), ``filters`` and ``select`` as the caller gave
+records, export:<fmt>, catalog, dcat, audit), every parameter that shaped the rows of a read or
+an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``) as the caller gave
 them, ``rows`` returned and the HTTP ``status``. Never a token, a cookie or a header: the
 record is built from named fields only (:func:`record`), so nothing else can slip in.
+
+Times are UTC everywhere: in the records, in the month of a file's name and in :func:`query`,
+which converts its `since` to UTC first (a naive `since` is taken to be UTC already).
 """
 
 from __future__ import annotations
@@ -28,8 +32,20 @@ def audit_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "audit"
 
 
+def as_utc(at: datetime) -> datetime:
+    """`at` in UTC; a naive time is taken to be UTC already."""
+    if at.tzinfo is None:
+        return at.replace(tzinfo=UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # an offset pushing year 1 or 9999 out of range: the nearest end
+        return (datetime.min if at.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 def month_file(folder: Path, at: datetime) -> Path:
-    return folder / f"audit-{at:%Y-%m}.jsonl"
+    """The file of the UTC month `at` falls in (a zero-padded year, so names sort by time)."""
+    at = as_utc(at)
+    return Path(folder) / f"audit-{at.year:04d}-{at.month:02d}.jsonl"
 
 
 def _short(value: Any) -> Any:
@@ -62,8 +78,17 @@ def append(folder: Path, entry: dict[str, Any]) -> None:
         os.close(descriptor)
 
 
-def _lines_newest_first(folder: Path) -> Iterator[dict[str, Any]]:
-    for path in sorted(Path(folder).glob("audit-*.jsonl"), reverse=True):
+def _files_newest_first(folder: Path, since: datetime | None) -> list[Path]:
+    """The month files, newest first, down to the month of `since` (UTC)."""
+    files = sorted(Path(folder).glob("audit-*.jsonl"), reverse=True)
+    if since is None:
+        return files
+    oldest = month_file(folder, since).name
+    return [path for path in files if path.name >= oldest]
+
+
+def _lines_newest_first(folder: Path, since: datetime | None) -> Iterator[dict[str, Any]]:
+    for path in _files_newest_first(folder, since):
         for line in reversed(path.read_text(encoding="utf-8").splitlines()):
             try:
                 yield json.loads(line)
@@ -78,7 +103,7 @@ def _matches(entry: dict, user: str | None, dataset: str | None, since: datetime
         return False
     if since:
         try:
-            return datetime.fromisoformat(entry["time"]) >= since
+            return as_utc(datetime.fromisoformat(entry["time"])) >= since
         except (KeyError, TypeError, ValueError):
             return False
     return True
@@ -86,13 +111,15 @@ def _matches(entry: dict, user: str | None, dataset: str | None, since: datetime
 
 def query(folder: Path, user: str | None = None, dataset: str | None = None,
           since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest `limit` records matching user, dataset and `since` (aware time), newest first."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    """The newest `limit` records matching user, dataset and `since`, newest first.
+
+    `since` may carry any UTC offset; a naive `since` is taken to be UTC.
+    """
+    since = as_utc(since) if since is not None else None
     found = []
-    for entry in _lines_newest_first(folder):
+    for entry in _lines_newest_first(folder, since):
         if since is not None and entry.get("time", "") < since.isoformat()[:10]:
-            break  # files and lines are in time order: nothing older can match
+            break  # files and lines are in time order (to the day): nothing older can match
         if _matches(entry, user, dataset, since):
             found.append(entry)
             if len(found) >= limit:

@@ -52,7 +52,8 @@ class ExportHandler(DataHandler):
         resolved = self.resolve(dataset_id)
         args = self.query_args()
         self.audit_fields.update(filters=args["where"], select=args["select"],
-                                 order_by=args["order_by"], limit=args["limit"])
+                                 order_by=args["order_by"], limit=args["limit"],
+                                 offset=args["offset"])
         visible = resolved.visible()
         self.check_format(fmt, visible.is_geo, resolved.id)
         request = parse_request(args, {c.name: c.type for c in visible.columns},

@@ -92,6 +92,15 @@ def test_no_overlap_and_at_most_two_at_once(workspace):
     assert sorted(r.dataset for r in runner.results) == ["aa", "bb", "cc"]
 
 
+def test_only_the_last_results_are_kept(workspace):
+    runner = ScheduleRunner(workspace.load, workspace.env, keep_results=2)
+    for dataset in ("aa", "bb", "cc"):  # one more dataset due at each tick
+        hourly(workspace, dataset)
+        assert runner.tick() == [dataset]
+        runner.wait()
+    assert [r.dataset for r in runner.results] == ["bb", "cc"]
+
+
 def test_a_catalog_with_problems_runs_nothing(workspace):
     hourly(workspace, "air")
     workspace.recipe("broken", extra="titel: x")
