@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO))
 from hub.configure import venv_bin  # noqa: E402
 from hub.runner import stop as stop_process_tree  # noqa: E402
 from tests.support import (  # noqa: E402
-    free_port, login_form, start_agora, wait_for_server, xsrf_header,
+    free_port, login_form, reachable_temp_folder, start_agora, wait_for_server, xsrf_header,
 )
 
 USER = "analyst"
@@ -82,7 +82,9 @@ def bare_config(folder: Path, bind_url: str) -> str:
         "SharedPasswordAuthenticator.user_password": "bench-password",
         "Authenticator.allowed_users": {USER},
         "JupyterHub.spawner_class": "hub.spawners.SharedSpawner",
-        "SharedSpawner.home_dir_template": str(folder / "homes" / "{username}"),
+        # as root, workspaces run as the shared account: their homes must be reachable by it
+        "SharedSpawner.home_dir_template": str(reachable_temp_folder("agora-bench-homes-")
+                                               / "homes" / "{username}"),
         "Spawner.cmd": [venv_bin("jupyterhub-singleuser")],
         "Spawner.default_url": "/lab",
         "ConfigurableHTTPProxy.command": [venv_bin("configurable-http-proxy")],

@@ -7,6 +7,7 @@ jupyterhub_config.py uses.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -15,7 +16,8 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import demo
-from .settings import Settings
+from .identity_attributes import AttributeStore
+from .settings import Settings, is_settings_variable
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -82,6 +84,8 @@ def configure_oidc_auth(c: Config, s: Settings) -> None:
     a.scope = list(oidc.scopes)
     a.username_claim = oidc.username_claim
     a.groups_claim = oidc.groups_claim  # read by AgoraOIDCAuthenticator.get_user_groups
+    a.attribute_claims = attribute_claims_in_use(s)
+    a.attribute_store_dir = str(AttributeStore.in_data_dir(s.hub.data_dir).folder)
     a.manage_groups = True
     a.allowed_groups = set(oidc.allowed_groups)
     a.admin_groups = set(oidc.admin_groups)
@@ -91,6 +95,11 @@ def configure_oidc_auth(c: Config, s: Settings) -> None:
     a.validate_server_cert = oidc.tls_verify
     if oidc.logout_url:
         a.logout_redirect_url = oidc.logout_url
+
+
+def attribute_claims_in_use(s: Settings) -> dict[str, str]:
+    """auth.attribute_claims where they apply: OIDC logins (demo accounts carry no claims)."""
+    return dict(s.auth.attribute_claims) if s.auth.mode == "oidc" else {}
 
 
 def configure_auth(c: Config, s: Settings) -> None:
@@ -121,6 +130,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
     else:
         c.JupyterHub.spawner_class = "hub.spawners.SharedSpawner"
         c.SharedSpawner.home_dir_template = str(s.home_root / "{username}")
+        c.SharedSpawner.run_as = sp.shared_account
 
 
 def datasets_public_url(s: Settings) -> str:
@@ -180,17 +190,25 @@ class FromHubEnvironment:
         return f"FromHubEnvironment({self.name!r})"
 
 
+def forwarded(names) -> dict:
+    """`names` read from the hub's environment when a service starts (never in the config)."""
+    return {name: FromHubEnvironment(name) for name in names}
+
+
 def datasets_environment(s: Settings) -> dict:
-    """What Agora's services need to load the same settings with hub.settings."""
+    """What Agora's services need to load the same settings as the hub: the settings file, the
+    hub's AGORA_SECTION__KEY variables, and the resolved values of what they use."""
     env = {
+        **forwarded(name for name in os.environ if is_settings_variable(name)),
         "AGORA_HUB__DATA_DIR": str(s.hub.data_dir),
         "AGORA_HUB__BIND_URL": s.hub.bind_url,
         "AGORA_HUB__LOG_LEVEL": s.hub.log_level,
         "AGORA_DATA__CATALOG_DIR": str(s.catalog_dir),
         "AGORA_DATA__STORE_DIR": str(s.store_dir),
         "AGORA_DATA__PSEUDONYM_KEY_ENV": s.data.pseudonym_key_env,
+        "AGORA_AUTH__ATTRIBUTE_CLAIMS": json.dumps(attribute_claims_in_use(s)),
         "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
-        s.data.pseudonym_key_env: FromHubEnvironment(s.data.pseudonym_key_env),
+        **forwarded([s.data.pseudonym_key_env]),
     }
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())
@@ -221,7 +239,21 @@ def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
     return [service], [role, users]
 
 
-DEMO_SOURCE_ENV = "AGORA_DEMO_SOCIAL_AID_DB"  # set by hub/demo_data/bootstrap.py in demo mode
+def recipe_secret_names(s: Settings) -> list[str]:
+    """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...).
+    A recipe that does not load is skipped here: `agora check` and the refresh report it."""
+    from .pipeline.base import load_builtins
+    from .pipeline.recipe import load_recipe, recipe_files
+    from .problems import ConfigProblems
+
+    load_builtins()
+    names: dict[str, None] = {}
+    for path in recipe_files(s.catalog_dir)[0]:
+        try:
+            names.update(dict.fromkeys(load_recipe(path).environment_names))
+        except ConfigProblems:
+            continue
+    return list(names)
 
 
 def refresh_service(s: Settings) -> tuple[list[dict], list[dict]]:
@@ -233,7 +265,7 @@ def refresh_service(s: Settings) -> tuple[list[dict], list[dict]]:
     environment = {
         **datasets_environment(s),
         "AGORA_DATA__SOURCES_DIR": str(s.sources_dir),
-        DEMO_SOURCE_ENV: FromHubEnvironment(DEMO_SOURCE_ENV),
+        **forwarded(recipe_secret_names(s)),
     }
     service = {
         "name": "refresh-scheduler",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -88,9 +89,20 @@ def check_ports(s: Settings) -> None:
                 f"(env AGORA_{key.upper().replace('.', '__')})")
 
 
+def workspace_accounts(s: Settings) -> str:
+    """Which OS account(s) run the workspaces, in words (the banner says it)."""
+    if s.spawner.isolation == "system-users":
+        return f"each user's own system account ({s.spawner.system_user_prefix}<name>)"
+    if os.geteuid() == 0:
+        return f"the unprivileged account {s.spawner.shared_account} (homes in {s.home_root})"
+    return (f"your account {pwd.getpwuid(os.getuid()).pw_name}, like the hub: no isolation, "
+            "for a demo on your own machine")
+
+
 def banner(s: Settings) -> str:
     url = s.hub.bind_url
-    lines = [f"Agora is starting at {url}  (settings: {s.source}, data: {s.hub.data_dir})"]
+    lines = [f"Agora is starting at {url}  (settings: {s.source}, data: {s.hub.data_dir})",
+             f"Workspaces run as {workspace_accounts(s)}."]
     if s.auth.mode == "demo":
         lines.append(f"Demo accounts (password: {s.auth.demo_password.get_secret_value()!r}):")
         lines += [f"  {a.name:<16} {a.role}" for a in demo.ACCOUNTS]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -25,6 +26,7 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from .policy.rules import IDENTIFIER
 from .problems import ConfigProblems, Problem
 from .yamlfile import line_for, load_yaml_with_lines
 
@@ -122,6 +124,12 @@ class AuthSettings(_Section):
     crypt_key_env: str = Field(
         "JUPYTERHUB_CRYPT_KEY",
         description="Environment variable holding the key that encrypts auth state (oidc mode).")
+    attribute_claims: dict[str, str] = Field(
+        {}, description="Caller attributes taken from the provider's userinfo claims (oidc mode "
+        "only): a mapping {attribute: claim}, e.g. {territories: insee_codes}; claim names are "
+        "plain keys. Recorded by the hub at each login and auth refresh; row rules "
+        "(`in_attribute`) use them together with group properties (union of values). See "
+        "docs/policy.md#caller-attributes.")
 
     @model_validator(mode="after")
     def _oidc_needs_provider(self):
@@ -131,18 +139,39 @@ class AuthSettings(_Section):
                                "userdata_url (see docs/admin-guide.md#production-login-oidc)")
         return self
 
+    @model_validator(mode="after")
+    def _attribute_claims_are_names(self):
+        for attribute, claim in self.attribute_claims.items():
+            if not re.fullmatch(IDENTIFIER, attribute):
+                raise SettingError("attribute_claims", f"attribute name {attribute!r} is not "
+                                   "an identifier", "use letters, digits and _ as in row rules' "
+                                   "in_attribute, e.g. {territories: insee_codes}")
+            if not claim.strip():
+                raise SettingError("attribute_claims", f"attribute {attribute!r} names no claim",
+                                   "give the userinfo claim to read, e.g. {territories: "
+                                   "insee_codes}")
+        return self
+
 
 class SpawnerSettings(_Section):
     isolation: Literal["shared", "system-users"] = Field(
         "shared",
-        description="shared: every workspace runs as the hub's OS user (quick demos); "
-        "system-users: each hub user runs as their own system account, created when missing.")
+        description="shared: every workspace runs under one OS account (quick demos; no "
+        "isolation between users): the hub's own, or `shared_account` when the hub runs as "
+        "root; system-users: each hub user runs as their own system account, created when "
+        "missing.")
+    shared_account: str = Field(
+        "agora-shared", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+        description="In shared isolation with the hub running as root: the unprivileged "
+        "system account that runs every workspace (created when missing), so that workspaces "
+        "never run as root.")
     system_user_prefix: str = Field(
         "agora-", pattern=r"^[a-z_][a-z0-9_-]*$",
         description="Prefix of system account names in system-users isolation.")
     home_root: Path | None = Field(
         None, description="Parent folder of the users' homes; default: <data_dir>/homes in "
-        "shared mode, /home in system-users mode.")
+        "shared mode (/home/<shared_account> when the hub runs as root), /home in "
+        "system-users mode.")
     default_url: str = Field("/lab", description="Page a workspace opens on.")
     start_timeout: int = Field(120, ge=5, description="Seconds a workspace may take to start.")
     http_timeout: int = Field(60, ge=5, description="Seconds a started workspace may take to answer.")
@@ -231,6 +260,8 @@ class Settings(_Section):
             return self.spawner.home_root
         if self.spawner.isolation == "system-users":
             return Path("/home")
+        if os.geteuid() == 0:  # workspaces run as shared_account: homes outside data_dir
+            return Path("/home") / self.spawner.shared_account
         return self.hub.data_dir / "homes"
 
 
@@ -253,11 +284,16 @@ def settings_file(explicit: str | os.PathLike | None, environ: dict) -> Path | N
     return default if default.exists() else None
 
 
+def is_settings_variable(name: str) -> bool:
+    """Whether an environment variable sets a setting (AGORA_SECTION__KEY)."""
+    return name.startswith(ENV_PREFIX) and "__" in name
+
+
 def env_overrides(environ: dict) -> dict[str, Any]:
     """Nested dict from AGORA_SECTION__KEY variables (AGORA_CONFIG itself excluded)."""
     tree: dict[str, Any] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        if not is_settings_variable(name):
             continue
         keys = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
         node = tree

@@ -75,6 +75,8 @@ def type_name(annotation) -> str:
         return " or ".join(type_name(a) for a in rest) + " or none"
     if typing.get_origin(annotation) is list:
         return f"list of {type_name(args[0])}"
+    if typing.get_origin(annotation) is dict:
+        return f"mapping of {type_name(args[0])} to {type_name(args[1])}"
     names = {Path: "path", SecretStr: "secret", str: "text", int: "integer", float: "number",
              bool: "boolean"}
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))

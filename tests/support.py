@@ -1,13 +1,21 @@
-"""Helpers shared by the integration tests and the benchmarks: run a real Agora, log in."""
+"""Helpers shared by the integration tests and the benchmarks: run a real Agora, log in, run
+code in a user's workspace kernel."""
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +53,22 @@ class RunningAgora:
         return time.monotonic() - started
 
 
+def reachable_temp_folder(prefix: str) -> Path:
+    """A fresh folder in /tmp that every account can traverse (mode 755), removed at exit.
+
+    pytest's tmp_path lives under /tmp/pytest-of-<user> (mode 700): a workspace running as
+    another account could not reach a home there, and a 700 parent would make "cannot read
+    the data dir" pass vacuously.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    os.chmod(folder, 0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def write_settings(folder: Path, overrides: dict | None = None, base_path: str = "/agora/") -> Path:
+    """workspace.yaml on free ports. As root, workspaces get their homes in a fresh reachable
+    folder unless `overrides` name one, so that runs never share homes under /home."""
     settings = {
         "hub": {
             "bind_url": f"http://127.0.0.1:{free_port()}{base_path}",
@@ -56,6 +79,8 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
         "culler": {"enabled": True, "every_seconds": 60},
         "services": {"datasets_port": free_port()},
     }
+    if os.geteuid() == 0:
+        settings["spawner"] = {"home_root": str(reachable_temp_folder("agora-homes-") / "homes")}
     for section, values in (overrides or {}).items():
         settings.setdefault(section, {}).update(values)
     path = folder / "workspace.yaml"
@@ -131,12 +156,161 @@ def xsrf_header(session: requests.Session) -> dict:
     return {"X-XSRFToken": cookies[0].value} if cookies else {}
 
 
-def admin_api_token(agora: RunningAgora, note: str, expires_in: int = 600) -> str:
-    """An API token of the demo admin, created through the hub's own token API after login."""
-    session = requests.Session()
-    login_form(session, agora.url, "admin", "demo")
-    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
+def user_api_token(session: requests.Session, hub_url: str, user: str, note: str,
+                   expires_in: int = 600) -> str:
+    """A new API token of `user`, created through the hub's token API with their login session."""
+    response = session.post(f"{hub_url}hub/api/users/{user}/tokens",
                             json={"note": note, "expires_in": expires_in},
                             headers=xsrf_header(session))
     assert response.status_code == 201, response.text
     return response.json()["token"]
+
+
+def admin_api_token(agora: RunningAgora, note: str, expires_in: int = 600) -> str:
+    """An API token of the demo admin, created through the hub's own token API after login."""
+    session = requests.Session()
+    login_form(session, agora.url, "admin", "demo")
+    return user_api_token(session, agora.url, "admin", note, expires_in)
+
+
+# -- code in a user's workspace ----------------------------------------------------------------
+
+@dataclass
+class Execution:
+    """What one execute_request gave: its outputs, in order, as nbformat output dicts."""
+
+    outputs: list[dict]
+
+    @property
+    def text(self) -> str:
+        """Everything the code printed (stdout and stderr, in the order it came)."""
+        return "".join(o["text"] for o in self.outputs if o["output_type"] == "stream")
+
+    @property
+    def error(self) -> dict | None:
+        return next((o for o in self.outputs if o["output_type"] == "error"), None)
+
+    def data(self, mime: str = "text/plain") -> list[str]:
+        """The `mime` representation of every result and display, in order."""
+        return [o["data"][mime] for o in self.outputs
+                if o["output_type"] in ("execute_result", "display_data") and mime in o["data"]]
+
+
+class WorkspaceKernel:
+    """A kernel in `user`'s running single-user server, driven like JupyterLab drives it: the
+    Jupyter Server REST API starts it, its websocket carries execute requests. The code runs
+    in the workspace with the environment the spawner gave it. Use it as a context manager:
+    the kernel is shut down on exit."""
+
+    def __init__(self, hub_url: str, user: str, token: str, timeout: float = 60):
+        self.api = f"{hub_url}user/{user}/api"
+        self.user = user
+        self.headers = {"Authorization": f"token {token}"}
+        self.timeout = timeout
+        self.session_id = uuid.uuid4().hex
+        self.kernel_id: str | None = None
+        self.ws = None
+
+    def __enter__(self) -> WorkspaceKernel:
+        import websocket
+
+        kernel = requests.post(f"{self.api}/kernels", json={"name": "python3"},
+                               headers=self.headers)
+        assert kernel.status_code == 201, kernel.text
+        self.kernel_id = kernel.json()["id"]
+        ws_url = (f"{self.api}/kernels/{self.kernel_id}/channels?session_id={self.session_id}"
+                  .replace("http://", "ws://", 1))
+        try:
+            self.ws = websocket.create_connection(
+                ws_url, header=[f"Authorization: {self.headers['Authorization']}"],
+                timeout=self.timeout, suppress_origin=True)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = None
+        if self.kernel_id is not None:
+            requests.delete(f"{self.api}/kernels/{self.kernel_id}", headers=self.headers)
+            self.kernel_id = None
+
+    def execute(self, code: str, timeout: float | None = None,
+                store_history: bool = True) -> Execution:
+        """Run `code` and collect its outputs until the kernel is idle again (an error in the
+        code is returned as an "error" output, not raised). `store_history` as a notebook
+        does: the code gets an execution count and `_` its result."""
+        timeout = self.timeout if timeout is None else timeout
+        msg_id = uuid.uuid4().hex
+        self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.user,
+                       "session": self.session_id, "date": "", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": store_history,
+                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+        }))
+        outputs, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(self.ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                outputs.append({"output_type": kind, "name": content["name"],
+                                "text": content["text"]})
+            elif kind in ("execute_result", "display_data"):
+                outputs.append({"output_type": kind, "data": content["data"]})
+            elif kind == "error":
+                outputs.append({"output_type": kind, **{k: content[k] for k in
+                                                        ("ename", "evalue", "traceback")}})
+            elif kind == "status" and content["execution_state"] == "idle":
+                return Execution(outputs)
+        raise TimeoutError(f"no result from {self.user}'s kernel in {timeout}s")
+
+
+def run_in_workspace(hub_url: str, user: str, token: str, code: str, timeout: float = 60) -> str:
+    """Start a kernel in `user`'s running server, execute `code`, return what it printed
+    (an error in the code raises AssertionError with the traceback)."""
+    with WorkspaceKernel(hub_url, user, token, timeout) as kernel:
+        result = kernel.execute(code, store_history=False)
+    if result.error:
+        raise AssertionError("kernel error: " + "\n".join(result.error["traceback"]))
+    return result.text
+
+
+def tagged_result(output: str, tag: str) -> dict:
+    """The JSON a probe printed on its line "<tag> {...}"."""
+    line = next((l for l in output.splitlines() if l.startswith(tag + " ")), None)
+    assert line is not None, f"no {tag} line in the kernel's output:\n{output[-3000:]}"
+    return json.loads(line.removeprefix(tag + " "))
+
+
+def _system_account(name: str):
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
+
+
+def remove_system_account(name: str) -> None:
+    """Kill what still runs as a test's system account (its workspace), then userdel -r it."""
+    import psutil
+
+    entry = _system_account(name)
+    if entry is None:
+        return
+    for proc in psutil.process_iter(["uids"]):
+        try:
+            if proc.info["uids"] and proc.info["uids"].real == entry.pw_uid:
+                proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    subprocess.run(["userdel", "-r", name], capture_output=True)
+    if _system_account(name) is not None:
+        subprocess.run(["userdel", "-f", "-r", name], capture_output=True)
+    subprocess.run(["groupdel", name], capture_output=True)

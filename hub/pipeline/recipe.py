@@ -100,22 +100,36 @@ class SourceSpec(_Model):
     params: SerializeAsAny[Params]
 
 
-def _dataset_params(value: Any, key: str):
-    """(dataset, dotted key) for every `dataset` field in nested models, mappings, lists."""
+def _named_params(value: Any, key: str, wanted):
+    """(value, dotted key) of every field whose name is `wanted(name)`, in nested models,
+    mappings and lists."""
     if isinstance(value, BaseModel):
         value = {name: getattr(value, name) for name in type(value).model_fields}
     if isinstance(value, dict):
         for name, item in value.items():
             child = f"{key}.{name}" if key else str(name)
-            if name == "dataset":
-                names = [item] if isinstance(item, str) else item
-                names = names if isinstance(names, (list, tuple)) else []
-                yield from ((n, child) for n in names if isinstance(n, str))
+            if wanted(str(name)):
+                yield item, child
             else:
-                yield from _dataset_params(item, child)
+                yield from _named_params(item, child, wanted)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _dataset_params(item, f"{key}.{index}" if key else str(index))
+            yield from _named_params(item, f"{key}.{index}" if key else str(index), wanted)
+
+
+def _dataset_params(value: Any, key: str):
+    """(dataset, dotted key) for every `dataset` field in nested models, mappings, lists."""
+    for item, child in _named_params(value, key, lambda name: name == "dataset"):
+        names = [item] if isinstance(item, str) else item
+        names = names if isinstance(names, (list, tuple)) else []
+        yield from ((n, child) for n in names if isinstance(n, str))
+
+
+def _environment_params(value: Any):
+    """Names of environment variables a source or processor reads (`url_env`, `key_env`...)."""
+    for item, _ in _named_params(value, "", lambda name: name.endswith("_env")):
+        if isinstance(item, str) and item:
+            yield item
 
 
 class Step(_Model):
@@ -150,6 +164,12 @@ class Recipe(_Model):
     @property
     def dependencies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(d for step in self.processors for d in step.dependencies))
+
+    @property
+    def environment_names(self) -> tuple[str, ...]:
+        """Environment variables this recipe's source and processors read (their secrets)."""
+        params = [self.source.params, *(step.params for step in self.processors)]
+        return tuple(dict.fromkeys(n for p in params for n in _environment_params(p)))
 
     @property
     def cron(self) -> Cron | None:

@@ -22,7 +22,6 @@ import pwd
 import secrets
 import shutil
 import stat
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +32,8 @@ import requests
 
 from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, user_token,
                                  write_catalog)
-from tests.support import hub_api, login_form, start_agora, wait_for_server
+from tests.support import (reachable_temp_folder, hub_api, login_form, remove_system_account, run_in_workspace,
+                           start_agora, tagged_result, user_api_token, wait_for_server)
 
 pytestmark = pytest.mark.integration
 
@@ -451,32 +451,24 @@ def test_audit_records_denied_reads_and_never_a_token(agora, tokens, svc):
 
 # -- direct reads of the store, from a user's kernel (system-users isolation) ---------------
 
-def _isolation_helpers():
-    from tests.integration import test_isolation
-
-    return test_isolation
-
-
 @pytest.fixture(scope="module")
 def isolated(request):
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         pytest.skip("system-users isolation creates system accounts: run as root")
     if shutil.which("useradd") is None:
         pytest.skip("useradd/userdel not available")
-    from hub.spawners import system_account_name
+    from hub.accounts import system_account_name
 
-    helpers = _isolation_helpers()
     prefix = f"agb{secrets.token_hex(2)}-"
     name = system_account_name(prefix, "analyst")
-    base = Path(tempfile.mkdtemp(prefix="agora-break-in-", dir="/tmp"))
-    os.chmod(base, 0o755)
+    base = reachable_temp_folder("agora-break-in-")
     state: dict = {}
 
     def cleanup():
         running = state.get("agora")
         if running is not None and running.proc.poll() is None:
             running.stop(timeout=15)
-        helpers._remove_account(name)
+        remove_system_account(name)
         shutil.rmtree(base, ignore_errors=True)
 
     request.addfinalizer(cleanup)
@@ -496,9 +488,9 @@ def isolated(request):
     session = requests.Session()
     assert login_form(session, agora.url, "analyst", "demo").status_code == 200
     wait_for_server(session, agora.url, "analyst", timeout=120)
-    token = helpers.user_token(session, agora.url, "analyst")
+    token = user_api_token(session, agora.url, "analyst", "isolation test")
     yield {"agora": agora, "account": name, "token": token, "store": store_dir,
-           "run": lambda code: helpers.run_in_workspace(agora.url, "analyst", token, code)}
+           "run": lambda code: run_in_workspace(agora.url, "analyst", token, code)}
     elapsed = agora.stop(timeout=15)
     assert agora.proc.returncode == 0 and elapsed < 15
 
@@ -547,11 +539,6 @@ print("SERVICE-RESULT " + json.dumps({"url": os.environ.get("AGORA_DATASETS_URL"
 """
 
 
-def _result(output: str, tag: str) -> dict:
-    line = next(l for l in output.splitlines() if l.startswith(tag + " "))
-    return json.loads(line.removeprefix(tag + " "))
-
-
 @pytest.mark.isolation
 def test_kernel_cannot_read_the_store_but_reads_through_the_service(isolated):
     agora, store = isolated["agora"], isolated["store"]
@@ -564,8 +551,8 @@ def test_kernel_cannot_read_the_store_but_reads_through_the_service(isolated):
              "data": str(agora.data_dir),
              "source": str(agora.data_dir / "sources" / "aides_sociales.sqlite"),
              "audit": str(agora.data_dir / "audit"), "key": TEST_KEY}
-    result = _result(isolated["run"](KERNEL_PROBE % {"paths": json.dumps(paths)}),
-                     "PROBE-RESULT")
+    result = tagged_result(isolated["run"](KERNEL_PROBE % {"paths": json.dumps(paths)}),
+                           "PROBE-RESULT")
     print("kernel probe:", json.dumps(result, indent=1))
     assert result["user"] == pwd.getpwnam(isolated["account"]).pw_uid != 0
     # positive controls: the probe can list and read what is open to it
@@ -584,7 +571,7 @@ def test_kernel_cannot_read_the_store_but_reads_through_the_service(isolated):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
     # the same user reads their dataset through the service, with the kernel's own token
-    served = _result(isolated["run"](SERVICE_READ), "SERVICE-RESULT")
+    served = tagged_result(isolated["run"](SERVICE_READ), "SERVICE-RESULT")
     assert served["url"] and "/services/datasets/" in served["url"]
     assert served["rows"] == social.total
     assert "case_id" not in served["columns"] and "birth_year" in served["columns"]

@@ -15,18 +15,16 @@ import pwd
 import secrets
 import shutil
 import stat
-import subprocess
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
 
-from hub.spawners import account_comment, system_account_name
-from tests.support import login_form, start_agora, wait_for_server, xsrf_header
+from hub.accounts import account_comment, system_account_name
+from tests.support import (reachable_temp_folder, login_form, remove_system_account, run_in_workspace, start_agora,
+                           tagged_result, user_api_token, wait_for_server)
 
 pytestmark = [
     pytest.mark.integration,
@@ -90,33 +88,13 @@ def _account(name: str):
         return None
 
 
-def _remove_account(name: str) -> None:
-    """Kill what still runs as the account (our test's workspace), then userdel -r it."""
-    entry = _account(name)
-    if entry is None:
-        return
-    for proc in psutil.process_iter(["uids"]):
-        try:
-            if proc.info["uids"] and proc.info["uids"].real == entry.pw_uid:
-                proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    subprocess.run(["userdel", "-r", name], capture_output=True)
-    if _account(name) is not None:
-        subprocess.run(["userdel", "-f", "-r", name], capture_output=True)
-    subprocess.run(["groupdel", name], capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def isolated(request):
     """`agora up` with system-users isolation, in a traversable folder under /tmp."""
     prefix = f"agt{secrets.token_hex(2)}-"
     names = {user: system_account_name(prefix, user) for user in USERS}
     assert all(_account(name) is None for name in names.values()), "prefix collision; rerun"
-    # tmp_path lives under /tmp/pytest-of-root (mode 700): the accounts could not reach their
-    # homes there, and a 700 parent would make "cannot read the data dir" pass vacuously.
-    base = Path(tempfile.mkdtemp(prefix="agora-isolation-", dir="/tmp"))
-    os.chmod(base, 0o755)
+    base = reachable_temp_folder("agora-isolation-")
     home_root = base / "homes"  # Agora creates it
     state: dict = {}
 
@@ -125,7 +103,7 @@ def isolated(request):
         if running is not None and running.proc.poll() is None:
             running.stop(timeout=15)
         for name in names.values():
-            _remove_account(name)
+            remove_system_account(name)
         shutil.rmtree(base, ignore_errors=True)
 
     request.addfinalizer(cleanup)
@@ -149,55 +127,6 @@ def isolated(request):
     elapsed = agora.stop(timeout=15)
     assert agora.proc.returncode == 0, agora.log()[-3000:]
     assert elapsed < 15
-
-
-def user_token(session: requests.Session, hub_url: str, user: str) -> str:
-    response = session.post(f"{hub_url}hub/api/users/{user}/tokens",
-                            json={"note": "isolation test", "expires_in": 600},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
-
-
-def run_in_workspace(hub_url: str, user: str, token: str, code: str, timeout: float = 60) -> str:
-    """Start a kernel in `user`'s running server, execute `code`, return its stdout."""
-    import websocket
-
-    api = f"{hub_url}user/{user}/api"
-    headers = {"Authorization": f"token {token}"}
-    kernel = requests.post(f"{api}/kernels", json={"name": "python3"}, headers=headers)
-    assert kernel.status_code == 201, kernel.text
-    kernel_id = kernel.json()["id"]
-    session_id = uuid.uuid4().hex
-    ws_url = (f"{api}/kernels/{kernel_id}/channels?session_id={session_id}"
-              .replace("http://", "ws://", 1))
-    ws = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"],
-                                     timeout=timeout, suppress_origin=True)
-    try:
-        msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
-                       "session": session_id, "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False,
-                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-        }))
-        out, deadline = [], time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            msg = json.loads(ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = msg["msg_type"]
-            if kind == "stream":
-                out.append(msg["content"]["text"])
-            elif kind == "error":
-                raise AssertionError("kernel error: " + "\n".join(msg["content"]["traceback"]))
-            elif kind == "status" and msg["content"]["execution_state"] == "idle":
-                return "".join(out)
-        raise TimeoutError(f"no result from {user}'s kernel in {timeout}s")
-    finally:
-        ws.close()
-        requests.delete(f"{api}/kernels/{kernel_id}", headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -225,11 +154,11 @@ def probe(isolated):
         "data_parent": str(agora.data_dir.parent), "data": str(agora.data_dir),
         "data_file": str(data_file),
     }
-    token = user_token(isolated["sessions"]["analyst"], agora.url, "analyst")
+    token = user_api_token(isolated["sessions"]["analyst"], agora.url, "analyst",
+                           "isolation test")
     started = time.monotonic()
     output = run_in_workspace(agora.url, "analyst", token, PROBE % {"paths": json.dumps(paths)})
-    line = next(l for l in output.splitlines() if l.startswith("PROBE-RESULT "))
-    result = json.loads(line.removeprefix("PROBE-RESULT "))
+    result = tagged_result(output, "PROBE-RESULT")
     result["_seconds"] = time.monotonic() - started
     result["_paths"] = paths
     print("probe result (shown when a test fails):", json.dumps(result, indent=1))

@@ -36,3 +36,22 @@ def test_up_refuses_bad_settings_before_starting_anything(tmp_path):
 def test_missing_settings_file_is_a_clear_error(tmp_path, capsys):
     assert main(["-c", str(tmp_path / "nope.yaml"), "check"]) == 2
     assert "nope.yaml: (top level): cannot read file" in capsys.readouterr().err
+
+
+def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
+    from hub import runner
+    from hub.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGORA_CONFIG", raising=False)
+    monkeypatch.setenv("AGORA_HUB__DATA_DIR", str(tmp_path / "data"))
+    settings = load_settings(None)
+    monkeypatch.setattr(runner.os, "geteuid", lambda: 0)
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    assert "Workspaces run as the unprivileged account agora-shared (homes in " \
+           "/home/agora-shared)." in runner.banner(settings)
+    monkeypatch.setattr(runner.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    assert "no isolation, for a demo on your own machine" in runner.banner(settings)
+    monkeypatch.setenv("AGORA_SPAWNER__ISOLATION", "system-users")
+    assert "each user's own system account (agora-<name>)" in runner.banner(load_settings(None))

@@ -87,7 +87,8 @@ def test_oidc_without_allowed_groups_allows_every_provider_user():
     assert applied(settings(**oidc_env())).AgoraOIDCAuthenticator.allow_all is True
 
 
-def test_shared_spawner_homes_and_timeouts():
+def test_shared_spawner_homes_and_timeouts(monkeypatch):
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
     c = applied(settings(AGORA_SPAWNER__START_TIMEOUT=30, AGORA_SPAWNER__MEM_LIMIT="2G",
                          AGORA_SPAWNER__CPU_LIMIT="1.5", AGORA_SPAWNER__DEFAULT_URL="/lab/tree"))
     assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
@@ -96,6 +97,14 @@ def test_shared_spawner_homes_and_timeouts():
     assert c.Spawner.mem_limit == "2G" and c.Spawner.cpu_limit == 1.5
     assert c.Spawner.default_url == "/lab/tree"
     assert Path(c.Spawner.cmd[0]).name == "jupyterhub-singleuser"
+
+
+def test_as_root_shared_homes_leave_the_private_data_dir_for_the_shared_account(monkeypatch):
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    c = applied(settings(AGORA_SPAWNER__SHARED_ACCOUNT="ws-shared"))
+    assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
+    assert c.SharedSpawner.run_as == "ws-shared"
+    assert c.SharedSpawner.home_dir_template == "/home/ws-shared/{username}"
 
 
 def test_system_users_isolation():

@@ -79,3 +79,32 @@ def test_roles_extending_the_same_role_are_merged():
     ])
     assert merged == [{"name": "user", "scopes": ["self", "a", "c"]},
                       {"name": "x", "scopes": ["b"], "services": ["x"]}]
+
+
+def test_services_see_the_hubs_settings_variables_read_at_start(monkeypatch):
+    monkeypatch.setenv("AGORA_DATA__RETAIN_VERSIONS", "9")
+    monkeypatch.setenv("UNRELATED_SECRET", "x")
+    c = applied(settings())
+    for service in c.JupyterHub.services:
+        if service["name"] in ("datasets", "refresh-scheduler"):
+            env = service["environment"]
+            assert env["AGORA_DATA__RETAIN_VERSIONS"](None) == "9"
+            assert "UNRELATED_SECRET" not in env
+
+
+def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypatch):
+    catalogs = tmp_path / "catalogs"
+    catalogs.mkdir()
+    (catalogs / "payroll.yaml").write_text(
+        "title: Payroll\ndescription: d\nlicence: etalab-2.0\n"
+        "source:\n  connector: sql\n  url_env: PAYROLL_DB\n  table: staff\n"
+        "processors:\n  - anonymise:\n      pseudonymise: [name]\n      key_env: PAYROLL_KEY\n")
+    (catalogs / "broken.yaml").write_text("source: [")
+    monkeypatch.setenv("PAYROLL_DB", "sqlite:////srv/payroll.sqlite")
+    c = applied(settings(AGORA_DATA__CATALOG_DIR=catalogs))
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
+    env = service["environment"]
+    assert env["PAYROLL_DB"](None) == "sqlite:////srv/payroll.sqlite"
+    assert env["PAYROLL_KEY"](None) == ""  # named, but not set in the hub's environment
+    assert "sqlite:////srv/payroll" not in repr(env)
+    assert "PAYROLL_DB" not in datasets(c)["environment"]  # the gateway never reads sources

@@ -1,4 +1,4 @@
-from hub.spawners import MAX_SYSTEM_NAME, system_account_name
+from hub.accounts import MAX_SYSTEM_NAME, system_account_name
 
 
 def test_plain_names_map_directly():
@@ -26,11 +26,12 @@ from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
 
-from hub import spawners  # noqa: E402
-from hub.spawners import (  # noqa: E402
-    IsolationError, SystemUserSpawner, account_comment, account_problem, closed_ancestor,
+from hub import accounts, spawners  # noqa: E402
+from hub.accounts import (  # noqa: E402
+    IsolationError, account_comment, account_problem, closed_ancestor, prepare_home_root,
     workspace_path, workspace_shell,
 )
+from hub.spawners import SystemUserSpawner  # noqa: E402
 
 
 def passwd(name="agora-analyst", uid=1001, gecos=None, home="/home/agora-analyst",
@@ -50,21 +51,22 @@ def test_comment_marks_the_hub_user_and_stays_a_valid_gecos_field():
 
 
 def test_an_account_agora_created_for_this_user_is_used():
-    assert account_problem(passwd(), "analyst") is None
-    assert account_problem(passwd(gecos=account_comment("analyst") + ",,,"), "analyst") is None
+    assert account_problem(passwd(), account_comment("analyst")) is None
+    assert account_problem(passwd(gecos=account_comment("analyst") + ",,,"),
+                           account_comment("analyst")) is None
 
 
 @pytest.mark.parametrize("entry,why", [
     (passwd(uid=0), "below 1000"),
     (passwd(uid=33, gecos="www-data"), "below 1000"),
-    (passwd(name="nobody", uid=65534, gecos="nobody", home="/nonexistent"), "not created by Agora"),
-    (passwd(gecos="Jean Dupont,,,"), "not created by Agora"),
-    (passwd(gecos=account_comment("partner")), "not created by Agora for 'analyst'"),
+    (passwd(name="nobody", uid=65534, gecos="nobody", home="/nonexistent"), "not created by Agora for this purpose"),
+    (passwd(gecos="Jean Dupont,,,"), "not created by Agora for this purpose"),
+    (passwd(gecos=account_comment("partner")), "expected 'Agora workspace of analyst'"),
     (passwd(home="/"), "not a private folder"),
     (passwd(home="relative/home"), "not a private folder"),
 ])
 def test_accounts_that_exist_for_another_purpose_are_refused(entry, why):
-    assert why in account_problem(entry, "analyst")
+    assert why in account_problem(entry, account_comment("analyst"))
 
 
 def test_closed_ancestor_finds_the_folder_others_cannot_traverse(tmp_path):
@@ -93,9 +95,10 @@ def test_terminals_get_a_real_shell_when_the_login_shell_is_nologin():
 def test_existing_unrelated_account_is_refused_before_anything_runs(monkeypatch):
     monkeypatch.setattr(spawners.pwd, "getpwnam",
                         lambda name: passwd(name=name, uid=65534, gecos="nobody", home="/"))
-    monkeypatch.setattr(spawners.subprocess, "run", lambda *a, **k: pytest.fail("ran useradd"))
-    monkeypatch.setattr(spawners.os, "chmod", lambda *a: pytest.fail("touched a home"))
-    with pytest.raises(IsolationError, match="refusing to run analyst's workspace"):
+    monkeypatch.setattr(accounts.subprocess, "run", lambda *a, **k: pytest.fail("ran useradd"))
+    monkeypatch.setattr(accounts.os, "chmod", lambda *a: pytest.fail("touched a home"))
+    with pytest.raises(IsolationError, match="refusing to run workspaces as system account "
+                                             "agora-analyst"):
         spawner().ensure_system_user()
 
 
@@ -126,10 +129,10 @@ def test_missing_account_is_created_with_agora_comment_and_nologin(monkeypatch, 
         created[name] = passwd(name=name, uid=uid, home=home)
         return SimpleNamespace(returncode=0, stderr="")
 
-    monkeypatch.setattr(spawners.pwd, "getpwnam", getpwnam)
-    monkeypatch.setattr(spawners.subprocess, "run", run)
-    monkeypatch.setattr(SystemUserSpawner, "_prepare_home_root",
-                        lambda self: os.makedirs(self.home_root, exist_ok=True))
+    monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
+    monkeypatch.setattr(accounts.subprocess, "run", run)
+    monkeypatch.setattr(spawners, "prepare_home_root",
+                        lambda root: os.makedirs(root, exist_ok=True))
     s = spawner(home_root=str(tmp_path / "homes"))
     entry = s.ensure_system_user()
     assert calls[0][0] == "useradd" and "--create-home" in calls[0]
@@ -144,7 +147,7 @@ def test_home_root_writable_by_others_is_refused(tmp_path):
     root.mkdir()
     os.chmod(root, 0o777)
     with pytest.raises(IsolationError, match="writable by root only"):
-        spawner(home_root=str(root))._prepare_home_root()
+        prepare_home_root(str(root))
 
 
 def test_start_refuses_without_root(monkeypatch):
@@ -165,3 +168,111 @@ def test_workspace_env_points_home_and_runtime_files_at_the_account(monkeypatch)
     assert "JUPYTER_RUNTIME_DIR" not in env and "XDG_RUNTIME_DIR" not in env
     assert env["PATH"].split(":")[0] == "/opt/agora/venv/bin"
     assert not env["SHELL"].endswith("nologin")
+
+
+# --- shared isolation: never root, one unprivileged account when the hub is root -------------
+
+from hub.accounts import SHARED_COMMENT, check_reachable_install  # noqa: E402
+from hub.spawners import SharedSpawner  # noqa: E402
+
+
+def shared_spawner(tmp_path, **config) -> SharedSpawner:
+    return SharedSpawner(user=SimpleNamespace(name="analyst", url="/user/analyst/"),
+                         cmd=["/opt/agora/venv/bin/jupyterhub-singleuser"],
+                         home_dir_template=str(tmp_path / "homes" / "{username}"), **config)
+
+
+def fake_useradd(monkeypatch, uid):
+    """useradd and the passwd database, in memory; returns the useradd command lines."""
+    calls, created = [], {}
+
+    def getpwnam(name):
+        if name not in created:
+            raise KeyError(name)
+        return created[name]
+
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        created[cmd[-1]] = passwd(name=cmd[-1], uid=uid, home=cmd[cmd.index("--home-dir") + 1],
+                                  gecos=cmd[cmd.index("--comment") + 1])
+        return SimpleNamespace(returncode=0, stderr="")
+
+    monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
+    monkeypatch.setattr(accounts.subprocess, "run", run)
+    monkeypatch.setattr(spawners, "check_reachable_install", lambda *a: None)
+    monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
+    return calls
+
+
+def test_shared_workspaces_never_get_allow_root(monkeypatch, tmp_path):
+    monkeypatch.setattr(spawners, "_as_root", lambda: True)
+    assert "--allow-root" not in shared_spawner(tmp_path).get_args()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chowns the home to another uid")
+def test_as_root_shared_workspaces_run_as_the_unprivileged_shared_account(monkeypatch, tmp_path):
+    monkeypatch.setattr(spawners, "_as_root", lambda: True)
+    calls = fake_useradd(monkeypatch, uid=54321)
+    s = shared_spawner(tmp_path, run_as="agora-shared")
+    entry = s.ensure_run_as()
+    assert entry.pw_name == "agora-shared" and entry.pw_uid == 54321
+    command = calls[0]
+    assert command[0] == "useradd" and "--no-create-home" in command
+    assert command[command.index("--comment") + 1] == SHARED_COMMENT
+    assert command[command.index("--home-dir") + 1] == str(tmp_path / "homes")
+    home = os.lstat(tmp_path / "homes" / "analyst")
+    assert home.st_uid == 54321 and oct(home.st_mode & 0o777) == oct(0o700)
+    s.ensure_run_as()  # the second spawn uses the account made by the first
+    assert len(calls) == 1
+
+
+def test_as_root_an_existing_shared_account_agora_did_not_make_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(spawners, "_as_root", lambda: True)
+    fake_useradd(monkeypatch, uid=54321)
+    monkeypatch.setattr(accounts.pwd, "getpwnam",
+                        lambda name: passwd(name=name, uid=1000, gecos="Backup operator"))
+    with pytest.raises(IsolationError, match="refusing to run workspaces as system account "
+                                             "agora-shared.*not created by Agora"):
+        shared_spawner(tmp_path).ensure_run_as()
+    assert not (tmp_path / "homes" / "analyst").exists()
+
+
+def test_as_root_shared_workspace_env_names_the_account_and_its_own_home(monkeypatch, tmp_path):
+    from jupyterhub.spawner import Spawner
+
+    monkeypatch.setattr(spawners, "_as_root", lambda: True)
+    monkeypatch.setattr(spawners.pwd, "getpwnam", lambda name: passwd(
+        name=name, gecos=SHARED_COMMENT, home=str(tmp_path / "homes")))
+    monkeypatch.setattr(Spawner, "get_env", lambda self: {
+        "PATH": "/usr/bin", "JUPYTER_RUNTIME_DIR": "/root/.local/share/jupyter/runtime"})
+    env = shared_spawner(tmp_path).get_env()
+    assert env["USER"] == env["LOGNAME"] == "agora-shared"
+    assert env["HOME"] == str(tmp_path / "homes" / "analyst")
+    assert "JUPYTER_RUNTIME_DIR" not in env
+    assert env["PATH"].split(":")[0] == "/opt/agora/venv/bin"
+
+
+def test_without_root_shared_workspaces_stay_the_hubs_own(monkeypatch, tmp_path):
+    from jupyterhub.spawner import Spawner
+
+    monkeypatch.setattr(spawners, "_as_root", lambda: False)
+    monkeypatch.setattr(accounts.subprocess, "run", lambda *a, **k: pytest.fail("ran useradd"))
+    monkeypatch.setattr(Spawner, "get_env", lambda self: {"PATH": "/usr/bin"})
+    monkeypatch.chdir(tmp_path)  # restored after the test: the preexec changes folder
+    s = shared_spawner(tmp_path)
+    s.make_preexec_fn("analyst")()  # no uid switch: makes the home and enters it
+    assert os.getcwd() == str(tmp_path / "homes" / "analyst")
+    assert oct(os.stat(s.home_dir).st_mode & 0o777) == oct(0o700)
+    assert s.get_env()["USER"] == "analyst"
+
+
+def test_an_install_other_accounts_cannot_read_is_refused_with_the_fix(tmp_path):
+    package = tmp_path / "checkout" / "widgets"
+    package.mkdir(parents=True)
+    os.chmod(tmp_path / "checkout", 0o700)
+    with pytest.raises(IsolationError, match="checkout.*is closed.*folder everyone can read"):
+        check_reachable_install("jupyterhub-singleuser", (str(package),))
+    os.chmod(tmp_path / "checkout", 0o755)
+    above = closed_ancestor(package / "__init__.py")
+    if above is None:  # pytest's own base folder may be closed; then this cannot be shown
+        check_reachable_install("jupyterhub-singleuser", (str(package),))
