@@ -144,6 +144,21 @@ def wait_for_server(session: requests.Session, hub_url: str, username: str,
     raise TimeoutError(f"{username}'s server did not become ready in {timeout}s")
 
 
+def spawned_sessions(hub_url: str, users, password: str = "demo",
+                     timeout: float = 120) -> dict[str, requests.Session]:
+    """{user: logged-in session} once every user's workspace is ready; all logins first, so
+    the workspaces start side by side."""
+    sessions = {}
+    for user in users:
+        session = requests.Session()
+        page = login_form(session, hub_url, user, password)
+        assert page.status_code == 200, page.text[-2000:]
+        sessions[user] = session
+    for user in users:
+        wait_for_server(sessions[user], hub_url, user, timeout=timeout)
+    return sessions
+
+
 def hub_api(agora: RunningAgora, token: str, path: str, method: str = "GET", **kwargs):
     return requests.request(method, f"{agora.url}hub/api/{path}",
                             headers={"Authorization": f"token {token}"}, **kwargs)
@@ -288,6 +303,29 @@ def tagged_result(output: str, tag: str) -> dict:
     line = next((l for l in output.splitlines() if l.startswith(tag + " ")), None)
     assert line is not None, f"no {tag} line in the kernel's output:\n{output[-3000:]}"
     return json.loads(line.removeprefix(tag + " "))
+
+
+PROBE_TAG = "PROBE-RESULT"
+_PROBE_PRELUDE = r"""
+import json, os, pwd
+P = json.loads(%(paths)r)
+
+def probe(fn):
+    try:
+        return {"ok": True, "value": fn()}
+    except PermissionError:
+        return {"ok": False, "error": "PermissionError"}
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+"""
+
+
+def probe_code(body: str, paths: dict) -> str:
+    """Kernel code that runs `body` with `P` (the paths), `probe(fn)` (the outcome of fn: its
+    value, or the exception it raised) and json/os/pwd imported; `body` sets `r`, printed as the
+    PROBE_TAG line that :func:`tagged_result` reads."""
+    return (_PROBE_PRELUDE % {"paths": json.dumps(paths)} + body
+            + f"\nprint({PROBE_TAG!r} + ' ' + json.dumps(r))\n")
 
 
 def _system_account(name: str):

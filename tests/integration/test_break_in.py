@@ -23,7 +23,6 @@ import secrets
 import shutil
 import stat
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
@@ -32,8 +31,9 @@ import requests
 
 from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, user_token,
                                  write_catalog)
-from tests.support import (reachable_temp_folder, hub_api, login_form, remove_system_account, run_in_workspace,
-                           start_agora, tagged_result, user_api_token, wait_for_server)
+from tests.support import (PROBE_TAG, hub_api, login_form, probe_code, reachable_temp_folder,
+                           remove_system_account, run_in_workspace, start_agora, tagged_result,
+                           user_api_token, wait_for_server)
 
 pytestmark = pytest.mark.integration
 
@@ -496,15 +496,6 @@ def isolated(request):
 
 
 KERNEL_PROBE = r"""
-import json, os
-P = json.loads(%(paths)r)
-def probe(fn):
-    try:
-        return {"ok": True, "value": fn()}
-    except PermissionError:
-        return {"ok": False, "error": "PermissionError"}
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 def read(path):
     with open(path, "rb") as f:
         return len(f.read())
@@ -526,7 +517,6 @@ r = {
     "env_has_key": any(P["key"] in v for v in os.environ.values()),
     "env_names": sorted(k for k in os.environ if k.startswith(("AGORA", "JUPYTERHUB"))),
 }
-print("PROBE-RESULT " + json.dumps(r))
 """
 
 SERVICE_READ = r"""
@@ -551,8 +541,7 @@ def test_kernel_cannot_read_the_store_but_reads_through_the_service(isolated):
              "data": str(agora.data_dir),
              "source": str(agora.data_dir / "sources" / "aides_sociales.sqlite"),
              "audit": str(agora.data_dir / "audit"), "key": TEST_KEY}
-    result = tagged_result(isolated["run"](KERNEL_PROBE % {"paths": json.dumps(paths)}),
-                           "PROBE-RESULT")
+    result = tagged_result(isolated["run"](probe_code(KERNEL_PROBE, paths)), PROBE_TAG)
     print("kernel probe:", json.dumps(result, indent=1))
     assert result["user"] == pwd.getpwnam(isolated["account"]).pw_uid != 0
     # positive controls: the probe can list and read what is open to it

@@ -19,19 +19,17 @@ OS account the workspace runs as.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from tests.access_oracle import (CATALOGS, Snapshot, accounts_from_hub, expected_access,
                                  oracle_view)
-from tests.support import (reachable_temp_folder, WorkspaceKernel, admin_api_token, login_form, start_agora,
-                           tagged_result, user_api_token, wait_for_server)
+from tests.support import (WorkspaceKernel, admin_api_token, reachable_temp_folder,
+                           spawned_sessions, start_agora, tagged_result, user_api_token)
 
 pytestmark = pytest.mark.integration
 
@@ -100,14 +98,7 @@ def agora(request):
 def runs(agora):
     """{user: (outputs of each code cell, the kernel's state afterwards)}; both workspaces are
     spawned first (they start side by side), then the notebook runs in each."""
-    sessions = {}
-    for user in USERS:
-        session = requests.Session()
-        page = login_form(session, agora.url, user, "demo")
-        assert page.status_code == 200, page.text[-2000:]
-        sessions[user] = session
-    for user in USERS:
-        wait_for_server(sessions[user], agora.url, user, timeout=120)
+    sessions = spawned_sessions(agora.url, USERS)
     found = {}
     for user in USERS:
         token = user_api_token(sessions[user], agora.url, user, "getting-started test")

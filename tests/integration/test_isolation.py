@@ -20,11 +20,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-import requests
 
 from hub.accounts import account_comment, system_account_name
-from tests.support import (reachable_temp_folder, login_form, remove_system_account, run_in_workspace, start_agora,
-                           tagged_result, user_api_token, wait_for_server)
+from tests.support import (PROBE_TAG, probe_code, reachable_temp_folder, remove_system_account,
+                           run_in_workspace, spawned_sessions, start_agora, tagged_result,
+                           user_api_token)
 
 pytestmark = [
     pytest.mark.integration,
@@ -38,16 +38,6 @@ pytestmark = [
 USERS = ("analyst", "partner")
 
 PROBE = r"""
-import json, os, pwd
-
-def probe(fn):
-    try:
-        return {"ok": True, "value": fn()}
-    except PermissionError:
-        return {"ok": False, "error": "PermissionError"}
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-
 def write(path, text):
     with open(path, "w") as f:
         return f.write(text)
@@ -56,7 +46,6 @@ def read(path):
     with open(path, "rb") as f:
         return f.read().decode(errors="replace")
 
-P = json.loads(%(paths)r)
 r = {
     "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
     "user": pwd.getpwuid(os.getuid()).pw_name, "HOME": os.environ.get("HOME"),
@@ -77,7 +66,6 @@ r = {
     "read_cookie_secret": probe(lambda: read(P["data"] + "/jupyterhub_cookie_secret")),
     "read_data_world_readable": probe(lambda: read(P["data_file"])),
 }
-print("PROBE-RESULT " + json.dumps(r))
 """
 
 
@@ -114,14 +102,7 @@ def isolated(request):
     })
     state["agora"] = agora
     os.chmod(base / "agora", 0o755)
-    sessions = {}
-    for user in USERS:
-        session = requests.Session()
-        page = login_form(session, agora.url, user, "demo")
-        assert page.status_code == 200, page.text[-2000:]
-        sessions[user] = session
-    for user in USERS:
-        wait_for_server(sessions[user], agora.url, user, timeout=120)
+    sessions = spawned_sessions(agora.url, USERS)
     yield {"agora": agora, "names": names, "home_root": home_root, "base": base,
            "sessions": sessions, "startup_seconds": time.monotonic() - started}
     elapsed = agora.stop(timeout=15)
@@ -157,8 +138,8 @@ def probe(isolated):
     token = user_api_token(isolated["sessions"]["analyst"], agora.url, "analyst",
                            "isolation test")
     started = time.monotonic()
-    output = run_in_workspace(agora.url, "analyst", token, PROBE % {"paths": json.dumps(paths)})
-    result = tagged_result(output, "PROBE-RESULT")
+    output = run_in_workspace(agora.url, "analyst", token, probe_code(PROBE, paths))
+    result = tagged_result(output, PROBE_TAG)
     result["_seconds"] = time.monotonic() - started
     result["_paths"] = paths
     print("probe result (shown when a test fails):", json.dumps(result, indent=1))

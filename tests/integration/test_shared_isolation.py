@@ -19,8 +19,9 @@ import pytest
 import requests
 
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
-from tests.support import (reachable_temp_folder, login_form, run_in_workspace, start_agora, tagged_result,
-                           user_api_token, wait_for_server)
+from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
+                           run_in_workspace, start_agora, tagged_result, user_api_token,
+                           wait_for_server)
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,17 +33,6 @@ pytestmark = [
 SHARED = "agora-shared"
 
 PROBE = r"""
-import json, os, pwd
-P = json.loads(%(paths)r)
-
-def probe(fn):
-    try:
-        return {"ok": True, "value": fn()}
-    except PermissionError:
-        return {"ok": False, "error": "PermissionError"}
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-
 def read(path):
     with open(path, "rb") as f:
         return len(f.read())
@@ -52,7 +42,7 @@ def write_home():
         return f.write("mine")
 
 from widgets import catalog
-print("PROBE " + json.dumps({
+r = {
     "uid": os.getuid(), "account": pwd.getpwuid(os.getuid()).pw_name,
     "home": os.environ["HOME"], "cwd": os.getcwd(),
     "write_own_home": probe(write_home),
@@ -63,7 +53,7 @@ print("PROBE " + json.dumps({
     "pseudonym_key": probe(lambda: read(P["key"])),
     "list_store": probe(lambda: os.listdir(P["store"])),
     "service_entries": sorted(catalog().entries),
-}))
+}
 """
 
 
@@ -95,7 +85,7 @@ def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(a
 
     assert (data.stat().st_mode & 0o777) == 0o700 and (data.parent.stat().st_mode & 0o005)
     result = tagged_result(run_in_workspace(agora.url, "analyst", token,
-                                            PROBE % {"paths": json.dumps(paths)}), "PROBE")
+                                            probe_code(PROBE, paths)), PROBE_TAG)
     print(json.dumps(result, indent=1))
     shared = pwd.getpwnam(SHARED)
     assert result["uid"] == shared.pw_uid != 0 and result["account"] == SHARED

@@ -111,9 +111,10 @@ def test_home_owned_by_someone_else_is_refused(monkeypatch, tmp_path):
         spawner().ensure_system_user()
 
 
-def test_missing_account_is_created_with_agora_comment_and_nologin(monkeypatch, tmp_path):
+def fake_useradd(monkeypatch, uid):
+    """useradd and the passwd database, in memory; returns the useradd command lines. With
+    --create-home the home is made for real (owned by `uid`)."""
     calls, created = [], {}
-    uid = os.getuid() if os.getuid() >= 1000 else 54321  # as root: chown the home to a fake uid
 
     def getpwnam(name):
         if name not in created:
@@ -122,17 +123,25 @@ def test_missing_account_is_created_with_agora_comment_and_nologin(monkeypatch, 
 
     def run(cmd, **kwargs):
         calls.append(cmd)
-        name, home = cmd[-1], cmd[cmd.index("--home-dir") + 1]
-        os.mkdir(home, 0o755)
-        if uid != os.getuid():
-            os.chown(home, uid, uid)
-        created[name] = passwd(name=name, uid=uid, home=home)
+        home = cmd[cmd.index("--home-dir") + 1]
+        if "--create-home" in cmd:
+            os.mkdir(home, 0o755)
+            if uid != os.getuid():
+                os.chown(home, uid, uid)
+        created[cmd[-1]] = passwd(name=cmd[-1], uid=uid, home=home,
+                                  gecos=cmd[cmd.index("--comment") + 1])
         return SimpleNamespace(returncode=0, stderr="")
 
     monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
     monkeypatch.setattr(accounts.subprocess, "run", run)
-    monkeypatch.setattr(spawners, "prepare_home_root",
-                        lambda root: os.makedirs(root, exist_ok=True))
+    monkeypatch.setattr(spawners, "check_reachable_install", lambda *a: None)
+    monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
+    return calls
+
+
+def test_missing_account_is_created_with_agora_comment_and_nologin(monkeypatch, tmp_path):
+    uid = os.getuid() if os.getuid() >= 1000 else 54321  # as root: chown the home to a fake uid
+    calls = fake_useradd(monkeypatch, uid)
     s = spawner(home_root=str(tmp_path / "homes"))
     entry = s.ensure_system_user()
     assert calls[0][0] == "useradd" and "--create-home" in calls[0]
@@ -180,28 +189,6 @@ def shared_spawner(tmp_path, **config) -> SharedSpawner:
     return SharedSpawner(user=SimpleNamespace(name="analyst", url="/user/analyst/"),
                          cmd=["/opt/agora/venv/bin/jupyterhub-singleuser"],
                          home_dir_template=str(tmp_path / "homes" / "{username}"), **config)
-
-
-def fake_useradd(monkeypatch, uid):
-    """useradd and the passwd database, in memory; returns the useradd command lines."""
-    calls, created = [], {}
-
-    def getpwnam(name):
-        if name not in created:
-            raise KeyError(name)
-        return created[name]
-
-    def run(cmd, **kwargs):
-        calls.append(cmd)
-        created[cmd[-1]] = passwd(name=cmd[-1], uid=uid, home=cmd[cmd.index("--home-dir") + 1],
-                                  gecos=cmd[cmd.index("--comment") + 1])
-        return SimpleNamespace(returncode=0, stderr="")
-
-    monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
-    monkeypatch.setattr(accounts.subprocess, "run", run)
-    monkeypatch.setattr(spawners, "check_reachable_install", lambda *a: None)
-    monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
-    return calls
 
 
 def test_shared_workspaces_never_get_allow_root(monkeypatch, tmp_path):
