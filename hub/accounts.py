@@ -136,25 +136,15 @@ def prepare_home_root(root: str) -> None:
                              "chmod o+x it or choose another spawner.home_root")
 
 
-def check_reachable_install(command: str, packages: tuple[str, ...] = ()) -> None:
-    """Refuse to spawn when a workspace account could not run Agora's Python environment.
-
-    `command` is the server command (in the venv's bin); `packages` are folders the workspace
-    imports from (e.g. the `widgets` package of an editable checkout).
-    """
+def check_reachable_command(command: str) -> None:
+    """Refuse to spawn when a workspace account could not run the server command (Agora's
+    Python environment); Agora's own packages are handled by hub/workspace_packages.py."""
     if os.path.isabs(command):
         blocked = closed_ancestor(command)
         if blocked or not os.stat(command).st_mode & stat.S_IXOTH:
             raise IsolationError(f"{command} is not executable by other accounts "
                                  f"({blocked or 'the file itself'} is closed); install Agora "
                                  "in a venv everyone can read, e.g. /opt/agora/venv")
-    for folder in packages:
-        blocked = closed_ancestor(os.path.join(folder, "__init__.py"))
-        if blocked or not os.stat(folder).st_mode & stat.S_IROTH:
-            raise IsolationError(f"{folder} is not readable by other accounts "
-                                 f"({blocked or 'the folder itself'} is closed), so workspaces "
-                                 "could not import it; keep the Agora checkout in a folder "
-                                 "everyone can read, e.g. /opt/agora or /srv/agora")
 
 
 def workspace_path(command: str, inherited: str | None) -> str:

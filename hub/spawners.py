@@ -9,14 +9,15 @@
   missing, home mode 700), so a user cannot read another user's home nor the hub's data
   directory (mode 700, owned by the hub's account).
 
-Both need the hub's Python environment and the Agora checkout to be readable by the accounts
-they switch to; the account helpers and checks live in hub/accounts.py.
+Both need the hub's Python environment to be usable by the accounts they switch to (checked
+before each spawn); Agora's notebook packages are published where those accounts can import
+them when the checkout is closed (hub/workspace_packages.py). The account helpers and checks
+live in hub/accounts.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import pwd
 
@@ -24,15 +25,10 @@ from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner, s
 from traitlets import Unicode
 
 from hub.accounts import (
-    SHARED_COMMENT, IsolationError, account_comment, account_env, check_reachable_install,
+    SHARED_COMMENT, IsolationError, account_comment, account_env, check_reachable_command,
     ensure_account, prepare_home_root, private_folder, system_account_name,
 )
-
-
-def workspace_packages() -> tuple[str, ...]:
-    """Folders a workspace imports from the Agora install (`from widgets import catalog`)."""
-    spec = importlib.util.find_spec("widgets")
-    return tuple(spec.submodule_search_locations or ()) if spec else ()
+from hub.workspace_packages import workspace_pythonpath
 
 
 def _as_root() -> bool:
@@ -44,11 +40,21 @@ class _AccountSwitching(LocalProcessSpawner):
 
     shell = Unicode("/usr/sbin/nologin", config=True, help="Login shell of created accounts.")
 
+    # set by check_install: a published copy of Agora's packages, when the checkout is closed
+    packages_path: str | None = None
+
     def check_install(self) -> None:
-        check_reachable_install(self.cmd[0] if self.cmd else "", workspace_packages())
+        """Refuse an install the account cannot run; publish Agora's packages if needed."""
+        command = self.cmd[0] if self.cmd else ""
+        check_reachable_command(command)
+        self.packages_path = workspace_pythonpath(command) if os.path.isabs(command) else None
 
     def env_for(self, env: dict, account: str, home: str) -> dict:
-        return account_env(env, pwd.getpwnam(account), home, self.cmd[0] if self.cmd else "")
+        env = account_env(env, pwd.getpwnam(account), home, self.cmd[0] if self.cmd else "")
+        if self.packages_path:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [self.packages_path,
+                                                              env.get("PYTHONPATH")]))
+        return env
 
 
 class SharedSpawner(_AccountSwitching, SimpleLocalProcessSpawner):

@@ -134,7 +134,8 @@ def fake_useradd(monkeypatch, uid):
 
     monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
     monkeypatch.setattr(accounts.subprocess, "run", run)
-    monkeypatch.setattr(spawners, "check_reachable_install", lambda *a: None)
+    monkeypatch.setattr(spawners, "check_reachable_command", lambda *a: None)
+    monkeypatch.setattr(spawners, "workspace_pythonpath", lambda *a: None)
     monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
     return calls
 
@@ -176,12 +177,13 @@ def test_workspace_env_points_home_and_runtime_files_at_the_account(monkeypatch)
     assert env["HOME"] == "/home/agora-analyst" and env["USER"] == env["LOGNAME"] == "agora-analyst"
     assert "JUPYTER_RUNTIME_DIR" not in env and "XDG_RUNTIME_DIR" not in env
     assert env["PATH"].split(":")[0] == "/opt/agora/venv/bin"
+
     assert not env["SHELL"].endswith("nologin")
 
 
 # --- shared isolation: never root, one unprivileged account when the hub is root -------------
 
-from hub.accounts import SHARED_COMMENT, check_reachable_install  # noqa: E402
+from hub.accounts import SHARED_COMMENT, check_reachable_command  # noqa: E402
 from hub.spawners import SharedSpawner  # noqa: E402
 
 
@@ -253,13 +255,29 @@ def test_without_root_shared_workspaces_stay_the_hubs_own(monkeypatch, tmp_path)
     assert s.get_env()["USER"] == "analyst"
 
 
-def test_an_install_other_accounts_cannot_read_is_refused_with_the_fix(tmp_path):
-    package = tmp_path / "checkout" / "widgets"
-    package.mkdir(parents=True)
-    os.chmod(tmp_path / "checkout", 0o700)
-    with pytest.raises(IsolationError, match="checkout.*is closed.*folder everyone can read"):
-        check_reachable_install("jupyterhub-singleuser", (str(package),))
-    os.chmod(tmp_path / "checkout", 0o755)
-    above = closed_ancestor(package / "__init__.py")
-    if above is None:  # pytest's own base folder may be closed; then this cannot be shown
-        check_reachable_install("jupyterhub-singleuser", (str(package),))
+def test_a_server_command_other_accounts_cannot_run_is_refused_with_the_fix(tmp_path):
+    command = tmp_path / "venv" / "bin" / "jupyterhub-singleuser"
+    command.parent.mkdir(parents=True)
+    command.write_text("#!/bin/sh\n")
+    os.chmod(command, 0o755)
+    os.chmod(tmp_path / "venv", 0o700)
+    with pytest.raises(IsolationError, match="venv.*is closed.*venv everyone can read"):
+        check_reachable_command(str(command))
+    os.chmod(tmp_path / "venv", 0o755)
+    if closed_ancestor(command) is None:  # pytest's own base folder may be closed
+        check_reachable_command(str(command))
+
+
+def test_as_root_workspaces_get_the_published_packages_first_on_pythonpath(monkeypatch, tmp_path):
+    from jupyterhub.spawner import Spawner
+
+    monkeypatch.setattr(spawners, "_as_root", lambda: True)
+    monkeypatch.setattr(spawners, "check_reachable_command", lambda *a: None)
+    monkeypatch.setattr(spawners, "workspace_pythonpath", lambda command: "/opt/share/pkgs")
+    monkeypatch.setattr(spawners.pwd, "getpwnam", lambda name: passwd(
+        name=name, gecos=SHARED_COMMENT, home=str(tmp_path / "homes")))
+    monkeypatch.setattr(Spawner, "get_env", lambda self: {"PYTHONPATH": "/extra"})
+    s = shared_spawner(tmp_path)
+    assert s.get_env()["PYTHONPATH"] == "/extra"  # before the check: as it was
+    s.check_install()
+    assert s.get_env()["PYTHONPATH"] == "/opt/share/pkgs:/extra"
