@@ -76,6 +76,7 @@ class NormaliseDates(Processor):
     """
 
     name = "normalise_dates"
+    column_local = True
     summary = "Parse dates: explicit formats, day-first, ISO 8601, Excel serials, time zones"
     Params = NormaliseDatesParams
 

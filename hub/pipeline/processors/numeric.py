@@ -53,6 +53,7 @@ class ParseNumbers(Processor):
     """
 
     name = "parse_numbers"
+    column_local = True
     summary = "Parse numbers: French decimal comma, spaces/NBSP, %, currency, parentheses"
     Params = ParseNumbersParams
 
