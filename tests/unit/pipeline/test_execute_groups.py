@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,6 +16,10 @@ from hub.pipeline.processors import _parallel
 from hub.pipeline.recipe import Step
 
 from . import processor_support  # noqa: F401  (registers the built-in processors)
+
+
+def context_for(dataset: str, report, notes: dict) -> ProcessContext:
+    return ProcessContext(dataset, report, {}, None, notes.__setitem__)
 
 
 def step(name: str, **params) -> Step:
@@ -51,7 +56,7 @@ def frame(n: int = 300) -> pd.DataFrame:
 
 def run(groups) -> tuple[pd.DataFrame, dict]:
     recipe = SimpleNamespace(id="t", processors=STEPS)
-    make = lambda report, notes: ProcessContext("t", report, {}, None, notes.__setitem__)  # noqa: E731
+    make = partial(context_for, "t")
     out, report = run_processors(recipe, frame(), make, Deadline(60), lambda event: None)
     for entry in report.steps:
         entry.pop("seconds")
@@ -75,6 +80,6 @@ def test_the_first_failing_step_of_a_group_is_reported(monkeypatch):
     steps = (step("normalise_text", columns=["b"]), step("parse_numbers", columns=["nope"]),
              step("normalise_dates", columns=["missing"]))
     recipe = SimpleNamespace(id="t", processors=steps)
-    make = lambda report, notes: ProcessContext("t", report, {}, None, notes.__setitem__)  # noqa: E731
+    make = partial(context_for, "t")
     with pytest.raises(RefreshFailed, match=r"step 2 \(parse_numbers\).*'nope'"):
         run_processors(recipe, frame(), make, Deadline(60), lambda event: None)
