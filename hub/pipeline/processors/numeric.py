@@ -20,12 +20,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import SPACES, as_text, distinct, note_count, require_columns, spread
 from ._parallel import by_parts
 
+SHORT_DECIMAL, SHORT_DECIMAL_CHARS = r"^-?[0-9]+(?:\.[0-9]+)?$", 15  # see _to_float
 CURRENCIES = ["€", "EUR", "euros", "euro", "$", "USD", "£"]
 NULL_TOKENS = ["", "-", "–", "—", "n/a", "na", "nan", "nc", "nd", "n.d.", "s", "secret", "null"]
 
@@ -128,7 +131,24 @@ def _read(core: pd.Series, decimal: str, thousands: str) -> pd.Series:
     The text work runs in parallel slices; the conversion to floats runs once on the whole
     column, so its result never depends on how the column was sliced."""
     plain = by_parts(partial(_plain, decimal=decimal, thousands=thousands), core)
-    return pd.to_numeric(plain, errors="coerce").astype("float64")
+    return _to_float(plain)
+
+
+def _to_float(plain: pd.Series) -> pd.Series:
+    """``pd.to_numeric(plain, errors="coerce")`` as float64, bit for bit.
+
+    When every value is a plain decimal of at most 15 characters ("-1234.56"), pyarrow's cast
+    reads the column about ten times faster: such digits fit a double exactly, and both
+    parsers then round once (a division by a power of ten), to the same value. Longer values
+    keep pandas' parser, whose rounding of 16+ digits may differ from pyarrow's.
+    """
+    text = pa.array(as_text(plain).array)
+    short = pc.and_(pc.match_substring_regex(text, SHORT_DECIMAL),
+                    pc.less_equal(pc.utf8_length(text), SHORT_DECIMAL_CHARS))
+    if not pc.all(short).as_py():
+        return pd.to_numeric(plain, errors="coerce").astype("float64")
+    numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.Series(numbers, index=plain.index, name=plain.name)
 
 
 def _plain(core: pd.Series, decimal: str, thousands: str) -> pd.Series:

@@ -62,3 +62,20 @@ def test_params_and_missing_column():
         parse(["1"], separateur=",")
     with pytest.raises(ProcessingError, match=r"'montant'.*available: v"):
         run("parse_numbers", pd.DataFrame({"v": ["1"]}), columns=["montant"])
+
+
+def test_fast_float_reading_has_pandas_bits():
+    """_to_float casts short decimals with pyarrow: same bits as pd.to_numeric, -0 included."""
+    import numpy as np
+
+    from hub.pipeline.processors.numeric import _to_float
+
+    rng = np.random.default_rng(5)
+    digits = [str(x)[: rng.integers(1, 15)] for x in rng.integers(0, 10**15, 20_000)]
+    values = [f"{'-' if i % 3 == 0 else ''}{d[:i % len(d)]}{'.' if i % len(d) else ''}"
+              f"{d[i % len(d):]}" for i, d in enumerate(digits)] + [None, "-0", "0.0"]
+    for column in (values, values + ["12345678901234567"], values + ["1e5"], [None], []):
+        text = pd.Series(column, dtype="str")
+        fast = _to_float(text).to_numpy()
+        slow = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+        assert fast.dtype == slow.dtype and fast.tobytes() == slow.tobytes()
