@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
-from ._common import SPACES, as_text, distinct, note_count, require_columns, spread
+from ._common import as_text, collapse_spaces, distinct, note_count, require_columns, spread
 from ._parallel import by_parts
 
 # digits, single spaces or NBSPs between them, one decimal mark, maybe a euro sign: most
@@ -141,7 +141,7 @@ class ParseNumbers(Processor):
         words = sorted(CURRENCIES + self.params.units, key=len, reverse=True)
         pattern = "|".join(re.escape(word) for word in words)
         cleaned = text.str.replace(pattern, "", regex=True).str.replace("−", "-", regex=False)
-        cleaned = cleaned.str.replace(SPACES + "+", " ", regex=True).str.strip()
+        cleaned = collapse_spaces(cleaned).str.strip()
         return cleaned.str.replace(r"^\+", "", regex=True)
 
     def _thousands(self, decimal: str) -> str:
