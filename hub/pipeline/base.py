@@ -107,6 +107,11 @@ class Processor(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     Params: ClassVar[type[Params]]
+    # True when apply() reads and replaces only the columns listed in ``params.columns``,
+    # keeps every row, the index and the column order, and uses nothing of the context but
+    # ``quality.count`` and ``note``. The executor then runs consecutive such steps on
+    # different columns at the same time (execute.run_processors).
+    column_local: ClassVar[bool] = False
 
     def __init__(self, params: Params):
         self.params = params

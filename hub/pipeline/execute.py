@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ import pandas as pd
 
 from .base import (CONNECTORS, PROCESSORS, ProcessContext, ProcessingError, QualityReport,
                    SourceContext, SourceData, SourceError)
+from .processors._parallel import map_parallel
 from .recipe import Recipe, Step
 
 T = TypeVar("T")
@@ -130,21 +131,109 @@ def apply_step(index: int, step: Step, frame: pd.DataFrame,
 ContextFactory = Callable[[QualityReport, dict], ProcessContext]
 
 
+@dataclass
+class StepRun:
+    """One step's output and what it recorded, before it is added to the report."""
+
+    index: int
+    frame: pd.DataFrame
+    notes: dict[str, Any]
+    seconds: float
+    counts: list[tuple] = field(default_factory=list)  # quality.count calls, when deferred
+
+
+class DeferredQuality(QualityReport):
+    """The quality report of a step that runs alongside others: its ``count`` calls are kept
+    and replayed into the real report in step order, so the report is the same as when the
+    steps run one after another."""
+
+    def __init__(self, calls: list[tuple]):
+        super().__init__()
+        self.calls = calls
+
+    def count(self, *args, **kwargs) -> None:
+        self.calls.append((args, kwargs))
+        super().count(*args, **kwargs)
+
+
+def step_groups(steps: Sequence[Step]) -> list[list[int]]:
+    """Step indexes in recipe order, grouped: consecutive column-local steps on different
+    columns (see ``Processor.column_local``) share a group; every other step is alone."""
+    groups: list[list[int]] = []
+    taken: set[str] | None = None  # the open group's columns; None when it cannot grow
+    for index, step in enumerate(steps):
+        columns = _local_columns(step)
+        if columns is not None and taken is not None and not columns & taken:
+            groups[-1].append(index)
+            taken |= columns
+        else:
+            groups.append([index])
+            taken = None if columns is None else set(columns)
+    return groups
+
+
+def _local_columns(step: Step) -> set[str] | None:
+    processor = PROCESSORS.get(step.processor)
+    if processor is None or not processor.column_local:
+        return None
+    return set(step.params.columns)
+
+
+def _run_step(index: int, step: Step, frame: pd.DataFrame, make_context: ContextFactory,
+              report: QualityReport | None) -> StepRun:
+    """Apply one step; with `report` None, its quality counts are deferred (see StepRun)."""
+    notes: dict[str, Any] = {}
+    counts: list[tuple] = []
+    context = make_context(DeferredQuality(counts) if report is None else report, notes)
+    started = time.perf_counter()
+    out = apply_step(index, step, frame, context)
+    return StepRun(index, out, notes, round(time.perf_counter() - started, 4), counts)
+
+
+def _run_group(steps: Sequence[Step], group: list[int], frame: pd.DataFrame,
+               make_context: ContextFactory, report: QualityReport) -> tuple[pd.DataFrame,
+                                                                              list[StepRun]]:
+    """Run a group's steps on `frame`, at the same time when there are several; return the
+    frame with every step's columns and the runs in step order. The first failing step (in
+    recipe order) raises, as it would have run alone."""
+    if len(group) == 1:
+        run = _run_step(group[0], steps[group[0]], frame, make_context, report)
+        return run.frame, [run]
+    runs = map_parallel(lambda i: _run_step(i, steps[i], frame, make_context, None), group)
+    merged = runs[0].frame
+    for run in runs:
+        if len(run.frame) != len(frame) or not run.frame.columns.equals(frame.columns):
+            raise RefreshFailed(f"step {run.index + 1} ({steps[run.index].processor}) changed "
+                                "the rows or columns although it is declared column-local")
+        for column in dict.fromkeys(steps[run.index].params.columns):
+            if run is not runs[0]:
+                merged[column] = run.frame[column].array
+        for args, kwargs in run.counts:
+            report.count(*args, **kwargs)
+    return merged, runs
+
+
 def run_processors(recipe: Recipe, frame: pd.DataFrame, make_context: ContextFactory,
                    deadline: Deadline, emit: Progress) -> tuple[pd.DataFrame, QualityReport]:
-    """Run the steps in order; record rows in/out, seconds and notes per step."""
-    report = QualityReport()
-    for index, step in enumerate(recipe.processors):
-        deadline.check(f"step {index + 1} ({step.processor})")
-        notes: dict[str, Any] = {}
-        context = make_context(report, notes)
-        started, rows_in = time.perf_counter(), len(frame)
-        frame = apply_step(index, step, frame, context)
-        seconds = round(time.perf_counter() - started, 4)
-        report.steps.append({"step": index + 1, "processor": step.processor,
-                             "rows_in": rows_in, "rows_out": len(frame),
-                             "seconds": seconds, "notes": notes})
-        emit(ProgressEvent(recipe.id, step.processor, len(frame), seconds))
+    """Run the steps in recipe order; record rows in/out, seconds and notes per step.
+
+    Consecutive column-local steps on different columns (three ``normalise_text`` and a
+    ``parse_numbers`` on four columns) run at the same time, each on the frame they all
+    start from; their columns are then put together, and their quality counts added in
+    step order: the frame and the report are those of running them one by one. Their
+    ``seconds`` then overlap.
+    """
+    report, steps = QualityReport(), recipe.processors
+    for group in step_groups(steps):
+        deadline.check(f"step {group[0] + 1} ({steps[group[0]].processor})")
+        rows_in = len(frame)
+        frame, runs = _run_group(steps, group, frame, make_context, report)
+        for run in runs:
+            processor = steps[run.index].processor
+            report.steps.append({"step": run.index + 1, "processor": processor,
+                                 "rows_in": rows_in, "rows_out": len(run.frame),
+                                 "seconds": run.seconds, "notes": run.notes})
+            emit(ProgressEvent(recipe.id, processor, len(run.frame), run.seconds))
     return frame, report
 
 

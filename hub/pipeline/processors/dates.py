@@ -44,6 +44,11 @@ FRENCH_WORDS = {"janvier": "Jan", "février": "Feb", "fevrier": "Feb", "mars": "
 # same as replacing them one after the other)
 FRENCH_WORD = re.compile(r"\b(" + "|".join(map(re.escape, FRENCH_WORDS)) + r")\b")
 DEFAULT_DAY = datetime(2000, 1, 1)
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+# "3 Mar 2024", what "3 mars 2024" becomes once translated: read directly, the way dateutil
+# reads it (a day, a month name, a 4-digit year), without its tokenizer (~50 µs a value)
+DAY_MONTH_YEAR = re.compile(
+    r"(0?[1-9]|[12][0-9]|3[01]) (" + "|".join(MONTHS) + r") ((?:19|20)[0-9]{2})", re.IGNORECASE)
 
 
 class NormaliseDatesParams(Params):
@@ -76,6 +81,7 @@ class NormaliseDates(Processor):
     """
 
     name = "normalise_dates"
+    column_local = True
     summary = "Parse dates: explicit formats, day-first, ISO 8601, Excel serials, time zones"
     Params = NormaliseDatesParams
 
@@ -176,6 +182,13 @@ def _lenient(text: pd.Series, dayfirst: bool) -> pd.Series:
 
 def _parse_words(value: str, dayfirst: bool):
     words = FRENCH_WORD.sub(lambda found: FRENCH_WORDS[found.group(1)], value.lower())
+    simple = DAY_MONTH_YEAR.fullmatch(words)
+    if simple:
+        day, month, year = simple.groups()
+        try:
+            return datetime(int(year), MONTHS.index(month.lower()) + 1, int(day))
+        except ValueError:  # "31 Apr 2024": dateutil refuses it too
+            return pd.NaT
     try:
         return dateutil.parser.parse(words, dayfirst=dayfirst, default=DEFAULT_DAY)
     except (ValueError, OverflowError):

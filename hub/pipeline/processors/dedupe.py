@@ -11,11 +11,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import MAX_EXAMPLES, require_columns
-from ._parallel import keep_rows
+from . import _parallel
+from ._parallel import keep_rows, map_parallel
 
 
 class DeduplicateParams(Params):
@@ -82,7 +84,7 @@ def _narrowed_duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: st
             break
         values = frame[column]
         values = values if len(candidates) == len(frame) else values.iloc[candidates]
-        repeated = values.duplicated(keep=False).to_numpy()
+        repeated = repeated_values(values)
         kept = candidates[repeated]
         if len(kept) > len(candidates) // 2:
             break
@@ -92,3 +94,41 @@ def _narrowed_duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: st
         rows = frame if len(candidates) == len(frame) else frame.iloc[candidates]
         mask[candidates] = rows.duplicated(subset=subset, keep=keep).to_numpy()
     return mask
+
+
+def repeated_values(values: pd.Series) -> np.ndarray:
+    """``values.duplicated(keep=False)``: which values occur more than once.
+
+    A long text column is split by the last byte of each value (equal values share it), and
+    each part is hashed in its own thread: hashing a million strings is the largest cost of
+    this processor, and one thread does it alone otherwise.
+    """
+    parts = _by_last_byte(values)
+    if parts is None:
+        return values.duplicated(keep=False).to_numpy()
+    found = map_parallel(lambda rows: values.iloc[rows].duplicated(keep=False).to_numpy(), parts)
+    repeated = np.zeros(len(values), dtype=bool)
+    for rows, mask in zip(parts, found):
+        repeated[rows] = mask
+    return repeated
+
+
+def _by_last_byte(values: pd.Series) -> list[np.ndarray] | None:
+    """Row positions of `values` in one group per core, by the last byte of each value (nulls
+    and empty strings in the first); None when the column is not long pyarrow-backed text."""
+    parts = min(_parallel.workers(), len(values) // _parallel.MIN_ROWS_PER_PART)
+    if parts < 2 or not (isinstance(values.dtype, pd.StringDtype)
+                         and values.dtype.storage == "pyarrow"):
+        return None
+    array = values.array._pa_array.combine_chunks()
+    if not pa.types.is_large_string(array.type) and not pa.types.is_string(array.type):
+        return None
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[array.offset:][:len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(0, np.uint8)
+    ends = offsets[1:]
+    filled = (ends > offsets[:-1]) & array.is_valid().to_numpy(zero_copy_only=False)
+    group = np.zeros(len(array), dtype=np.uint8)
+    group[filled] = data[ends[filled] - 1] % parts
+    return [np.flatnonzero(group == part) for part in range(parts)]

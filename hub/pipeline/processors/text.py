@@ -46,6 +46,7 @@ class NormaliseText(Processor):
     """
 
     name = "normalise_text"
+    column_local = True
     summary = "Clean text: trim, spaces, case, accents, variant mapping, fuzzy canonical names"
     Params = NormaliseTextParams
 

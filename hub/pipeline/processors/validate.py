@@ -102,13 +102,22 @@ def _failures(series: pd.Series, rule: ColumnRule) -> dict[str, np.ndarray]:
         if high is not None:
             found["above_max"] = (values > high).fillna(False).to_numpy(dtype=bool)
     if rule.allowed is not None:
-        listed = series.isin(rule.allowed) | as_text(series).isin([str(v) for v in rule.allowed])
+        listed = _listed(series, rule.allowed)
         found["not_allowed"] = (series.notna() & ~listed).to_numpy(dtype=bool)
     if rule.format:
         found["bad_format"] = bad_format(series, rule.format, preset=True)
     if rule.pattern:
         found["bad_pattern"] = bad_format(series, rule.pattern, preset=False)
     return found
+
+
+def _listed(series: pd.Series, allowed: list) -> pd.Series:
+    """Values equal to an allowed one, or whose text is (3 and "3" match each other)."""
+    listed = series.isin(allowed)
+    text = as_text(series)
+    if text is series and all(isinstance(v, str) for v in allowed):
+        return listed  # the text comparison would be the same one again
+    return listed | text.isin([str(v) for v in allowed])
 
 
 def _comparable(series: pd.Series, rule: ColumnRule):

@@ -60,3 +60,11 @@ def test_fast_path_gives_one_chunk_per_column(monkeypatch):
     for name in frame.columns:
         assert frame[name].array._pa_array.num_chunks == 1
         assert str(frame[name].array._pa_array.type) == "large_string"
+
+
+def test_count_byte_counts_like_bytes_count(monkeypatch):
+    from hub.pipeline.connectors import _csv
+
+    monkeypatch.setattr(_csv, "COUNT_PIECE_BYTES", 7)
+    for data in (b"", b'"', b'a"b""c', b'"' * 50 + b"x" * 13, bytes(range(256)) * 3):
+        assert _csv.count_byte(data, ord('"')) == data.count(b'"')

@@ -81,3 +81,26 @@ def test_params_and_missing_column():
         run("normalise_dates", pd.DataFrame({"d": []}), columns=["d"], format="%Y")
     with pytest.raises(ProcessingError, match=r"'date'.*available: d"):
         run("normalise_dates", pd.DataFrame({"d": ["x"]}), columns=["date"])
+
+
+def test_dates_in_words_read_without_dateutil_as_dateutil_reads_them():
+    """"3 mars 2024" is read directly; the result is dateutil's, invalid days included."""
+    import dateutil.parser
+
+    from hub.pipeline.processors import dates
+
+    def dateutil_reads(value, dayfirst):
+        words = dates.FRENCH_WORD.sub(lambda f: dates.FRENCH_WORDS[f.group(1)], value.lower())
+        try:
+            return dateutil.parser.parse(words, dayfirst=dayfirst, default=dates.DEFAULT_DAY)
+        except (ValueError, OverflowError):
+            return pd.NaT
+
+    for day in ["0", "01", "1er", "9", "29", "30", "31", "32"]:
+        for month in ["février", "mars", "août", "aout", "décembre", "Mar", "MAY", "sept"]:
+            for year in ["1899", "1900", "2024", "2023", "2100", "24"]:
+                for layout in ["{d} {m} {y}", "lundi {d} {m} {y}", "{d} {m} {y} 10:00"]:
+                    value = layout.format(d=day, m=month, y=year)
+                    for first in (True, False):
+                        got, expected = dates._parse_words(value, first), dateutil_reads(value, first)
+                        assert got == expected or (pd.isna(got) and pd.isna(expected)), value

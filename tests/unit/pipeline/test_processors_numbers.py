@@ -62,3 +62,40 @@ def test_params_and_missing_column():
         parse(["1"], separateur=",")
     with pytest.raises(ProcessingError, match=r"'montant'.*available: v"):
         run("parse_numbers", pd.DataFrame({"v": ["1"]}), columns=["montant"])
+
+
+def test_fast_float_reading_has_pandas_bits():
+    """_to_float casts short decimals with pyarrow: same bits as pd.to_numeric, -0 included."""
+    import numpy as np
+
+    from hub.pipeline.processors.numeric import _to_float
+
+    rng = np.random.default_rng(5)
+    digits = [str(x)[: rng.integers(1, 15)] for x in rng.integers(0, 10**15, 20_000)]
+    values = [f"{'-' if i % 3 == 0 else ''}{d[:i % len(d)]}{'.' if i % len(d) else ''}"
+              f"{d[i % len(d):]}" for i, d in enumerate(digits)] + [None, "-0", "0.0"]
+    for column in (values, values + ["12345678901234567"], values + ["1e5"], [None], []):
+        text = pd.Series(column, dtype="str")
+        fast = _to_float(text).to_numpy()
+        slow = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+        assert fast.dtype == slow.dtype and fast.tobytes() == slow.tobytes()
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"decimal": ","}, {"units": ["k"]}, {"units": ["1"]}, {"null_values": ["0", "n/a"]},
+    {"parentheses_negative": True, "percent": "fraction"}, {"thousands": "none"},
+])
+def test_the_plain_shape_short_cut_gives_the_long_way_s_core(params):
+    import numpy as np
+
+    from hub.pipeline.processors.numeric import ParseNumbers
+
+    rng = np.random.default_rng(0)
+    alphabet = list("0123456789") * 3 + [" ", "\u00a0", "\u202f", "  ", ",", ".", "'", "€",
+                                         "EUR", "-", "−", "+", "%", "(", ")", "e", "n/a"]
+    values = ["".join(rng.choice(alphabet, rng.integers(0, 9))) for _ in range(20_000)]
+    text = pd.Series(values + ["1 234,56 €", "1\u00a0234.5\u00a0€", "12€", "0", None, ""],
+                     dtype="str")
+    processor = ParseNumbers(ParseNumbers.Params(columns=["x"], **params))
+    for short_cut, long_way in zip(processor._core(text), processor._decorated_core(text)):
+        pd.testing.assert_series_equal(short_cut, long_way)

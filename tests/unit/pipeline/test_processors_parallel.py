@@ -117,3 +117,17 @@ def test_split_work_gives_the_same_frame_and_quality_report(name, params, monkey
     pd.testing.assert_frame_equal(split.out, single.out, check_exact=True)
     assert split.quality == single.quality
     assert split.notes == single.notes
+
+
+def test_repeated_values_split_by_last_byte_equal_duplicated(two_cores):
+    from hub.pipeline.processors.dedupe import repeated_values
+
+    rng = np.random.default_rng(2)
+    alphabet = ["a", "b", "é", "€", "", "zz"]
+    values = ["".join(rng.choice(alphabet, rng.integers(0, 3))) if rng.random() > 0.1 else None
+              for _ in range(3000)]
+    text = pd.Series(values, dtype="str")
+    for column in (text, text.iloc[3:], text.iloc[::2], pd.concat([text, text]),
+                   pd.Series(range(100)), text.astype(object)):
+        expected = column.duplicated(keep=False).to_numpy()
+        assert (repeated_values(column) == expected).all()

@@ -94,3 +94,18 @@ def test_non_text_column_is_handled_and_index_kept():
     out = run("normalise_text", frame, columns=["code"]).out
     assert out.index.tolist() == [7, 8, 9]
     assert out["code"].tolist()[:2] == ["1.0", "2.0"]
+
+
+def test_collapse_spaces_replaces_only_where_needed_with_the_same_result():
+    import numpy as np
+
+    from hub.pipeline.processors._common import SPACES, collapse_spaces
+
+    rng = np.random.default_rng(1)
+    alphabet = ["a", "b", " ", "  ", "\t", "\n", "\u00a0", "\u202f", "\u2009", "\u2007", "\u3000"]
+    for n in (0, 1, 5, 2000):
+        values = ["".join(rng.choice(alphabet, rng.integers(0, 7))) for _ in range(n)] + [None]
+        text = pd.Series(values, dtype="str", index=np.arange(len(values)) * 3, name="x")
+        for column in (text, text.str.replace(SPACES + "+", "a", regex=True), text.str.strip()):
+            expected = column.str.replace(SPACES + "+", " ", regex=True)
+            pd.testing.assert_series_equal(collapse_spaces(column), expected)

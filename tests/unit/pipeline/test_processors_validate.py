@@ -85,3 +85,12 @@ def test_params_validation():
         run("validate", pd.DataFrame({"a": [1]}), columns={"a": {"typ": "integer"}})
     with pytest.raises(ProcessingError, match=r"'siret'.*available: a"):
         run("validate", pd.DataFrame({"a": [1]}), columns={"siret": {"format": "siret"}})
+
+
+def test_allowed_values_match_as_values_or_as_text():
+    from hub.pipeline.processors.validate import _listed
+
+    text = pd.Series(["3", "a", "b", None], dtype="str")
+    assert _listed(text, ["a"]).tolist() == [False, True, False, False]
+    assert _listed(text, [3, "a"]).tolist() == [True, True, False, False]
+    assert _listed(pd.Series([3, 4]), ["3"]).tolist() == [True, False]
