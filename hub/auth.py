@@ -110,24 +110,30 @@ class AgoraOIDCAuthenticator(GenericOAuthenticator):
         return auth_model
 
     async def refresh_user(self, user, handler=None, **kwargs):
-        """Fresh userinfo (every `auth_refresh_age` seconds) refreshes the attributes too."""
+        """Fresh userinfo (every `auth_refresh_age` seconds) refreshes the attributes too. When
+        the provider refuses the refresh (token revoked, account disabled), the attributes go:
+        JupyterHub may keep serving the user's API tokens, never with the old rights."""
         refreshed = await super().refresh_user(user, handler, **kwargs)
+        if refreshed is False and self.attribute_store is not None:
+            self.forget_attributes(user.name, "its refresh failed")
+            return False
         if isinstance(refreshed, dict) and self.user_auth_state_key in (
                 refreshed.get("auth_state") or {}):
             if not self.record_attributes(user.name, refreshed["auth_state"]):
                 return False  # needs a new login; stale attributes are not confirmed
         return refreshed
 
+    def forget_attributes(self, name: str, why: str) -> None:
+        try:
+            self.attribute_store.delete(name)
+        except OSError as exc:
+            self.log.error("Cannot remove the identity attributes of %s (%s): %s", name, why, exc)
+
     def delete_user(self, user):
         """A deleted hub user's attributes go too (a later user of that name starts empty)."""
         super().delete_user(user)
-        store = self.attribute_store
-        if store is not None:
-            try:
-                store.delete(user.name)
-            except OSError as exc:
-                self.log.error("Cannot remove the identity attributes of deleted user %s: %s",
-                               user.name, exc)
+        if self.attribute_store is not None:
+            self.forget_attributes(user.name, "user deleted")
 
     async def get_user_groups(self, auth_state: dict) -> set[str]:
         claims = claims_of(auth_state)

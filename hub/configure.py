@@ -16,7 +16,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from . import demo
-from .identity_attributes import AttributeStore
+from .identity_attributes import AttributeStore, attribute_claims_in_use
 from .settings import Settings, is_settings_variable
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -95,11 +95,6 @@ def configure_oidc_auth(c: Config, s: Settings) -> None:
     a.validate_server_cert = oidc.tls_verify
     if oidc.logout_url:
         a.logout_redirect_url = oidc.logout_url
-
-
-def attribute_claims_in_use(s: Settings) -> dict[str, str]:
-    """auth.attribute_claims where they apply: OIDC logins (demo accounts carry no claims)."""
-    return dict(s.auth.attribute_claims) if s.auth.mode == "oidc" else {}
 
 
 def configure_auth(c: Config, s: Settings) -> None:

@@ -50,6 +50,12 @@ MAX_CACHED_USERS = 10_000
 _SLUG = re.compile(r"[^a-z0-9_-]+")
 
 
+def attribute_claims_in_use(settings) -> dict[str, str]:
+    """auth.attribute_claims where they apply: OIDC logins (demo accounts carry no claims), so
+    records left by an earlier OIDC run never apply to demo accounts of the same name."""
+    return dict(settings.auth.attribute_claims) if settings.auth.mode == "oidc" else {}
+
+
 class AttributeStoreError(ValueError):
     """A store file that cannot be trusted (unreadable, not JSON, wrong shape or user)."""
 

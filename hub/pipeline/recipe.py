@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validat
 
 from ..policy.access import AccessRules
 from ..problems import ConfigProblems, Problem
+from ..settings import is_settings_variable
 from ..yamlfile import line_for, load_yaml_with_lines
 from .base import CONNECTORS, PROCESSORS, Params, load_builtins
 from .cron import Cron
@@ -125,11 +126,30 @@ def _dataset_params(value: Any, key: str):
         yield from ((n, child) for n in names if isinstance(n, str))
 
 
-def _environment_params(value: Any):
-    """Names of environment variables a source or processor reads (`url_env`, `key_env`...)."""
-    for item, _ in _named_params(value, "", lambda name: name.endswith("_env")):
+def _environment_params(value: Any, key: str = ""):
+    """(name, dotted key) of the environment variables a source or processor reads
+    (`url_env`, `key_env`...)."""
+    for item, child in _named_params(value, key, lambda name: name.endswith("_env")):
         if isinstance(item, str) and item:
-            yield item
+            yield item, child
+
+
+HUB_VARIABLE_PREFIXES = ("JUPYTERHUB_", "CONFIGPROXY_")
+
+
+def hub_variable(name: str) -> bool:
+    """A variable of the hub itself (its API and crypt keys, the proxy's token, a setting such
+    as the OIDC client secret): never handed to a source, which could send it anywhere."""
+    return name.startswith(HUB_VARIABLE_PREFIXES) or is_settings_variable(name)
+
+
+def _environment_problems(params: list[tuple[Any, str]], file: str, lines: dict) -> list:
+    return [Problem(file, key, f"{name} is a variable of the hub itself, not a source secret",
+                    "put the secret in a variable of its own, e.g. " +
+                    f"{Path(file).stem}_{key.split('.')[-1].removesuffix('_env')}".upper(),
+                    line_for(lines, key))
+            for value, prefix in params for name, key in _environment_params(value, prefix)
+            if hub_variable(name)]
 
 
 class Step(_Model):
@@ -169,7 +189,7 @@ class Recipe(_Model):
     def environment_names(self) -> tuple[str, ...]:
         """Environment variables this recipe's source and processors read (their secrets)."""
         params = [self.source.params, *(step.params for step in self.processors)]
-        return tuple(dict.fromkeys(n for p in params for n in _environment_params(p)))
+        return tuple(dict.fromkeys(n for p in params for n, _ in _environment_params(p)))
 
     @property
     def cron(self) -> Cron | None:
@@ -236,6 +256,10 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
     source = _source(raw_source, file, lines, problems) if isinstance(raw_source, dict) else None
     raw_steps = raw_steps if isinstance(raw_steps, list) else []
     steps = [_step(i, raw, file, lines, problems) for i, raw in enumerate(raw_steps)]
+    if not problems and source is not None:
+        problems = _environment_problems(
+            [(source.params, "source"), *((step.params, f"processors.{i}.{step.processor}")
+                                         for i, step in enumerate(steps))], file, lines)
     if problems:
         raise ConfigProblems(sorted(problems, key=lambda p: p.line or 0))
     metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))

@@ -45,10 +45,12 @@ def test_bad_attribute_claims_are_one_clear_problem(value, message):
     assert problem.key == "auth.attribute_claims" and message in problem.message
 
 
-def test_settings_reach_the_authenticator_and_the_datasets_service():
-    s = load_settings(environ=oidc_env(
-        AGORA_AUTH__ATTRIBUTE_CLAIMS="{territories: insee_codes, services: "
-                                     "'https://idp.example.org/claims/services'}"))
+def test_settings_reach_the_authenticator_and_the_datasets_service(monkeypatch):
+    hub_env = oidc_env(AGORA_AUTH__ATTRIBUTE_CLAIMS="{territories: insee_codes, services: "
+                                                    "'https://idp.example.org/claims/services'}")
+    for name, value in hub_env.items():
+        monkeypatch.setenv(name, value)
+    s = load_settings(environ=hub_env)
     c = Config()
     configure.configure_auth(c, s)
     a = c.AgoraOIDCAuthenticator
@@ -57,7 +59,7 @@ def test_settings_reach_the_authenticator_and_the_datasets_service():
     assert a.attribute_store_dir == "/srv/agora/identity-attributes"
     env = configure.datasets_environment(s)
     # the service loads its settings from this environment (it never sees the hub's own)
-    seen = load_settings(environ={k: v for k, v in env.items() if isinstance(v, str)})
+    seen = load_settings(environ={k: v(None) if callable(v) else v for k, v in env.items()})
     assert seen.auth.attribute_claims == a.attribute_claims
     identity = identity_from_settings(seen, StaticGroups({}))
     assert identity.claim_attributes == a.attribute_claims
@@ -72,6 +74,8 @@ def test_demo_mode_uses_no_claim_attributes():
     c = Config()
     configure.configure_auth(c, s)
     assert "attribute_claims" not in c.AgoraOIDCAuthenticator
+    # the service merges the hub's "{}" into the file's mapping: it must still use none
+    assert identity_from_settings(s, StaticGroups({})).claim_attributes == {}
 
 
 # --- the authenticator records attributes -----------------------------------------------------
@@ -160,8 +164,7 @@ async def test_stale_attributes_that_cannot_be_removed_refuse_the_login(authenti
 async def test_auth_refresh_updates_the_attributes(authenticator, monkeypatch):
     user = SimpleNamespace(name="amartin")
     await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99101"]))
-    answers = iter([auth_model(insee_codes=["99104"]), True, False,
-                    {"name": "amartin", "groups": []}])
+    answers = iter([auth_model(insee_codes=["99104"]), True, {"name": "amartin", "groups": []}])
 
     async def refresh(self, user, handler=None, **kwargs):
         return next(answers)
@@ -169,11 +172,26 @@ async def test_auth_refresh_updates_the_attributes(authenticator, monkeypatch):
     monkeypatch.setattr(OAuthenticator, "refresh_user", refresh)
     assert (await authenticator.refresh_user(user))["name"] == "amartin"
     assert reader(authenticator).read("amartin", MAPPING) == {"territories": ["99104"]}
-    # "up to date", "log in again" and a model without fresh claims keep what is recorded
+    # "up to date" and a model without fresh claims keep what is recorded
     assert await authenticator.refresh_user(user) is True
-    assert await authenticator.refresh_user(user) is False
+    assert reader(authenticator).read("amartin", MAPPING) == {"territories": ["99104"]}
     assert await authenticator.refresh_user(user) == {"name": "amartin", "groups": []}
     assert reader(authenticator).read("amartin", MAPPING) == {"territories": ["99104"]}
+
+
+async def test_a_refused_refresh_removes_the_attributes(authenticator, monkeypatch):
+    """The provider refuses (token revoked, account disabled): JupyterHub may go on serving
+    the user's API tokens (auth_refresh_strict is off by default), never with the old rights."""
+    user = SimpleNamespace(name="amartin")
+    await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99101"]))
+
+    async def refuse(self, user, handler=None, **kwargs):
+        return False
+
+    monkeypatch.setattr(OAuthenticator, "refresh_user", refuse)
+    assert await authenticator.refresh_user(user) is False
+    assert reader(authenticator).read("amartin", MAPPING) == {}
+    assert not reader(authenticator).path_for("amartin").exists()
 
 
 async def test_deleting_the_hub_user_deletes_the_attributes(authenticator):

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from hub.identity_attributes import AttributeStore
+from hub.identity_attributes import AttributeStore, attribute_claims_in_use
 from hub.policy.caller import Caller, caller_from_hub_model
 
 log = logging.getLogger("agora.datasets.identity")
@@ -102,7 +102,7 @@ class Identity:
 
 def identity_from_settings(settings, groups: GroupProperties) -> Identity:
     """The production Identity: hub group properties plus the hub's attribute store."""
-    return Identity(groups, settings.auth.attribute_claims,
+    return Identity(groups, attribute_claims_in_use(settings),
                     AttributeStore.in_data_dir(settings.data_dir))
 
 

@@ -241,3 +241,29 @@ def test_refresh_order_puts_dependencies_first(workspace):
     assert refresh_order(recipes, ["people"]) == ["zones", "people"]
     with pytest.raises(UnknownDataset, match="did you mean 'people'"):
         refresh_order(recipes, ["peple"])
+
+
+def test_a_source_may_not_read_the_hubs_own_variables(tmp_path):
+    """A recipe author could otherwise send the hub's keys to a server of theirs as a
+    database URL or an API key (and the refresh scheduler would hand them over)."""
+    from hub.pipeline.base import load_builtins
+    from hub.pipeline.recipe import load_recipe
+
+    load_builtins()
+    recipe = tmp_path / "payroll.yaml"
+    recipe.write_text(
+        "title: Payroll\ndescription: d\nlicence: etalab-2.0\n"
+        "source:\n  connector: sql\n  url_env: JUPYTERHUB_CRYPT_KEY\n  table: staff\n"
+        "processors:\n  - anonymise:\n      pseudonymise: [name]\n"
+        "      key_env: AGORA_AUTH__OIDC__CLIENT_SECRET\n")
+    with pytest.raises(ConfigProblems) as info:
+        load_recipe(recipe)
+    assert [str(p) for p in info.value.problems] == [
+        f"{recipe}:6: source.url_env: JUPYTERHUB_CRYPT_KEY is a variable of the hub itself, "
+        "not a source secret -> put the secret in a variable of its own, e.g. PAYROLL_URL",
+        f"{recipe}:11: processors.0.anonymise.key_env: AGORA_AUTH__OIDC__CLIENT_SECRET is a "
+        "variable of the hub itself, not a source secret -> put the secret in a variable of "
+        "its own, e.g. PAYROLL_KEY"]
+    recipe.write_text(recipe.read_text().replace("JUPYTERHUB_CRYPT_KEY", "PAYROLL_DB")
+                      .replace("AGORA_AUTH__OIDC__CLIENT_SECRET", "AGORA_PSEUDONYM_KEY"))
+    assert load_recipe(recipe).environment_names == ("PAYROLL_DB", "AGORA_PSEUDONYM_KEY")
