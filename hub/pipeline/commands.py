@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from ..problems import ConfigProblems
 from .deps import UnknownDataset
 from .display import printer, results_table, status_table
-from .recipe import load_catalog
+from .recipe import RecipeCache, load_catalog
 from .refresh import RefreshEnv, refresh_many
 from .schedule import ScheduleRunner
 from .store import SnapshotStore
@@ -52,7 +52,8 @@ def watch_command(settings, poll_seconds: float = 30.0) -> int:
     scheduled = sorted(d for d, r in recipes.items() if r.schedule)
     print(f"agora refresh --watch: {len(scheduled)} scheduled dataset(s) "
           f"({', '.join(scheduled) or 'none'}); Ctrl-C to stop", flush=True)
-    runner = ScheduleRunner(lambda: load_catalog(settings.catalog_dir),
+    parsed = RecipeCache()  # each poll re-reads the catalog: only changed files are parsed
+    runner = ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
                             RefreshEnv.from_settings(settings), progress=printer())
     runner.run(_stop_on_signals(), poll_seconds)
     return 0

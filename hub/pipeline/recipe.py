@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -156,7 +157,7 @@ class Step(_Model):
     processor: str
     params: SerializeAsAny[Params]
 
-    @property
+    @cached_property
     def dependency_keys(self) -> dict[str, str]:
         """{dataset this step reads: its param's dotted key}, from every `dataset` param,
         also nested (join: {dataset: x}, geo: {within: {dataset: x}})."""
@@ -165,7 +166,7 @@ class Step(_Model):
             keys.setdefault(dataset, key)
         return keys
 
-    @property
+    @cached_property
     def dependencies(self) -> tuple[str, ...]:
         return tuple(self.dependency_keys)
 
@@ -181,7 +182,7 @@ class Recipe(_Model):
     access: AccessRules = AccessRules()
     lines: dict[str, int] = Field(default_factory=dict, exclude=True, repr=False)
 
-    @property
+    @cached_property
     def dependencies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(d for step in self.processors for d in step.dependencies))
 
@@ -299,14 +300,52 @@ def recipe_files(catalog_dir: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def load_catalog(catalog_dir: Path) -> dict[str, Recipe]:
-    """Load and validate every recipe; raise ConfigProblems with all problems of all files."""
+class RecipeCache:
+    """Recipe files already parsed, by path, size, mtime and inode: reloading a catalog of
+    1,000 recipes after one of them changed parses only that one (about 1 ms instead of 1-2 s
+    with the line-tracking loader). The file is stat'ed before it is read, so a write during
+    the read is seen at the next load."""
+
+    def __init__(self):
+        self._entries: dict[Path, tuple[tuple, Recipe | ConfigProblems]] = {}
+
+    def load(self, path: Path) -> Recipe:
+        try:
+            info = path.stat()
+            key = (info.st_size, info.st_mtime_ns, info.st_ino)
+        except OSError:
+            key = None
+        entry = self._entries.get(path)
+        if key is None or entry is None or entry[0] != key:
+            try:
+                outcome: Recipe | ConfigProblems = load_recipe(path)
+            except ConfigProblems as exc:
+                outcome = exc
+            entry = (key, outcome)
+            if key is not None:
+                self._entries[path] = entry
+        if isinstance(entry[1], ConfigProblems):
+            raise entry[1]
+        return entry[1]
+
+    def keep_only(self, paths) -> None:
+        """Forget the files that are gone."""
+        for path in set(self._entries) - set(paths):
+            del self._entries[path]
+
+
+def load_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> dict[str, Recipe]:
+    """Load and validate every recipe; raise ConfigProblems with all problems of all files.
+    With `cache`, files unchanged since it last read them are not parsed again."""
     load_builtins()
     files, problems = recipe_files(Path(catalog_dir))
+    load = cache.load if cache is not None else load_recipe
+    if cache is not None:
+        cache.keep_only(files)
     recipes = {}
     for path in files:
         try:
-            recipes[path.stem] = load_recipe(path)
+            recipes[path.stem] = load(path)
         except ConfigProblems as exc:
             problems.extend(exc.problems)
     problems.extend(dependency_problems(recipes, known={p.stem for p in files}))

@@ -20,6 +20,7 @@ from hub.problems import ConfigProblems
 from hub.settings import load_settings
 
 from .app import app_from_settings
+from .registry import CatalogUnavailable
 
 log = logging.getLogger("agora.datasets")
 
@@ -29,8 +30,18 @@ def listen_address(settings, environ) -> tuple[str, int]:
     return (url.hostname or "127.0.0.1", url.port or settings.services.datasets_port)
 
 
+def load_catalog_before_serving(registry) -> None:
+    """Parse the recipes now rather than in the first request (about 1 s for 1,000); a broken
+    catalog is logged here and answered 503 (fail closed) until it is fixed."""
+    try:
+        registry.recipes()
+    except CatalogUnavailable:
+        pass
+
+
 async def serve(settings) -> None:
     app = app_from_settings(settings, os.environ)
+    load_catalog_before_serving(app.settings["registry"])
     host, port = listen_address(settings, os.environ)
     server = app.listen(port, host, xheaders=True)
     log.info("datasets service listening on http://%s:%d%s", host, port, app.settings["prefix"])

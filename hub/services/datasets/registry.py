@@ -1,7 +1,8 @@
 """What the datasets service may serve: the catalog's recipes and the store's current snapshots.
 
 :class:`DatasetRegistry` loads the recipes once and reloads them when a catalog file changes
-(names, sizes, mtimes; checked at most every ``check_every`` seconds). It FAILS CLOSED: while
+(names, sizes, mtimes; checked at most every ``check_every`` seconds); only the changed files
+are parsed again (:class:`~hub.pipeline.recipe.RecipeCache`). It FAILS CLOSED: while
 :func:`~hub.pipeline.recipe.load_catalog` raises, :meth:`DatasetRegistry.recipes` raises
 :class:`CatalogUnavailable` and the handlers answer 503 for every data endpoint.
 
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.pipeline.recipe import Recipe, load_catalog
+from hub.pipeline.recipe import Recipe, RecipeCache, load_catalog
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import Decision, decide
@@ -145,6 +146,7 @@ class DatasetRegistry:
         self._signature: tuple | None = None
         self._checked = 0.0
         self._recipes: dict[str, Recipe] | None = None
+        self._parsed = RecipeCache()  # a changed file is parsed again, not the 999 others
         self._snapshots: dict[tuple[str, str], Snapshot | None] = {}
         self._current: dict[str, str | None] = {}  # dataset id -> current version, in memory
         self._named_users: frozenset[str] = frozenset()  # every user name a recipe lists
@@ -168,7 +170,7 @@ class DatasetRegistry:
     def _load_catalog(self) -> None:
         self._snapshots.clear()
         try:
-            self._recipes = load_catalog(self.catalog_dir)
+            self._recipes = load_catalog(self.catalog_dir, self._parsed)
             log.info("catalog loaded: %d datasets from %s", len(self._recipes), self.catalog_dir)
         except ConfigProblems as exc:
             self._recipes = None

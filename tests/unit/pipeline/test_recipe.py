@@ -267,3 +267,27 @@ def test_a_source_may_not_read_the_hubs_own_variables(tmp_path):
     recipe.write_text(recipe.read_text().replace("JUPYTERHUB_CRYPT_KEY", "PAYROLL_DB")
                       .replace("AGORA_AUTH__OIDC__CLIENT_SECRET", "AGORA_PSEUDONYM_KEY"))
     assert load_recipe(recipe).environment_names == ("PAYROLL_DB", "AGORA_PSEUDONYM_KEY")
+
+
+def test_a_recipe_cache_parses_only_the_files_that_changed(workspace, monkeypatch):
+    from hub.pipeline import recipe as recipe_module
+    from hub.pipeline.recipe import RecipeCache
+
+    air, water = workspace.recipe("air"), workspace.recipe("water")
+    parsed = []
+    real = recipe_module.load_recipe
+    monkeypatch.setattr(recipe_module, "load_recipe", lambda path: parsed.append(path.name)
+                        or real(path))
+    cache = RecipeCache()
+    first = load_catalog(workspace.catalog, cache)
+    assert sorted(parsed) == ["air.yaml", "water.yaml"]
+    assert load_catalog(workspace.catalog, cache) == first and len(parsed) == 2
+    water.write_text(water.read_text().replace("title: ", "title: Eau "))
+    assert load_catalog(workspace.catalog, cache)["water"].metadata.title.startswith("Eau ")
+    assert parsed[2:] == ["water.yaml"]
+    # a file broken after being cached is reported, and nothing loads (fail closed)
+    air.write_text(air.read_text().replace("test_lines", "test_line"))
+    with pytest.raises(ConfigProblems, match="unknown connector 'test_line'"):
+        load_catalog(workspace.catalog, cache)
+    air.unlink()
+    assert list(load_catalog(workspace.catalog, cache)) == ["water"]
