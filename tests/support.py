@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +113,24 @@ def start_agora(folder: Path, overrides: dict | None = None, env: dict | None = 
         time.sleep(0.2)
     agora.stop(timeout=15)
     raise RuntimeError(f"agora up not ready after {READY_TIMEOUT}s:\n{agora.log()[-4000:]}")
+
+
+@contextmanager
+def running_agora(folder: Path, overrides: dict | None = None, env: dict | None = None,
+                  stop_within: float = 15) -> Iterator[RunningAgora]:
+    """:func:`start_agora` for the length of a `with` block. Agora is stopped however the
+    block ends; when it ends normally, a clean stop is also asserted (exit status 0 within
+    `stop_within` seconds: Ctrl-C must stop everything it started, workspaces included)."""
+    agora = start_agora(folder, overrides, env)
+    try:
+        yield agora
+    except BaseException:
+        if agora.proc.poll() is None:
+            agora.stop(timeout=stop_within)
+        raise
+    elapsed = agora.stop(timeout=stop_within)
+    assert agora.proc.returncode == 0, agora.log()[-3000:]
+    assert elapsed < stop_within
 
 
 def xsrf(session: requests.Session, url: str) -> str:

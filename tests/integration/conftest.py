@@ -1,16 +1,13 @@
 import pytest
 
-from tests.support import admin_api_token, start_agora
+from tests.support import admin_api_token, running_agora
 
 
 @pytest.fixture(scope="module")
 def agora(tmp_path_factory):
     """A real Agora (`agora up`: hub, proxy, idle culler) on free ports, base path /agora/."""
-    running = start_agora(tmp_path_factory.mktemp("agora"))
-    yield running
-    elapsed = running.stop(timeout=10)
-    assert running.proc.returncode == 0, running.log()[-3000:]
-    assert elapsed < 10
+    with running_agora(tmp_path_factory.mktemp("agora"), stop_within=10) as running:
+        yield running
 
 
 @pytest.fixture

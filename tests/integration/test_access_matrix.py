@@ -31,7 +31,7 @@ from tests.access_oracle import (CATALOGS, PARSERS, PROBE_ACCESS, PROBE_DATASET,
                                  Service, Snapshot, accounts_from_hub, admin_token, compare_rows,
                                  expected_access, ints_in, oracle_view, strings_in, user_token,
                                  write_catalog)
-from tests.support import start_agora
+from tests.support import running_agora
 
 pytestmark = pytest.mark.integration
 
@@ -103,15 +103,10 @@ def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("access-matrix")
     catalog_dir = write_catalog(root / "catalogs")
     env = {**os.environ, "AGORA_PSEUDONYM_KEY": TEST_KEY}
-    agora = start_agora(root / "hub", {"data": {"catalog_dir": str(catalog_dir)}}, env=env)
-    try:
+    with running_agora(root / "hub", {"data": {"catalog_dir": str(catalog_dir)}}, env) as agora:
         count = len(DATASETS)
         assert f"{count} of {count} datasets ready" in agora.log(), agora.log()[-3000:]
         yield World(agora, admin_token(agora), catalog_dir)
-    finally:
-        elapsed = agora.stop(timeout=15)
-    assert agora.proc.returncode == 0, agora.log()[-3000:]
-    assert elapsed < 15
 
 
 def cases():

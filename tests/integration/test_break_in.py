@@ -31,9 +31,9 @@ import requests
 
 from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, user_token,
                                  write_catalog)
-from tests.support import (PROBE_TAG, hub_api, login_form, probe_code, reachable_temp_folder,
-                           remove_system_account, run_in_workspace, start_agora, tagged_result,
-                           user_api_token, wait_for_server)
+from tests.support import (PROBE_TAG, hub_api, probe_code, reachable_temp_folder,
+                           remove_system_account, run_in_workspace, running_agora,
+                           spawned_sessions, tagged_result, user_api_token)
 
 pytestmark = pytest.mark.integration
 
@@ -46,14 +46,9 @@ def agora(tmp_path_factory):
     root = tmp_path_factory.mktemp("break-in")
     catalog_dir = write_catalog(root / "catalogs")
     env = {**os.environ, "AGORA_PSEUDONYM_KEY": TEST_KEY}
-    running = start_agora(root / "hub", {"data": {"catalog_dir": str(catalog_dir)}}, env=env)
-    try:
+    with running_agora(root / "hub", {"data": {"catalog_dir": str(catalog_dir)}}, env) as running:
         running.extra["admin"] = admin_token(running)
         yield running
-    finally:
-        elapsed = running.stop(timeout=15)
-    assert running.proc.returncode == 0, running.log()[-3000:]
-    assert elapsed < 15
 
 
 @pytest.fixture(scope="module")
@@ -462,37 +457,23 @@ def isolated(request):
     prefix = f"agb{secrets.token_hex(2)}-"
     name = system_account_name(prefix, "analyst")
     base = reachable_temp_folder("agora-break-in-")
-    state: dict = {}
-
-    def cleanup():
-        running = state.get("agora")
-        if running is not None and running.proc.poll() is None:
-            running.stop(timeout=15)
-        remove_system_account(name)
-        shutil.rmtree(base, ignore_errors=True)
-
-    request.addfinalizer(cleanup)
+    request.addfinalizer(lambda: remove_system_account(name))
     catalog_dir = write_catalog(base / "catalogs")
     # the store OUTSIDE the 700 data dir, under an open folder: only its own modes protect it
     store_dir = base / "open" / "store"
     store_dir.parent.mkdir()
     os.chmod(store_dir.parent, 0o755)
     env = {**os.environ, "AGORA_PSEUDONYM_KEY": TEST_KEY}
-    agora = start_agora(base / "agora", {
+    with running_agora(base / "agora", {
         "spawner": {"isolation": "system-users", "system_user_prefix": prefix,
                     "home_root": str(base / "homes")},
         "data": {"catalog_dir": str(catalog_dir), "store_dir": str(store_dir)},
-    }, env=env)
-    state["agora"] = agora
-    os.chmod(base / "agora", 0o755)
-    session = requests.Session()
-    assert login_form(session, agora.url, "analyst", "demo").status_code == 200
-    wait_for_server(session, agora.url, "analyst", timeout=120)
-    token = user_api_token(session, agora.url, "analyst", "isolation test")
-    yield {"agora": agora, "account": name, "token": token, "store": store_dir,
-           "run": lambda code: run_in_workspace(agora.url, "analyst", token, code)}
-    elapsed = agora.stop(timeout=15)
-    assert agora.proc.returncode == 0 and elapsed < 15
+    }, env) as agora:
+        os.chmod(base / "agora", 0o755)
+        session = spawned_sessions(agora.url, ["analyst"])["analyst"]
+        token = user_api_token(session, agora.url, "analyst", "isolation test")
+        yield {"agora": agora, "account": name, "token": token, "store": store_dir,
+               "run": lambda code: run_in_workspace(agora.url, "analyst", token, code)}
 
 
 KERNEL_PROBE = r"""

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.datasets_support import KEY, build_workspace
-from tests.support import admin_api_token, hub_api, login_form, start_agora
+from tests.support import admin_api_token, hub_api, login_form, running_agora
 
 pytestmark = pytest.mark.integration
 
@@ -24,12 +24,9 @@ def agora(tmp_path_factory):
     overrides = {"data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
                           "sources_dir": str(ws.sources_dir), "demo_data": False}}
     env = {**os.environ, "AGORA_PSEUDONYM_KEY": KEY}
-    running = start_agora(root / "hub", overrides, env=env)
-    running.extra["ws"] = ws
-    yield running
-    elapsed = running.stop(timeout=10)
-    assert running.proc.returncode == 0, running.log()[-3000:]
-    assert elapsed < 10
+    with running_agora(root / "hub", overrides, env, stop_within=10) as running:
+        running.extra["ws"] = ws
+        yield running
 
 
 @pytest.fixture(scope="module")

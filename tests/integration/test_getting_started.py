@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -28,8 +27,8 @@ import yaml
 
 from tests.access_oracle import (CATALOGS, Snapshot, accounts_from_hub, expected_access,
                                  oracle_view)
-from tests.support import (WorkspaceKernel, admin_api_token, reachable_temp_folder,
-                           spawned_sessions, start_agora, tagged_result, user_api_token)
+from tests.support import (WorkspaceKernel, admin_api_token, reachable_temp_folder, running_agora,
+                           spawned_sessions, tagged_result, user_api_token)
 
 pytestmark = pytest.mark.integration
 
@@ -74,24 +73,10 @@ def code_cells(path: Path = NOTEBOOK) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def agora(request):
+def agora():
     """`agora up` with its defaults, in a folder any account can traverse."""
-    base = reachable_temp_folder("agora-getting-started-")
-    state: dict = {}
-
-    def cleanup():
-        running = state.get("agora")
-        if running is not None and running.proc.poll() is None:
-            running.stop(timeout=15)
-        shutil.rmtree(base, ignore_errors=True)
-
-    request.addfinalizer(cleanup)
-    running = start_agora(base / "agora")
-    state["agora"] = running
-    yield running
-    elapsed = running.stop(timeout=15)
-    assert running.proc.returncode == 0, running.log()[-3000:]
-    assert elapsed < 15
+    with running_agora(reachable_temp_folder("agora-getting-started-") / "agora") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

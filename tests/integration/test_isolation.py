@@ -23,7 +23,7 @@ import pytest
 
 from hub.accounts import account_comment, system_account_name
 from tests.support import (PROBE_TAG, probe_code, reachable_temp_folder, remove_system_account,
-                           run_in_workspace, spawned_sessions, start_agora, tagged_result,
+                           run_in_workspace, running_agora, spawned_sessions, tagged_result,
                            user_api_token)
 
 pytestmark = [
@@ -84,30 +84,16 @@ def isolated(request):
     assert all(_account(name) is None for name in names.values()), "prefix collision; rerun"
     base = reachable_temp_folder("agora-isolation-")
     home_root = base / "homes"  # Agora creates it
-    state: dict = {}
-
-    def cleanup():
-        running = state.get("agora")
-        if running is not None and running.proc.poll() is None:
-            running.stop(timeout=15)
-        for name in names.values():
-            remove_system_account(name)
-        shutil.rmtree(base, ignore_errors=True)
-
-    request.addfinalizer(cleanup)
+    request.addfinalizer(lambda: [remove_system_account(name) for name in names.values()])
     started = time.monotonic()
-    agora = start_agora(base / "agora", {
+    with running_agora(base / "agora", {
         "spawner": {"isolation": "system-users", "system_user_prefix": prefix,
                     "home_root": str(home_root)},
-    })
-    state["agora"] = agora
-    os.chmod(base / "agora", 0o755)
-    sessions = spawned_sessions(agora.url, USERS)
-    yield {"agora": agora, "names": names, "home_root": home_root, "base": base,
-           "sessions": sessions, "startup_seconds": time.monotonic() - started}
-    elapsed = agora.stop(timeout=15)
-    assert agora.proc.returncode == 0, agora.log()[-3000:]
-    assert elapsed < 15
+    }) as agora:
+        os.chmod(base / "agora", 0o755)
+        sessions = spawned_sessions(agora.url, USERS)
+        yield {"agora": agora, "names": names, "home_root": home_root, "base": base,
+               "sessions": sessions, "startup_seconds": time.monotonic() - started}
 
 
 @pytest.fixture(scope="module")

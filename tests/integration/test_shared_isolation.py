@@ -20,7 +20,7 @@ import requests
 
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
-                           run_in_workspace, start_agora, tagged_result, user_api_token,
+                           run_in_workspace, running_agora, tagged_result, user_api_token,
                            wait_for_server)
 
 pytestmark = [
@@ -62,10 +62,8 @@ def agora():
     base = reachable_temp_folder("agora-shared-root-")
     (base / "hub").mkdir()
     os.chmod(base / "hub", 0o755)  # open, so that data_dir's own mode 700 is the barrier
-    running = start_agora(base / "hub")  # the default: shared isolation
-    yield running
-    running.stop(timeout=15)
-    shutil.rmtree(base, ignore_errors=True)
+    with running_agora(base / "hub") as running:  # the default: shared isolation
+        yield running
 
 
 def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(agora, tmp_path):
