@@ -93,13 +93,7 @@ class AgoraOIDCAuthenticator(GenericOAuthenticator):
         except OSError as exc:
             self.log.error("Cannot record the identity attributes of %s in %s: %s",
                            name, store.folder, exc)
-        try:
-            store.delete(name)  # no attributes rather than stale ones
-            return True
-        except OSError as exc:
-            self.log.error("Cannot remove the old identity attributes of %s either: %s",
-                           name, exc)
-            return False
+        return self.forget_attributes(name, "they could not be recorded")  # none, not stale
 
     async def run_post_auth_hook(self, handler, auth_model):
         """After the allowed checks of a login: record the user's claim attributes."""
@@ -123,11 +117,14 @@ class AgoraOIDCAuthenticator(GenericOAuthenticator):
                 return False  # needs a new login; stale attributes are not confirmed
         return refreshed
 
-    def forget_attributes(self, name: str, why: str) -> None:
+    def forget_attributes(self, name: str, why: str) -> bool:
+        """Remove `name`'s recorded attributes; False (and logged) when they stay on disk."""
         try:
             self.attribute_store.delete(name)
+            return True
         except OSError as exc:
             self.log.error("Cannot remove the identity attributes of %s (%s): %s", name, why, exc)
+            return False
 
     def delete_user(self, user):
         """A deleted hub user's attributes go too (a later user of that name starts empty)."""
