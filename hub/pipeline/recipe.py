@@ -302,9 +302,9 @@ def recipe_files(catalog_dir: Path) -> tuple[list[Path], list[Problem]]:
 
 class RecipeCache:
     """Recipe files already parsed, by path, size, mtime and inode: reloading a catalog of
-    1,000 recipes after one of them changed parses only that one (about 1 ms instead of 1-2 s
-    with the line-tracking loader). The file is stat'ed before it is read, so a write during
-    the read is seen at the next load."""
+    1,000 recipes after one of them changed parses only that one (14 ms instead of 0.6-3 s).
+    The file is stat'ed before it is read, so a write during the read is seen at the next
+    load."""
 
     def __init__(self):
         self._entries: dict[Path, tuple[tuple, Recipe | ConfigProblems]] = {}
