@@ -1,8 +1,11 @@
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hub.pipeline.base import ProcessingError
+from hub.pipeline.processors import _common
 
 from .processor_support import run
 
@@ -109,3 +112,43 @@ def test_collapse_spaces_replaces_only_where_needed_with_the_same_result():
         for column in (text, text.str.replace(SPACES + "+", "a", regex=True), text.str.strip()):
             expected = column.str.replace(SPACES + "+", " ", regex=True)
             pd.testing.assert_series_equal(collapse_spaces(column), expected)
+
+
+FOLDING_CASES = ["Saint-Étienne", "Œuvre du cœur", "d’entraide", "ﬁnance", "x²", "Ǆemal",
+                 "ñandú", "Ångström", "Straße", "\u00a0nbsp", "Ⅻ", "ｆｕｌｌ", "한국어", "Ø", "Đ",
+                 "e\u0301te\u0301", "i\u0307", "a\u0323\u0302", "plain ascii", "", None]
+
+
+def _folded_whole(values: pd.Series) -> pd.Series:
+    return _common._strip_accents_whole(values)
+
+
+def test_accent_folding_per_character_equals_folding_whole_values():
+    values = pd.Series(FOLDING_CASES, index=range(10, 10 + len(FOLDING_CASES)), dtype="str",
+                       name="v")
+    assert _common._accent_table(values) is not None  # the per-character way is taken
+    pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
+
+
+def test_accent_folding_takes_the_whole_way_when_a_character_keeps_a_combining_mark():
+    # U+1D165 is a spacing combining mark (not Mn, so kept) that NFKD may move within a
+    # string: folding it alone could differ from folding it in its value
+    values = pd.Series(["e\U0001d165\u0301", "é"], dtype="str")
+    assert _common._accent_table(values) is None
+    pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
+
+
+@pytest.mark.parametrize("kind", ["large_string", "string"])
+def test_non_ascii_characters_reads_only_the_values_in_view(kind):
+    import pyarrow as pa
+
+    array = pa.chunked_array([pa.array(["é", "ab", "ç", "€"], kind).slice(1, 2),
+                              pa.array(["𝔸", None, ""], kind)])
+    assert _common.non_ascii_characters(array) == {"ç", "𝔸"}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=30))
+def test_accent_folding_equals_folding_whole_values_on_any_text(texts):
+    values = pd.Series(texts, dtype="str")
+    pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
