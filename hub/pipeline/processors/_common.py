@@ -24,6 +24,8 @@ SPACES = f"[ {OTHER_SPACES}]"
 # what collapse_spaces changes: a space-like character other than " ", or two spaces in a row
 UNCOLLAPSED = f"[{OTHER_SPACES}]|  "
 LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"}
+# one replacement pass per folded character; beyond this many, folding whole values is faster
+MAX_FOLDED_CHARACTERS = 16
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], processor: str) -> None:
@@ -62,9 +64,11 @@ def strip_accents(text: pd.Series) -> pd.Series:
     """Remove diacritics (NFKD then drop combining marks) and expand œ/æ ligatures.
 
     Folding is worked out once per distinct non-ASCII character (a French column holds a
-    dozen: é, è, ç, œ, ’...), then applied as plain replacements; decomposing every value
-    cost three times more. Where folding a character alone might differ from folding it in
-    its string (combining marks that NFKD would reorder), every value takes the long way.
+    dozen: é, è, ç, œ, ’...), then applied as plain replacements, one pass per character that
+    folding changes: on 150,000 names with 13 such characters, 0.08 s instead of 0.14 s, and
+    nothing at all on ASCII text. Values are folded whole when more than
+    MAX_FOLDED_CHARACTERS characters change (Vietnamese, polytonic Greek), or where folding a
+    character alone might differ from folding it in its value (marks that NFKD reorders).
     """
     table = _accent_table(text)
     if table is None:
@@ -83,14 +87,14 @@ def _strip_accents_whole(text: pd.Series) -> pd.Series:
 
 def _accent_table(text: pd.Series) -> dict[str, str] | None:
     """{character: its folded text} for the characters that folding changes, or None when
-    the values must be folded whole (not pyarrow-backed text, or a folded character keeps a
-    combining mark or contains a character that is itself replaced)."""
+    the values are better folded whole: not pyarrow-backed text, too many such characters, a
+    folded character that keeps a combining mark or holds a character itself replaced."""
     if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
         return None
     chars = sorted(non_ascii_characters(text.array._pa_array))
     folded = _strip_accents_whole(pd.Series(chars, dtype=text.dtype)).tolist()
     table = {char: plain for char, plain in zip(chars, folded) if char != plain}
-    if any(unicodedata.combining(c) for plain in folded for c in plain) or any(
+    if len(table) > MAX_FOLDED_CHARACTERS or any(unicodedata.combining(c) for plain in folded for c in plain) or any(
             c in table for plain in table.values() for c in plain):
         return None
     return table
