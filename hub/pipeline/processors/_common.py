@@ -94,10 +94,9 @@ def _accent_table(text: pd.Series) -> dict[str, str] | None:
     chars = sorted(non_ascii_characters(text.array._pa_array))
     folded = _strip_accents_whole(pd.Series(chars, dtype=text.dtype)).tolist()
     table = {char: plain for char, plain in zip(chars, folded) if char != plain}
-    if len(table) > MAX_FOLDED_CHARACTERS or any(unicodedata.combining(c) for plain in folded for c in plain) or any(
-            c in table for plain in table.values() for c in plain):
-        return None
-    return table
+    keeps_a_mark = any(unicodedata.combining(c) for plain in folded for c in plain)
+    chained = any(c in table for plain in table.values() for c in plain)
+    return None if len(table) > MAX_FOLDED_CHARACTERS or keeps_a_mark or chained else table
 
 
 def non_ascii_characters(values: pa.ChunkedArray) -> set[str]:
