@@ -17,7 +17,7 @@ import pandas as pd
 
 from .base import (CONNECTORS, PROCESSORS, ProcessContext, ProcessingError, QualityReport,
                    SourceContext, SourceData, SourceError)
-from .processors._parallel import map_parallel
+from .parallel import map_parallel
 from .recipe import Recipe, Step
 
 T = TypeVar("T")

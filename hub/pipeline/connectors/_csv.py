@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from pydantic import Field
 
 from ..base import Params, SourceError
-from ..processors._parallel import map_parallel
+from ..parallel import map_parallel
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024

@@ -16,8 +16,8 @@ from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import MAX_EXAMPLES, require_columns
-from . import _parallel
-from ._parallel import keep_rows, map_parallel
+from .. import parallel
+from ..parallel import keep_rows, map_parallel
 
 
 class DeduplicateParams(Params):
@@ -116,7 +116,7 @@ def repeated_values(values: pd.Series) -> np.ndarray:
 def _by_last_byte(values: pd.Series) -> list[np.ndarray] | None:
     """Row positions of `values` in one group per core, by the last byte of each value (nulls
     and empty strings in the first); None when the column is not long pyarrow-backed text."""
-    parts = min(_parallel.workers(), len(values) // _parallel.MIN_ROWS_PER_PART)
+    parts = min(parallel.workers(), len(values) // parallel.MIN_ROWS_PER_PART)
     if parts < 2 or not (isinstance(values.dtype, pd.StringDtype)
                          and values.dtype.storage == "pyarrow"):
         return None

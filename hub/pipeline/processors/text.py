@@ -16,7 +16,7 @@ from pydantic import Field
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._common import as_text, collapse_spaces, distinct, fold, require_columns, spread, strip_accents
 from ._fuzzy import NearestMatcher
-from ._parallel import by_parts
+from ..parallel import by_parts
 
 
 class NormaliseTextParams(Params):

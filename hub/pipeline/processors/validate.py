@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 from ..base import Params, ProcessContext, Processor, register_processor
 from ._checks import FORMATS, as_numbers, bad_format, bad_type
 from ._common import as_text, examples, require_columns
-from ._parallel import keep_rows, map_parallel
+from ..parallel import keep_rows, map_parallel
 
 
 class ColumnRule(Params):

@@ -12,7 +12,7 @@ import pytest
 from hub.pipeline import execute
 from hub.pipeline.base import PROCESSORS, ProcessContext
 from hub.pipeline.execute import Deadline, RefreshFailed, run_processors, step_groups
-from hub.pipeline.processors import _parallel
+from hub.pipeline import parallel
 from hub.pipeline.recipe import Step
 
 from . import processor_support  # noqa: F401  (registers the built-in processors)
@@ -64,8 +64,8 @@ def run(groups) -> tuple[pd.DataFrame, dict]:
 
 
 def test_grouped_steps_give_the_frame_and_report_of_one_by_one(monkeypatch):
-    monkeypatch.setattr(_parallel, "workers", lambda: 2)
-    monkeypatch.setattr(_parallel, "MIN_ROWS_PER_PART", 10)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_ROWS_PER_PART", 10)
     together = run(step_groups)
     monkeypatch.setattr(execute, "step_groups", lambda steps: [[i] for i in range(len(steps))])
     alone = run(execute.step_groups)
@@ -76,7 +76,7 @@ def test_grouped_steps_give_the_frame_and_report_of_one_by_one(monkeypatch):
 
 
 def test_the_first_failing_step_of_a_group_is_reported(monkeypatch):
-    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     steps = (step("normalise_text", columns=["b"]), step("parse_numbers", columns=["nope"]),
              step("normalise_dates", columns=["missing"]))
     recipe = SimpleNamespace(id="t", processors=steps)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hub.pipeline.processors import _parallel
-from hub.pipeline.processors._parallel import by_parts, keep_rows, map_parallel
+from hub.pipeline import parallel
+from hub.pipeline.parallel import by_parts, keep_rows, map_parallel
 
 from .processor_support import run
 
@@ -17,8 +17,8 @@ from .processor_support import run
 @pytest.fixture
 def two_cores(monkeypatch):
     """Pretend to have 2 cores and split from 10 rows on, so small frames are split too."""
-    monkeypatch.setattr(_parallel, "workers", lambda: 2)
-    monkeypatch.setattr(_parallel, "MIN_ROWS_PER_PART", 10)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_ROWS_PER_PART", 10)
 
 
 def test_map_parallel_keeps_the_order_and_uses_threads(two_cores):
@@ -44,7 +44,7 @@ def test_by_parts_concatenates_series_and_tuples_in_order(two_cores):
 
 
 def test_by_parts_does_not_split_small_series(monkeypatch):
-    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     calls = []
     by_parts(lambda s: calls.append(len(s)) or s, pd.Series(range(100)))
     assert calls == [100]
@@ -109,10 +109,10 @@ STEPS = [
 @pytest.mark.parametrize("name, params", STEPS, ids=[s[0] for s in STEPS])
 def test_split_work_gives_the_same_frame_and_quality_report(name, params, monkeypatch):
     frame = _messy_frame()
-    monkeypatch.setattr(_parallel, "workers", lambda: 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
     single = run(name, frame, **params)
-    monkeypatch.setattr(_parallel, "workers", lambda: 3)  # three uneven parts
-    monkeypatch.setattr(_parallel, "MIN_ROWS_PER_PART", 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)  # three uneven parts
+    monkeypatch.setattr(parallel, "MIN_ROWS_PER_PART", 2)
     split = run(name, frame, **params)
     pd.testing.assert_frame_equal(split.out, single.out, check_exact=True)
     assert split.quality == single.quality

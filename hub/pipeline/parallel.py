@@ -1,4 +1,5 @@
-"""Run a processor's independent pieces of work on every core.
+"""Run independent pieces of a refresh's work on every core (processors, step groups, the CSV
+reader's column copies).
 
 The heavy lifting in the processors is done by pyarrow's compute kernels (the string, regex,
 hash, filter and take kernels under pandas' ``.str`` methods and pyarrow-backed columns), and
