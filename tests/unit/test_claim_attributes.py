@@ -129,6 +129,13 @@ async def test_the_user_post_auth_hook_still_runs_first(tmp_path):
     assert AttributeStore(tmp_path).read("amartin", MAPPING) == {"territories": ["from-hook"]}
 
 
+def raising(error: Exception):
+    """A stand-in for an AttributeStore method whose disk fails with `error`."""
+    def fail(self, *args):
+        raise error
+    return fail
+
+
 async def test_without_a_store_nothing_is_recorded(tmp_path):
     a = AgoraOIDCAuthenticator(attribute_claims=MAPPING)
     assert a.attribute_store is None
@@ -138,11 +145,7 @@ async def test_without_a_store_nothing_is_recorded(tmp_path):
 async def test_a_store_that_cannot_be_written_falls_back_to_no_attributes(authenticator,
                                                                           monkeypatch):
     await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99101"]))
-
-    def full_disk(self, *args):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(AttributeStore, "write", full_disk)
+    monkeypatch.setattr(AttributeStore, "write", raising(OSError(28, "No space left on device")))
     await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99102"]))
     assert reader(authenticator).read("amartin", MAPPING) == {}  # old values removed
 
@@ -150,12 +153,9 @@ async def test_a_store_that_cannot_be_written_falls_back_to_no_attributes(authen
 async def test_stale_attributes_that_cannot_be_removed_refuse_the_login(authenticator,
                                                                         monkeypatch):
     await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99101"]))
-
-    def broken(self, *args):
-        raise OSError(13, "Permission denied")
-
-    monkeypatch.setattr(AttributeStore, "write", broken)
-    monkeypatch.setattr(AttributeStore, "delete", broken)
+    denied = raising(OSError(13, "Permission denied"))
+    monkeypatch.setattr(AttributeStore, "write", denied)
+    monkeypatch.setattr(AttributeStore, "delete", denied)
     with pytest.raises(web.HTTPError) as refused:
         await authenticator.run_post_auth_hook(None, auth_model(insee_codes=["99102"]))
     assert refused.value.status_code == 500
