@@ -113,15 +113,21 @@ def test_the_name_is_part_of_the_key_when_a_recipe_lists_users(ws, clock):
     assert "secret_hr" not in ids(registry.view(ANALYST))
 
 
+def rendered(cache: CatalogCache, view, service_url: str, fmt: str) -> bytes:
+    """What the catalog handler serves: the kept rendering, else a new one."""
+    found = cache.cached(view, service_url, fmt)
+    return found if found is not None else cache.render(view, service_url, fmt)[0]
+
+
 def test_rendered_catalogs_follow_the_view_key(ws, clock):
     registry, cache = registry_for(ws), CatalogCache()
-    analyst = json.loads(cache.text(registry.view(ANALYST), SERVICE, "json"))
-    assert cache.text(registry.view(ANALYST_2), SERVICE, "json") is \
-        cache.text(registry.view(ANALYST), SERVICE, "json")  # shared rendering
-    partner = json.loads(cache.text(registry.view(PARTNER), SERVICE, "json"))
+    analyst = json.loads(rendered(cache, registry.view(ANALYST), SERVICE, "json"))
+    assert rendered(cache, registry.view(ANALYST_2), SERVICE, "json") is \
+        rendered(cache, registry.view(ANALYST), SERVICE, "json")  # shared rendering
+    partner = json.loads(rendered(cache, registry.view(PARTNER), SERVICE, "json"))
     assert sorted(analyst["entries"]) == ["incidents", "stations"]
     assert sorted(partner["entries"]) == ["stations"]
-    other_url = json.loads(cache.text(registry.view(PARTNER), "http://x/", "json"))
+    other_url = json.loads(rendered(cache, registry.view(PARTNER), "http://x/", "json"))
     assert other_url["entries"]["stations"]["kwargs"]["url"].startswith("http://x/")
 
 
@@ -129,8 +135,8 @@ def test_generations_are_never_shared_between_registries(ws, clock):
     """One process-wide catalog cache serves several registries (tests, or a reload)."""
     keyed, keyless = registry_for(ws), registry_for(ws, has_key=False)
     cache = CatalogCache()
-    with_key = json.loads(cache.text(keyed.view(ANALYST), SERVICE, "json"))
-    without = json.loads(cache.text(keyless.view(ANALYST), SERVICE, "json"))
+    with_key = json.loads(rendered(cache, keyed.view(ANALYST), SERVICE, "json"))
+    without = json.loads(rendered(cache, keyless.view(ANALYST), SERVICE, "json"))
     assert keyed.view(ANALYST).key != keyless.view(ANALYST).key
     assert "incidents" in with_key["entries"] and "incidents" not in without["entries"]
 
@@ -153,26 +159,26 @@ def test_a_new_version_is_served_from_the_next_check(ws, clock):
     assert registry.resolve(ANALYST, "incidents").version == new_version
     incidents = {r.id: r for r in after.readable}["incidents"]
     assert incidents.version == new_version and incidents.visible().row_count == 31
-    entry = json.loads(cache.text(after, SERVICE, "json"))["entries"]["incidents"]
+    entry = json.loads(rendered(cache, after, SERVICE, "json"))["entries"]["incidents"]
     assert entry["metadata"]["rows"] == 31
 
 
 def test_a_changed_recipe_is_served_from_the_next_check(ws, clock):
     registry, cache = registry_for(ws, check_every=2.0), CatalogCache()
     assert "incidents" in ids(registry.view(RIVEMONT))
-    cache.text(registry.view(ANALYST), SERVICE, "yaml")
+    rendered(cache, registry.view(ANALYST), SERVICE, "yaml")
     edit_recipe(ws, "incidents", "groups: [analysts, officials]", "groups: [analysts]")
     edit_recipe(ws, "incidents", "title: Incidents", "title: Incidents (renamed)")
     clock.now += 2.5
     assert ids(registry.view(RIVEMONT)) == []  # access withdrawn
-    analyst = json.loads(cache.text(registry.view(ANALYST), SERVICE, "json"))
+    analyst = json.loads(rendered(cache, registry.view(ANALYST), SERVICE, "json"))
     assert analyst["entries"]["incidents"]["metadata"]["title"] == "Incidents (renamed)"
-    assert "Incidents (renamed)" in cache.text(registry.view(ANALYST), SERVICE, "yaml").decode()
+    assert "Incidents (renamed)" in rendered(cache, registry.view(ANALYST), SERVICE, "yaml").decode()
 
 
 def test_a_broken_catalog_fails_closed_despite_a_warm_cache(ws, clock):
     registry, cache = registry_for(ws, check_every=2.0), CatalogCache()
-    cache.text(registry.view(ANALYST), SERVICE, "json")
+    rendered(cache, registry.view(ANALYST), SERVICE, "json")
     path = ws.catalog_dir / "stations.yaml"
     original = path.read_text()
     path.write_text(original + "\nnot_a_key: 1\n")
@@ -195,10 +201,15 @@ def test_a_view_seeing_an_unreadable_manifest_is_not_cached(ws, clock, monkeypat
             raise OSError("pruned under our feet")
         return real(dataset, version)
 
+    cache = CatalogCache()
     monkeypatch.setattr(registry.store, "read_manifest", flaky)
-    assert ids(registry.view(PARTNER)) == []
+    incomplete = registry.view(PARTNER)
+    assert ids(incomplete) == [] and incomplete.key is None
+    assert json.loads(rendered(cache, incomplete, SERVICE, "json"))["entries"] == {}
     monkeypatch.setattr(registry.store, "read_manifest", real)
     assert ids(registry.view(PARTNER)) == ["stations"]  # no new check needed
+    catalog = json.loads(rendered(cache, registry.view(PARTNER), SERVICE, "json"))
+    assert list(catalog["entries"]) == ["stations"]  # the incomplete rendering was not kept
 
 
 # -- clustered snapshots ------------------------------------------------------------------------
@@ -246,7 +257,7 @@ def test_callers_arriving_together_share_one_rendering(ws, monkeypatch):
     real = published.CATALOGS.render
 
     def counted(*args, **kwargs):
-        renders.append(args[0])
+        renders.append(args[0].key)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(published.CATALOGS, "render", counted)

@@ -27,12 +27,15 @@ import gzip
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .paths import dataset_url, export_url
 from .visible import VisibleDataset
+
+if TYPE_CHECKING:
+    from .registry import View
 
 READER = "widgets.data:AgoraParquetReader"
 DATAFRAME, GEODATAFRAME = "pandas:DataFrame", "geopandas:GeoDataFrame"
@@ -104,15 +107,6 @@ def intake_catalog_json(datasets: list[VisibleDataset], service_url: str) -> str
 RENDERERS = {"json": intake_catalog_json, "yaml": intake_catalog_yaml}
 
 
-class CallerView(Protocol):
-    """What the cache needs of registry.View: a key that determines the datasets, and them."""
-
-    key: tuple
-
-    @property
-    def visible(self) -> list[VisibleDataset]: ...
-
-
 class CatalogCache:
     """Rendered catalogs (UTF-8 bytes, and gzipped) by the caller's view key, URL and format.
 
@@ -129,7 +123,7 @@ class CatalogCache:
         self._texts: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def cached(self, view: CallerView, service_url: str, fmt: str,
+    def cached(self, view: View, service_url: str, fmt: str,
                gzipped: bool = False) -> bytes | None:
         """The rendering for this view, or None when it must be rendered first."""
         with self._lock:
@@ -139,20 +133,14 @@ class CatalogCache:
             self._texts.move_to_end((view.key, service_url, fmt))
             return found[gzipped]
 
-    def render(self, key: tuple, datasets: list[VisibleDataset], service_url: str, fmt: str,
-               gzipped: bool = False) -> bytes:
-        """Render `datasets` (the view `key`'s visible list), keep it, return it."""
-        text = RENDERERS[fmt](datasets, service_url).encode("utf-8")
+    def render(self, view: View, service_url: str, fmt: str) -> tuple[bytes, bytes]:
+        """Render the view's visible datasets, plain and gzipped; keep them unless the view
+        has no key (incomplete, see registry.View)."""
+        text = RENDERERS[fmt](view.visible, service_url).encode("utf-8")
         pair = (text, gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0))
-        with self._lock:
-            self._texts[(key, service_url, fmt)] = pair
-            while len(self._texts) > self.size:
-                self._texts.popitem(last=False)
-        return pair[gzipped]
-
-    def text(self, view: CallerView, service_url: str, fmt: str, gzipped: bool = False) -> bytes:
-        """The cached rendering, or a new one."""
-        found = self.cached(view, service_url, fmt, gzipped)
-        if found is None:
-            found = self.render(view.key, view.visible, service_url, fmt, gzipped)
-        return found
+        if view.key is not None:
+            with self._lock:
+                self._texts[(view.key, service_url, fmt)] = pair
+                while len(self._texts) > self.size:
+                    self._texts.popitem(last=False)
+        return pair

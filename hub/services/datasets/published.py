@@ -12,6 +12,7 @@ own recipe ``publisher`` wins over it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 
 from .base import DatasetsHandler, api
@@ -51,31 +52,29 @@ class CatalogHandler(DatasetsHandler):
         gzipped = accepts_gzip(self.request.headers.get("Accept-Encoding", ""))
         body = CATALOGS.cached(view, self.service_url, self.catalog_format, gzipped)
         if body is None:
-            body = await self.render(view, gzipped)
+            body = (await self.render(view))[gzipped]
         self.set_header("Content-Type", MEDIA_TYPES[self.catalog_format])
         self.set_header("Vary", "Accept-Encoding")
         if gzipped:
             self.set_header("Content-Encoding", "gzip")
         self.finish(body)
 
-    async def render(self, view, gzipped: bool) -> bytes:
-        """Render off the loop (YAML of 1,000 datasets: ~0.3 s), once per key: requests that
-        miss while that rendering runs (100 users arriving together) wait for it."""
+    async def render(self, view) -> tuple[bytes, bytes]:
+        """(plain, gzipped), rendered off the loop (YAML of 1,000 datasets: ~0.3 s), once per
+        key: requests that miss while that rendering runs (100 users arriving together) wait
+        for it. An incomplete view (no key) is rendered for this request alone."""
+        render = functools.partial(CATALOGS.render, view, self.service_url, self.catalog_format)
+        if view.key is None:
+            return await self.run(render)
         key = (view.key, self.service_url, self.catalog_format)
         loop = asyncio.get_running_loop()
         running = RENDERING.get(key)
         if running is None or running[0] is not loop:
-            future = asyncio.ensure_future(self.run(
-                CATALOGS.render, view.key, view.visible, self.service_url, self.catalog_format))
+            future = asyncio.ensure_future(self.run(render))
             running = RENDERING[key] = (loop, future)
             future.add_done_callback(
                 lambda _, mine=running: RENDERING.pop(key) if RENDERING.get(key) is mine else None)
-        await asyncio.shield(running[1])
-        body = CATALOGS.cached(view, self.service_url, self.catalog_format, gzipped)
-        if body is None:  # already evicted by 32 other renderings: render for this request
-            body = await self.run(CATALOGS.render, view.key, view.visible, self.service_url,
-                                  self.catalog_format, gzipped)
-        return body
+        return await asyncio.shield(running[1])
 
 
 class CatalogJsonHandler(CatalogHandler):

@@ -33,7 +33,8 @@ every user, so a request must not touch 1,000 files:
   :func:`~hub.policy.evaluate.decide` reads of a caller — groups, attributes, and the user name
   when some recipe names users (otherwise the name cannot change a decision, and callers with
   the same groups and attributes share one view). Callers whose groups or attributes differ
-  never share a view. A view built while a manifest could not be read is not cached.
+  never share a view. A view built while a manifest could not be read is not cached and has
+  no key (so nothing built from it is cached either).
 
 The catalog check runs before any cached view is looked up, so a broken catalog still raises
 :class:`CatalogUnavailable` (fail closed) whatever is cached.
@@ -108,9 +109,10 @@ class View:
     """One caller's view of the catalog at one generation (see the module docstring).
 
     `key` identifies it: equal keys give equal views, so caches of anything built from a view
-    (rendered catalogs) may use it. `visible` is built on first use."""
+    (rendered catalogs) may use it. It is None for a view built while a manifest could not be
+    read: such a view is incomplete and must not be kept. `visible` is built on first use."""
 
-    key: tuple
+    key: tuple | None
     readable: list[Resolved]
     _visible: list[VisibleDataset] | None = field(default=None, repr=False)
 
@@ -280,12 +282,12 @@ class DatasetRegistry:
                 self._views.move_to_end(key)
                 return view
             failures = self._unreadable
-            resolved = (self.resolve_recipe(caller, recipes[i]) for i in sorted(recipes))
-            view = View(key, [r for r in resolved if r is not None])
-            if self._unreadable == failures:
-                self._views[key] = view
-                while len(self._views) > CACHED_VIEWS:
-                    self._views.popitem(last=False)
+            resolved = [self.resolve_recipe(caller, recipes[i]) for i in sorted(recipes)]
+            if self._unreadable != failures:  # incomplete: neither kept nor keyed
+                return View(None, [r for r in resolved if r is not None])
+            view = self._views[key] = View(key, [r for r in resolved if r is not None])
+            while len(self._views) > CACHED_VIEWS:
+                self._views.popitem(last=False)
             return view
 
     def readable(self, caller: Caller) -> list[Resolved]:
