@@ -49,8 +49,8 @@ class _AccountSwitching(LocalProcessSpawner):
         check_reachable_command(command)
         self.packages_path = workspace_pythonpath(command) if os.path.isabs(command) else None
 
-    def env_for(self, env: dict, account: str, home: str) -> dict:
-        env = account_env(env, pwd.getpwnam(account), home, self.cmd[0] if self.cmd else "")
+    def env_for(self, env: dict, entry: pwd.struct_passwd, home: str) -> dict:
+        env = account_env(env, entry, home, self.cmd[0] if self.cmd else "")
         if self.packages_path:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [self.packages_path,
                                                               env.get("PYTHONPATH")]))
@@ -102,7 +102,7 @@ class SharedSpawner(_AccountSwitching, SimpleLocalProcessSpawner):
     def get_env(self):
         env = super().get_env()
         if self.switches_account:
-            env = self.env_for(env, self.run_as, self.home_dir)
+            env = self.env_for(env, pwd.getpwnam(self.run_as), self.home_dir)
         return env
 
 
@@ -122,13 +122,12 @@ class SystemUserSpawner(_AccountSwitching, LocalProcessSpawner):
         return system_account_name(self.system_user_prefix, self.user.name)
 
     def ensure_system_user(self) -> pwd.struct_passwd:
-        """The workspace's account, created when missing; refuses accounts Agora did not make."""
+        """Check the install; the workspace's account, created when missing (refuses accounts
+        Agora did not make), and its private home."""
+        self.check_install()
         name = self.system_user
         home_root = os.path.abspath(self.home_root)
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            prepare_home_root(home_root)
+        prepare_home_root(home_root)
         entry = ensure_account(name, account_comment(self.user.name),
                                os.path.join(home_root, name), self.shell)
         private_folder(entry.pw_dir, entry)
@@ -138,7 +137,6 @@ class SystemUserSpawner(_AccountSwitching, LocalProcessSpawner):
         if not _as_root():
             raise IsolationError("spawner.isolation: system-users needs the hub to run as root "
                                  "(it creates accounts and switches to them)")
-        self.check_install()
         await asyncio.to_thread(self.ensure_system_user)
         return await super().start()
 
@@ -150,4 +148,4 @@ class SystemUserSpawner(_AccountSwitching, LocalProcessSpawner):
 
     def get_env(self):
         entry = pwd.getpwnam(self.system_user)
-        return self.env_for(super().get_env(), entry.pw_name, entry.pw_dir)
+        return self.env_for(super().get_env(), entry, entry.pw_dir)

@@ -103,13 +103,15 @@ def workspace_pythonpath(command: str, names: tuple[str, ...] = PACKAGES) -> str
         return None
     root = published_root(command)
     os.makedirs(root, 0o755, exist_ok=True)
-    os.chmod(root, 0o755)
+    ours = os.stat(root).st_uid == os.geteuid()
+    if ours:  # never change the mode of someone else's folder
+        os.chmod(root, 0o755)
     blocked = closed_ancestor(os.path.join(root, "x"))
-    if blocked or os.stat(root).st_uid != os.geteuid():
+    if blocked or not ours:
+        reason = "it is not the hub's own folder" if not ours else f"{blocked} is closed"
         raise IsolationError(f"workspaces could not import {', '.join(folders)} from the "
-                             f"checkout, nor from a copy in {root} ({blocked or 'not ours'} "
-                             "is closed); keep Agora in a folder everyone can read, "
-                             "e.g. /opt/agora or /srv/agora")
+                             f"checkout, nor from a copy in {root} ({reason}); keep Agora in "
+                             "a folder everyone can read, e.g. /opt/agora or /srv/agora")
     for name, folder in folders.items():
         publish(folder, root, name)
     return root

@@ -32,6 +32,7 @@ from hub.accounts import (  # noqa: E402
     workspace_path, workspace_shell,
 )
 from hub.spawners import SystemUserSpawner  # noqa: E402
+from tests.support import reachable_temp_folder  # noqa: E402
 
 
 def passwd(name="agora-analyst", uid=1001, gecos=None, home="/home/agora-analyst",
@@ -69,15 +70,14 @@ def test_accounts_that_exist_for_another_purpose_are_refused(entry, why):
     assert why in account_problem(entry, account_comment("analyst"))
 
 
-def test_closed_ancestor_finds_the_folder_others_cannot_traverse(tmp_path):
-    open_dir = tmp_path / "open" / "inner"
+def test_closed_ancestor_finds_the_folder_others_cannot_traverse():
+    folder = reachable_temp_folder("agora-ancestors-")  # tmp_path's own parent is closed
+    open_dir = folder / "open" / "inner"
     open_dir.mkdir(parents=True)
-    os.chmod(tmp_path, 0o755)
-    os.chmod(tmp_path / "open", 0o711)
-    above = closed_ancestor(open_dir / "file")  # pytest's own base folder may be closed
-    assert above is None or not above.startswith(str(tmp_path))
-    os.chmod(tmp_path / "open", 0o750)
-    assert closed_ancestor(open_dir / "file") == str(tmp_path / "open")
+    os.chmod(folder / "open", 0o711)
+    assert closed_ancestor(open_dir / "file") is None
+    os.chmod(folder / "open", 0o750)
+    assert closed_ancestor(open_dir / "file") == str(folder / "open")
 
 
 def test_workspace_path_puts_the_server_venv_first_without_duplicates():
@@ -255,17 +255,17 @@ def test_without_root_shared_workspaces_stay_the_hubs_own(monkeypatch, tmp_path)
     assert s.get_env()["USER"] == "analyst"
 
 
-def test_a_server_command_other_accounts_cannot_run_is_refused_with_the_fix(tmp_path):
-    command = tmp_path / "venv" / "bin" / "jupyterhub-singleuser"
+def test_a_server_command_other_accounts_cannot_run_is_refused_with_the_fix():
+    folder = reachable_temp_folder("agora-venv-")  # tmp_path's own parent is closed
+    command = folder / "venv" / "bin" / "jupyterhub-singleuser"
     command.parent.mkdir(parents=True)
     command.write_text("#!/bin/sh\n")
     os.chmod(command, 0o755)
-    os.chmod(tmp_path / "venv", 0o700)
+    os.chmod(folder / "venv", 0o700)
     with pytest.raises(IsolationError, match="venv.*is closed.*venv everyone can read"):
         check_reachable_command(str(command))
-    os.chmod(tmp_path / "venv", 0o755)
-    if closed_ancestor(command) is None:  # pytest's own base folder may be closed
-        check_reachable_command(str(command))
+    os.chmod(folder / "venv", 0o755)
+    check_reachable_command(str(command))  # reachable now: accepted
 
 
 def test_as_root_workspaces_get_the_published_packages_first_on_pythonpath(monkeypatch, tmp_path):

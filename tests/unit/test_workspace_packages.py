@@ -81,3 +81,14 @@ def test_a_venv_others_cannot_reach_is_refused_with_the_fix(checkout, base):
     os.chmod(base / "venv", 0o700)
     with pytest.raises(IsolationError, match="could not import .* keep Agora in a folder"):
         workspace_pythonpath(checkout["command"], (NAME,))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a folder someone else's needs root")
+def test_a_publishing_folder_that_is_not_the_hubs_is_refused_and_left_as_it_is(checkout):
+    os.chmod(checkout["folder"], 0o700)
+    root = published_root(checkout["command"])
+    os.makedirs(root, 0o700)
+    os.chown(root, 65534, 65534)  # nobody's
+    with pytest.raises(IsolationError, match="not the hub's own folder"):
+        workspace_pythonpath(checkout["command"], (NAME,))
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o700
