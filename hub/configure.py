@@ -7,7 +7,6 @@ jupyterhub_config.py uses.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -201,7 +200,6 @@ def datasets_environment(s: Settings) -> dict:
         "AGORA_DATA__CATALOG_DIR": str(s.catalog_dir),
         "AGORA_DATA__STORE_DIR": str(s.store_dir),
         "AGORA_DATA__PSEUDONYM_KEY_ENV": s.data.pseudonym_key_env,
-        "AGORA_AUTH__ATTRIBUTE_CLAIMS": json.dumps(attribute_claims_in_use(s)),
         "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
         **forwarded([s.data.pseudonym_key_env]),
     }

@@ -1,6 +1,5 @@
 """Claim attributes end to end without a hub: settings -> authenticator -> store -> Identity."""
 
-import json
 import logging
 from types import SimpleNamespace
 
@@ -66,16 +65,19 @@ def test_settings_reach_the_authenticator_and_the_datasets_service(monkeypatch):
     assert identity.store.folder.as_posix() == a.attribute_store_dir
 
 
-def test_demo_mode_uses_no_claim_attributes():
-    s = load_settings(environ={"AGORA_HUB__DATA_DIR": "/srv/agora",
-                               "AGORA_AUTH__ATTRIBUTE_CLAIMS": "{territories: insee_codes}"})
-    env = configure.datasets_environment(s)
-    assert json.loads(env["AGORA_AUTH__ATTRIBUTE_CLAIMS"]) == {}
+def test_demo_mode_uses_no_claim_attributes(tmp_path):
+    settings_file = tmp_path / "workspace.yaml"  # demo mode, yet a claim mapping
+    settings_file.write_text("hub: {data_dir: /srv/agora}\n"
+                             "auth: {attribute_claims: {territories: insee_codes}}\n")
+    s = load_settings(settings_file, environ={})
     c = Config()
     configure.configure_auth(c, s)
     assert "attribute_claims" not in c.AgoraOIDCAuthenticator
-    # the service merges the hub's "{}" into the file's mapping: it must still use none
-    assert identity_from_settings(s, StaticGroups({})).claim_attributes == {}
+    # the datasets service loads the same file from its environment: it must use none either
+    env = configure.datasets_environment(s)
+    seen = load_settings(environ={k: v(None) if callable(v) else v for k, v in env.items()})
+    assert seen.auth.attribute_claims == MAPPING  # the file's mapping...
+    assert identity_from_settings(seen, StaticGroups({})).claim_attributes == {}  # ...unused
 
 
 # --- the authenticator records attributes -----------------------------------------------------
