@@ -33,10 +33,6 @@ def dataset_url(service_url: str, dataset_id: str) -> str:
     return f"{base(service_url)}{DATASETS}/{quote(dataset_id, safe='')}"
 
 
-def records_url(service_url: str, dataset_id: str) -> str:
-    return dataset_url(service_url, dataset_id) + "/records"
-
-
 def export_url(service_url: str, dataset_id: str, fmt: str) -> str:
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")

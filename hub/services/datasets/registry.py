@@ -163,11 +163,12 @@ class DatasetRegistry:
             return
         signature = catalog_signature(self.catalog_dir)
         self._checked = now
-        if signature != self._signature:
+        catalog_changed = signature != self._signature
+        if catalog_changed:
             self._signature = signature
             self._load_catalog()
+        if self._reread_current() or catalog_changed:
             self._new_generation()
-        self._reread_current()
 
     def _load_catalog(self) -> None:
         self._snapshots.clear()
@@ -196,15 +197,16 @@ class DatasetRegistry:
             log.exception("cannot read the current version of %s", dataset_id)
             return None
 
-    def _reread_current(self) -> None:
-        """Every dataset's current version from the store; a new generation if any moved."""
+    def _reread_current(self) -> bool:
+        """Every dataset's current version from the store; whether any moved."""
         current = {dataset_id: self._read_current(dataset_id)
                    for dataset_id in self._recipes or ()}
-        if current != self._current:
-            self._current = current
-            self._snapshots = {key: snapshot for key, snapshot in self._snapshots.items()
-                               if current.get(key[0]) == key[1]}
-            self._new_generation()
+        if current == self._current:
+            return False
+        self._current = current
+        self._snapshots = {key: snapshot for key, snapshot in self._snapshots.items()
+                           if current.get(key[0]) == key[1]}
+        return True
 
     def recipes(self) -> dict[str, Recipe]:
         """The current recipes; raises CatalogUnavailable while the catalog is broken."""
@@ -235,8 +237,7 @@ class DatasetRegistry:
 
         "Current" is the version read at the last catalog check (see the module docstring)."""
         with self._lock:
-            version = (self._current[recipe.id] if recipe.id in self._current
-                       else self._read_current(recipe.id))
+            version = self._current.get(recipe.id)  # read for every recipe at each check
             if version is None:
                 return None
             key = (recipe.id, version)
