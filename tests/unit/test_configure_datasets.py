@@ -85,11 +85,11 @@ def test_services_see_the_hubs_settings_variables_read_at_start(monkeypatch):
     monkeypatch.setenv("AGORA_DATA__RETAIN_VERSIONS", "9")
     monkeypatch.setenv("UNRELATED_SECRET", "x")
     c = applied(settings())
-    for service in c.JupyterHub.services:
-        if service["name"] in ("datasets", "refresh-scheduler"):
-            env = service["environment"]
-            assert env["AGORA_DATA__RETAIN_VERSIONS"](None) == "9"
-            assert "UNRELATED_SECRET" not in env
+    services = {service["name"]: service for service in c.JupyterHub.services}
+    for name in ("datasets", "refresh-scheduler"):
+        env = services[name]["environment"]
+        assert env["AGORA_DATA__RETAIN_VERSIONS"](None) == "9"
+        assert "UNRELATED_SECRET" not in env
 
 
 def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypatch):
