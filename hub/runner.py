@@ -94,7 +94,9 @@ def workspace_accounts(s: Settings) -> str:
     if s.spawner.isolation == "system-users":
         return f"each user's own system account ({s.spawner.system_user_prefix}<name>)"
     if os.geteuid() == 0:
-        return f"the unprivileged account {s.spawner.shared_account} (homes in {s.home_root})"
+        return (f"the unprivileged account {s.spawner.shared_account}, shared by every user "
+                f"(homes in {s.home_root}): users are not isolated from each other; set "
+                "spawner.isolation: system-users for that")
     return (f"your account {pwd.getpwuid(os.getuid()).pw_name}, like the hub: no isolation, "
             "for a demo on your own machine")
 

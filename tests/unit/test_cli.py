@@ -48,8 +48,10 @@ def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
     settings = load_settings(None)
     monkeypatch.setattr(runner.os, "geteuid", lambda: 0)
     monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
-    assert "Workspaces run as the unprivileged account agora-shared (homes in " \
-           "/home/agora-shared)." in runner.banner(settings)
+    shared = runner.banner(settings)
+    assert "Workspaces run as the unprivileged account agora-shared, shared by every user " \
+           "(homes in /home/agora-shared)" in shared
+    assert "not isolated from each other; set spawner.isolation: system-users" in shared
     monkeypatch.setattr(runner.os, "geteuid", lambda: 1000)
     monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
     assert "no isolation, for a demo on your own machine" in runner.banner(settings)
