@@ -28,7 +28,8 @@ import requests
 import shapely
 import yaml
 
-from tests.support import RunningAgora, hub_api, login_form, xsrf_header
+from tests import support
+from tests.support import RunningAgora, admin_api_token, hub_api
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGS = REPO / "catalogs"
@@ -417,21 +418,12 @@ class Service:
 
 
 def admin_token(agora: RunningAgora) -> str:
-    session = requests.Session()
-    page = login_form(session, agora.url, "admin", "demo")
-    assert page.status_code == 200, page.text[-1000:]
-    response = session.post(f"{agora.url}hub/api/users/admin/tokens",
-                            json={"note": "access tests", "expires_in": 3600},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+    return admin_api_token(agora, "access tests", expires_in=3600)
 
 
-def user_token(agora: RunningAgora, admin: str, user: str, **body) -> str:
-    response = hub_api(agora, admin, f"users/{user}/tokens", "POST",
-                       json={"note": "access tests", "expires_in": 3600, **body})
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+def user_token(agora: RunningAgora, admin: str, user: str, expires_in: int = 3600,
+               **body) -> str:
+    return support.user_token(agora, admin, user, "access tests", expires_in, **body)
 
 
 def strings_in(value):

@@ -208,6 +208,16 @@ def admin_api_token(agora: RunningAgora, note: str, expires_in: int = 600) -> st
     return user_api_token(session, agora.url, "admin", note, expires_in)
 
 
+def user_token(agora: RunningAgora, admin: str, user: str, note: str = "integration tests",
+               expires_in: int = 600, **body) -> str:
+    """A new API token of `user`, made by an admin through the hub's token API (`body`: more
+    fields of the request, e.g. scopes)."""
+    response = hub_api(agora, admin, f"users/{user}/tokens", "POST",
+                       json={"note": note, "expires_in": expires_in, **body})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
 # -- code in a user's workspace ----------------------------------------------------------------
 
 @dataclass
@@ -348,7 +358,8 @@ def probe_code(body: str, paths: dict) -> str:
             + f"\nprint({PROBE_TAG!r} + ' ' + json.dumps(r))\n")
 
 
-def _system_account(name: str):
+def system_account(name: str):
+    """The account's passwd entry, or None when there is no such account."""
     try:
         return pwd.getpwnam(name)
     except KeyError:
@@ -359,7 +370,7 @@ def remove_system_account(name: str) -> None:
     """Kill what still runs as a test's system account (its workspace), then userdel -r it."""
     import psutil
 
-    entry = _system_account(name)
+    entry = system_account(name)
     if entry is None:
         return
     for proc in psutil.process_iter(["uids"]):
@@ -369,6 +380,6 @@ def remove_system_account(name: str) -> None:
         except psutil.NoSuchProcess:
             pass
     subprocess.run(["userdel", "-r", name], capture_output=True)
-    if _system_account(name) is not None:
+    if system_account(name) is not None:
         subprocess.run(["userdel", "-f", "-r", name], capture_output=True)
     subprocess.run(["groupdel", name], capture_output=True)

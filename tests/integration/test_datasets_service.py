@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.datasets_support import KEY, build_workspace
-from tests.support import admin_api_token, hub_api, login_form, running_agora
+from tests.support import admin_api_token, login_form, running_agora, user_token
 
 pytestmark = pytest.mark.integration
 
@@ -32,13 +32,6 @@ def agora(tmp_path_factory):
 @pytest.fixture(scope="module")
 def admin_token(agora):
     return admin_api_token(agora, "datasets tests", expires_in=900)
-
-
-def user_token(agora, admin_token, user, **body):
-    response = hub_api(agora, admin_token, f"users/{user}/tokens", "POST",
-                       json={"note": "datasets tests", "expires_in": 600, **body})
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
 
 
 def service(agora, path, token=None, **params):

@@ -23,8 +23,8 @@ import pytest
 
 from hub.accounts import account_comment, system_account_name
 from tests.support import (PROBE_TAG, probe_code, reachable_temp_folder, remove_system_account,
-                           run_in_workspace, running_agora, spawned_sessions, tagged_result,
-                           user_api_token)
+                           run_in_workspace, running_agora, spawned_sessions, system_account,
+                           tagged_result, user_api_token)
 
 pytestmark = [
     pytest.mark.integration,
@@ -69,19 +69,12 @@ r = {
 """
 
 
-def _account(name: str):
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        return None
-
-
 @pytest.fixture(scope="module")
 def isolated(request):
     """`agora up` with system-users isolation, in a traversable folder under /tmp."""
     prefix = f"agt{secrets.token_hex(2)}-"
     names = {user: system_account_name(prefix, user) for user in USERS}
-    assert all(_account(name) is None for name in names.values()), "prefix collision; rerun"
+    assert all(system_account(name) is None for name in names.values()), "prefix collision; rerun"
     base = reachable_temp_folder("agora-isolation-")
     home_root = base / "homes"  # Agora creates it
     request.addfinalizer(lambda: [remove_system_account(name) for name in names.values()])

@@ -30,7 +30,7 @@ from werkzeug.serving import make_server
 
 from hub.identity_attributes import file_name
 from tests.datasets_support import KEY, build_workspace
-from tests.support import free_port, hub_api, start_agora, xsrf_header
+from tests.support import free_port, hub_api, running_agora, user_api_token, xsrf_header
 
 pytestmark = pytest.mark.integration
 
@@ -107,11 +107,9 @@ def agora(provider, crypt_key, tmp_path_factory):
     }
     env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": crypt_key, "AGORA_PSEUDONYM_KEY": KEY,
            "AGORA_AUTH__OIDC__CLIENT_SECRET": client.client_secret}
-    running = start_agora(root / "hub", overrides, env)
-    running.extra.update(client=client, provider=provider)
-    yield running
-    running.stop(timeout=10)
-    assert running.proc.returncode == 0, running.log()[-3000:]
+    with running_agora(root / "hub", overrides, env, stop_within=10) as running:
+        running.extra.update(client=client, provider=provider)
+        yield running
 
 
 def start_login(agora, session: requests.Session, sub: str) -> str:
@@ -180,11 +178,7 @@ def admin_token(agora):
     session, done = oidc_login(agora, "sub-it-0001")
     assert done.status_code == 302, done.text[:500]
     assert logged_in_as(agora, session)["name"] == "it-admin"
-    response = session.post(f"{agora.url}hub/api/users/it-admin/tokens",
-                            json={"note": "oidc tests", "expires_in": 600},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+    return user_api_token(session, agora.url, "it-admin", "oidc tests")
 
 
 @pytest.fixture(scope="module")
@@ -325,12 +319,8 @@ def login_with_token(agora, sub: str) -> str:
     """Log `sub` in through the provider and create an API token with their own session."""
     session, done = oidc_login(agora, sub)
     assert done.status_code == 302, done.text[:500]
-    me = logged_in_as(agora, session)
-    response = session.post(f"{agora.url}hub/api/users/{me['name']}/tokens",
-                            json={"note": "claim attributes", "expires_in": 600},
-                            headers=xsrf_header(session))
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
+    return user_api_token(session, agora.url, logged_in_as(agora, session)["name"],
+                          "claim attributes")
 
 
 def relogin(agora, sub: str) -> None:
@@ -352,7 +342,7 @@ OFFICIAL = {"preferred_username": "mlefebvre", GROUPS_CLAIM: ["elus", "officials
             "insee_codes": ["99101"]}
 
 
-def test_claims_drive_the_row_rules_and_follow_each_login(agora):
+def test_claims_drive_the_row_rules_and_follow_each_login(agora, alice):
     provider: Provider = agora.extra["provider"]
     provider.set_user("sub-official-0001", OFFICIAL)
     token = login_with_token(agora, "sub-official-0001")
@@ -366,6 +356,7 @@ def test_claims_drive_the_row_rules_and_follow_each_login(agora):
     record = json.loads(record_file.read_text())
     assert set(record) == {"version", "user", "recorded_at", "attributes", "claims"}
     assert record["user"] == "mlefebvre" and record["attributes"] == {"territories": ["99101"]}
+    assert logged_in_as(agora, alice[0])["name"] == "amartin"
     assert not (store / file_name("amartin")).exists()  # alice has no insee_codes claim
 
     # the provider changes the claim (numbers too): the next login changes the rows at once,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
@@ -87,7 +88,8 @@ def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(a
     print(json.dumps(result, indent=1))
     shared = pwd.getpwnam(SHARED)
     assert result["uid"] == shared.pw_uid != 0 and result["account"] == SHARED
-    assert result["home"] == result["cwd"] and result["home"].endswith("/analyst")
+    home_root = yaml.safe_load(agora.settings_path.read_text())["spawner"]["home_root"]
+    assert result["home"] == result["cwd"] == str(Path(home_root) / "analyst")
     assert not result["home"].startswith(str(data))
     # positive controls: the probe can write its home and read what is open to it
     assert result["write_own_home"] == {"ok": True, "value": len("mine")}
