@@ -87,7 +87,7 @@ class NormaliseDates(Processor):
 
     def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
         require_columns(frame, self.params.columns, self.name)
-        out = frame.copy()
+        out = frame.copy(deep=False)  # copy-on-write: replaced columns only
         for column in self.params.columns:
             raw = frame[column]
             if pd.api.types.is_datetime64_any_dtype(raw):

@@ -53,10 +53,11 @@ class Deduplicate(Processor):
             duplicated = _duplicated(frame, p.subset, p.keep)
         removed = np.flatnonzero(duplicated)
         context.note("duplicates_removed", len(removed))
-        if len(removed):  # only the example rows are taken out, not all the removed ones
-            shown = frame.iloc[removed[:MAX_EXAMPLES]]
-            keys = shown[p.subset] if p.subset else shown
-            context.note("duplicate_examples", keys.astype(str).to_dict("records"))
+        if not len(removed):
+            return frame.copy(deep=False)  # a new frame, as every step gives, sharing the data
+        shown = frame.iloc[removed[:MAX_EXAMPLES]]  # only the example rows are taken out
+        keys = shown[p.subset] if p.subset else shown
+        context.note("duplicate_examples", keys.astype(str).to_dict("records"))
         return keep_rows(frame, ~duplicated)
 
 

@@ -52,7 +52,7 @@ class NormaliseText(Processor):
 
     def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
         require_columns(frame, self.params.columns, self.name)
-        out = frame.copy()
+        out = frame.copy(deep=False)  # copy-on-write: replaced columns only
         for column in self.params.columns:
             codes, uniques = distinct(as_text(frame[column]))
             counts = np.bincount(codes[codes >= 0], minlength=len(uniques))

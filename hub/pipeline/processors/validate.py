@@ -69,7 +69,7 @@ class Validate(Processor):
 
     def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
         require_columns(frame, self.params.columns, self.name)
-        out = frame.copy()
+        out = frame.copy(deep=False)  # copy-on-write: replaced columns only
         drop = np.zeros(len(frame), dtype=bool)
         checks = [(column, frame[column], rule) for column, rule in self.params.columns.items()]
         # the checks of different columns are independent: one thread per core
@@ -83,8 +83,9 @@ class Validate(Processor):
                 out[column] = series.mask(invalid & series.notna().to_numpy())
             elif rule.action == "drop_row":
                 drop |= invalid
-        if drop.any():
-            context.note("rows_dropped", int(drop.sum()))
+        if not drop.any():
+            return out
+        context.note("rows_dropped", int(drop.sum()))
         return keep_rows(out, ~drop)
 
 
