@@ -251,13 +251,16 @@ def test_refresh_uses_a_fast_arrow_allocator(monkeypatch):
 
     from hub.pipeline import memory
 
-    monkeypatch.setattr(memory, "_configured", False)
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     before = pa.default_memory_pool()
     try:
+        pa.set_memory_pool(pa.mimalloc_memory_pool())  # as pyarrow starts
+        monkeypatch.setattr(memory, "_configured", False)
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
         assert memory.use_fast_memory_pool() in ("jemalloc", "system")
+        # an administrator's ARROW_DEFAULT_MEMORY_POOL (which pyarrow applied at import) stays
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        monkeypatch.setattr(memory, "_configured", False)
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+        assert memory.use_fast_memory_pool() == "mimalloc"
     finally:
         pa.set_memory_pool(before)
-    monkeypatch.setattr(memory, "_configured", False)
-    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
-    assert memory.use_fast_memory_pool() == before.backend_name  # the administrator's choice
