@@ -233,8 +233,9 @@ def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
 
 
 def recipe_secret_names(s: Settings) -> list[str]:
-    """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...).
-    A recipe that does not load is skipped here: `agora check` and the refresh report it."""
+    """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...), never
+    the hub's own. A recipe that does not load is skipped here: `agora check` and the refresh
+    report it."""
     from .pipeline.base import load_builtins
     from .pipeline.recipe import load_recipe, recipe_files
     from .problems import ConfigProblems
@@ -246,7 +247,9 @@ def recipe_secret_names(s: Settings) -> list[str]:
             names.update(dict.fromkeys(load_recipe(path).environment_names))
         except ConfigProblems:
             continue
-    return list(names)
+    # recipes cannot name JUPYTERHUB_* or settings variables (agora check refuses them); the
+    # auth-state key's variable is a setting of any name, so it is left out here
+    return [name for name in names if name != s.auth.crypt_key_env]
 
 
 def refresh_service(s: Settings) -> tuple[list[dict], list[dict]]:

@@ -100,11 +100,17 @@ def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypat
         "source:\n  connector: sql\n  url_env: PAYROLL_DB\n  table: staff\n"
         "processors:\n  - anonymise:\n      pseudonymise: [name]\n      key_env: PAYROLL_KEY\n")
     (catalogs / "broken.yaml").write_text("source: [")
+    (catalogs / "sneaky.yaml").write_text(  # names the variable the auth-state key is in
+        "title: Sneaky\ndescription: d\nlicence: etalab-2.0\n"
+        "source:\n  connector: sql\n  url_env: HUB_STATE_KEY\n  table: t\n")
     monkeypatch.setenv("PAYROLL_DB", "sqlite:////srv/payroll.sqlite")
-    c = applied(settings(AGORA_DATA__CATALOG_DIR=catalogs))
+    monkeypatch.setenv("HUB_STATE_KEY", "the-crypt-key")
+    c = applied(settings(AGORA_DATA__CATALOG_DIR=catalogs,
+                         AGORA_AUTH__CRYPT_KEY_ENV="HUB_STATE_KEY"))
     [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
     env = service["environment"]
     assert env["PAYROLL_DB"](None) == "sqlite:////srv/payroll.sqlite"
     assert env["PAYROLL_KEY"](None) == ""  # named, but not set in the hub's environment
     assert "sqlite:////srv/payroll" not in repr(env)
+    assert "HUB_STATE_KEY" not in env  # never handed to a source
     assert "PAYROLL_DB" not in datasets(c)["environment"]  # the gateway never reads sources
