@@ -48,11 +48,11 @@ def _stop_on_signals() -> threading.Event:
 
 def watch_command(settings, poll_seconds: float = 30.0) -> int:
     """Run the schedules in the foreground until Ctrl-C / SIGTERM."""
-    recipes = load_catalog(settings.catalog_dir)  # problems: exit 2 before anything runs
+    parsed = RecipeCache()  # each poll re-reads the catalog: only changed files are parsed
+    recipes = load_catalog(settings.catalog_dir, parsed)  # problems: exit 2 before any run
     scheduled = sorted(d for d, r in recipes.items() if r.schedule)
     print(f"agora refresh --watch: {len(scheduled)} scheduled dataset(s) "
           f"({', '.join(scheduled) or 'none'}); Ctrl-C to stop", flush=True)
-    parsed = RecipeCache()  # each poll re-reads the catalog: only changed files are parsed
     runner = ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
                             RefreshEnv.from_settings(settings), progress=printer())
     runner.run(_stop_on_signals(), poll_seconds)
