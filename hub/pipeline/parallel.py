@@ -25,6 +25,8 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from .arrow_text import is_arrow_text
+
 T = TypeVar("T")
 R = TypeVar("R")
 MIN_ROWS_PER_PART = 20_000  # below this, one thread does it faster than two
@@ -43,13 +45,18 @@ def map_parallel(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return list(pool.map(func, items))
 
 
+def part_count(rows: int) -> int:
+    """How many parts to split `rows` rows into: one per core, none under MIN_ROWS_PER_PART."""
+    return min(workers(), rows // MIN_ROWS_PER_PART)
+
+
 def by_parts(func: Callable[[pd.Series], R], values: pd.Series) -> R:
     """``func(values)`` for a row-wise `func`, computed on one slice of `values` per core.
 
     `func` returns a Series (or a tuple of Series) with the index of its input; the parts
     are concatenated in order, so the result is the same as one call on the whole Series.
     """
-    parts = min(workers(), len(values) // MIN_ROWS_PER_PART)
+    parts = part_count(len(values))
     if parts < 2:
         return func(values)
     bounds = [len(values) * i // parts for i in range(parts + 1)]
@@ -64,7 +71,7 @@ def _concat(parts: list[pd.Series]) -> pd.Series:
     """Parts of one Series back together (same dtype, index and name). Text is put back into
     one Arrow array: later takes from a column in several chunks cost more."""
     whole = pd.concat(parts)
-    if isinstance(whole.dtype, pd.StringDtype) and whole.dtype.storage == "pyarrow":
+    if is_arrow_text(whole):
         whole = pd.Series(whole.array._pa_array.combine_chunks(), index=whole.index,
                           dtype=whole.dtype, name=whole.name)
     return whole

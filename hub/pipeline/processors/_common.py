@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_text import is_arrow_text, string_buffers
 from ..base import ProcessingError
 
 MAX_EXAMPLES = 5
@@ -40,7 +41,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], processor: str)
 
 def as_text(series: pd.Series) -> pd.Series:
     """The series as pandas' pyarrow-backed ``str`` dtype (nulls stay null)."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+    if is_arrow_text(series):
         return series
     return series.astype("str")
 
@@ -89,7 +90,7 @@ def _accent_table(text: pd.Series) -> dict[str, str] | None:
     """{character: its folded text} for the characters that folding changes, or None when
     the values are better folded whole: not pyarrow-backed text, too many such characters, a
     folded character that keeps a combining mark or holds a character itself replaced."""
-    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
+    if not is_arrow_text(text):
         return None
     chars = sorted(non_ascii_characters(text.array._pa_array))
     folded = _strip_accents_whole(pd.Series(chars, dtype=text.dtype)).tolist()
@@ -106,13 +107,10 @@ def non_ascii_characters(values: pa.ChunkedArray) -> set[str]:
     for chunk in values.chunks:
         if not len(chunk):
             continue
-        offsets_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=offsets_type)
-        first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
-        if data_buffer is None or first == last:
+        offsets, data = string_buffers(chunk)
+        if offsets[0] == offsets[-1]:
             continue
-        data = np.frombuffer(data_buffer, dtype=np.uint8)[first:last]
+        data = data[offsets[0]:offsets[-1]]
         lead = np.flatnonzero(data >= 0xC0)
         if not len(lead):
             continue

@@ -11,13 +11,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pydantic import Field
 
-from ..base import Params, ProcessContext, Processor, register_processor
-from ._common import MAX_EXAMPLES, require_columns
 from .. import parallel
+from ..arrow_text import is_arrow_text, string_buffers
+from ..base import Params, ProcessContext, Processor, register_processor
 from ..parallel import keep_rows, map_parallel
+from ._common import MAX_EXAMPLES, require_columns
 
 
 class DeduplicateParams(Params):
@@ -117,17 +117,11 @@ def repeated_values(values: pd.Series) -> np.ndarray:
 def _by_last_byte(values: pd.Series) -> list[np.ndarray] | None:
     """Row positions of `values` in one group per core, by the last byte of each value (nulls
     and empty strings in the first); None when the column is not long pyarrow-backed text."""
-    parts = min(parallel.workers(), len(values) // parallel.MIN_ROWS_PER_PART)
-    if parts < 2 or not (isinstance(values.dtype, pd.StringDtype)
-                         and values.dtype.storage == "pyarrow"):
+    parts = parallel.part_count(len(values))
+    if parts < 2 or not is_arrow_text(values):
         return None
     array = values.array._pa_array.combine_chunks()
-    if not pa.types.is_large_string(array.type) and not pa.types.is_string(array.type):
-        return None
-    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[array.offset:][:len(array) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(0, np.uint8)
+    offsets, data = string_buffers(array)
     ends = offsets[1:]
     filled = (ends > offsets[:-1]) & array.is_valid().to_numpy(zero_copy_only=False)
     group = np.zeros(len(array), dtype=np.uint8)
