@@ -139,7 +139,7 @@ class StepRun:
     frame: pd.DataFrame
     notes: dict[str, Any]
     seconds: float
-    counts: list[tuple] = field(default_factory=list)  # quality.count calls, when deferred
+    counts: list[tuple]  # its quality.count calls, when they were deferred
 
 
 class DeferredQuality(QualityReport):
@@ -200,16 +200,16 @@ def _run_group(steps: Sequence[Step], group: list[int], frame: pd.DataFrame,
         run = _run_step(group[0], steps[group[0]], frame, make_context, report)
         return run.frame, [run]
     runs = map_parallel(lambda i: _run_step(i, steps[i], frame, make_context, None), group)
-    merged = runs[0].frame
     for run in runs:
         if len(run.frame) != len(frame) or not run.frame.columns.equals(frame.columns):
             raise RefreshFailed(f"step {run.index + 1} ({steps[run.index].processor}) changed "
                                 "the rows or columns although it is declared column-local")
-        for column in dict.fromkeys(steps[run.index].params.columns):
-            if run is not runs[0]:
-                merged[column] = run.frame[column].array
         for args, kwargs in run.counts:
             report.count(*args, **kwargs)
+    merged = runs[0].frame  # with the columns of the other steps put in
+    for run in runs[1:]:
+        for column in dict.fromkeys(steps[run.index].params.columns):
+            merged[column] = run.frame[column].array
     return merged, runs
 
 

@@ -1,5 +1,6 @@
 """`agora check` and `agora up` refusals, through the real CLI entry point."""
 
+import os
 import subprocess
 import sys
 
@@ -46,14 +47,12 @@ def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
     monkeypatch.delenv("AGORA_CONFIG", raising=False)
     monkeypatch.setenv("AGORA_HUB__DATA_DIR", str(tmp_path / "data"))
     settings = load_settings(None)
-    monkeypatch.setattr(runner.os, "geteuid", lambda: 0)
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the module hub.runner and hub.settings use
     shared = runner.banner(settings)
     assert "Workspaces run as the unprivileged account agora-shared, shared by every user " \
            "(homes in /home/agora-shared)" in shared
     assert "not isolated from each other; set spawner.isolation: system-users" in shared
-    monkeypatch.setattr(runner.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert "no isolation, for a demo on your own machine" in runner.banner(settings)
     monkeypatch.setenv("AGORA_SPAWNER__ISOLATION", "system-users")
     assert "each user's own system account (agora-<name>)" in runner.banner(load_settings(None))

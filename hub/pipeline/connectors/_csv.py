@@ -119,7 +119,7 @@ def _parse(data, options, encoding, delimiter, decimal, source) -> pd.DataFrame:
     )
     if as_strings and _fast_path_safe(data, encoding):
         try:
-            return _read_with_pyarrow(data, encoding, delimiter, options.skip_rows, arguments)
+            return _read_with_pyarrow(data, arguments)
         except Exception:  # noqa: BLE001 - the C parser below decides and explains
             pass
     try:
@@ -154,8 +154,7 @@ def count_byte(data: bytes, byte: int) -> int:
     return total
 
 
-def _read_with_pyarrow(data: bytes, encoding: str, delimiter: str, skip_rows: int,
-                       arguments: dict) -> pd.DataFrame:
+def _read_with_pyarrow(data: bytes, arguments: dict) -> pd.DataFrame:
     """Every column as text, exactly like ``pd.read_csv(engine="pyarrow", dtype=str,
     na_values=[""], keep_default_na=False)``, but with each column as ONE Arrow array instead
     of one chunk per parsed block (122 for a 120 MB file with pandas' 1 MB blocks): boolean
@@ -168,9 +167,9 @@ def _read_with_pyarrow(data: bytes, encoding: str, delimiter: str, skip_rows: in
     """
     table = pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(skip_rows=skip_rows, block_size=BLOCK_BYTES,
-                                       encoding=encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        read_options=pacsv.ReadOptions(skip_rows=arguments["skiprows"], block_size=BLOCK_BYTES,
+                                       encoding=arguments["encoding"]),
+        parse_options=pacsv.ParseOptions(delimiter=arguments["sep"]),
         convert_options=pacsv.ConvertOptions(
             default_column_type=pa.large_string(), null_values=[""], strings_can_be_null=True))
     names = table.column_names

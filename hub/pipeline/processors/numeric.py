@@ -84,8 +84,8 @@ class ParseNumbers(Processor):
     def _parse(self, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         """(numbers, mask of values that were not null tokens).
 
-        The row-wise parts run in parallel slices (:func:`by_parts`); only the decimal mark
-        guess looks at the whole column."""
+        The row-wise parts run in parallel slices (:func:`by_parts`); the decimal mark guess
+        and the conversion to floats (:func:`_to_float`) look at the whole column."""
         p = self.params
         core, given, percent, negative = by_parts(self._core, text)
         decimal = p.decimal if p.decimal != "auto" else _guess_decimal(core)

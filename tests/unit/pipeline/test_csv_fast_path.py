@@ -46,7 +46,7 @@ def test_fast_path_reads_what_pandas_reads(text, skip_rows, encoding):
     pd.testing.assert_frame_equal(frame, expected, check_exact=True)
     arguments = dict(encoding=encoding, sep=";", skiprows=skip_rows, dtype=str,
                      keep_default_na=False, na_values=[""])  # as _csv._parse passes them
-    direct = _csv._read_with_pyarrow(data, encoding, ";", skip_rows, arguments)  # no fallback
+    direct = _csv._read_with_pyarrow(data, arguments)  # no fallback
     pd.testing.assert_frame_equal(direct, expected, check_exact=True)
     assert details["encoding"] == ("utf-8" if text.isascii() else encoding)
 
@@ -63,8 +63,6 @@ def test_fast_path_gives_one_chunk_per_column(monkeypatch):
 
 
 def test_count_byte_counts_like_bytes_count(monkeypatch):
-    from hub.pipeline.connectors import _csv
-
     monkeypatch.setattr(_csv, "COUNT_PIECE_BYTES", 7)
     for data in (b"", b'"', b'a"b""c', b'"' * 50 + b"x" * 13, bytes(range(256)) * 3):
         assert _csv.count_byte(data, ord('"')) == data.count(b'"')

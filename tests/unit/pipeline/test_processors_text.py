@@ -121,10 +121,6 @@ FOLDING_CASES = ["Saint-Étienne", "Œuvre du cœur", "d’entraide", "ﬁnance"
                  "e\u0301te\u0301", "i\u0307", "a\u0323\u0302", "plain ascii", "", None]
 
 
-def _folded_whole(values: pd.Series) -> pd.Series:
-    return _common._strip_accents_whole(values)
-
-
 def _any_number_of_folded_characters():
     """Let the per-character way take any text, so that the tests below compare it."""
     return patch.object(_common, "MAX_FOLDED_CHARACTERS", 10**6)
@@ -135,7 +131,7 @@ def test_accent_folding_per_character_equals_folding_whole_values():
                        name="v")
     with _any_number_of_folded_characters():
         assert _common._accent_table(values) is not None  # the per-character way is taken
-        pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
+        pd.testing.assert_series_equal(_common.strip_accents(values), _common._strip_accents_whole(values))
 
 
 def test_accent_folding_of_french_names_takes_the_per_character_way():
@@ -152,7 +148,7 @@ def test_accent_folding_takes_the_whole_way_when_a_character_keeps_a_combining_m
     # string: folding it alone could differ from folding it in its value
     values = pd.Series(["e\U0001d165\u0301", "é"], dtype="str")
     assert _common._accent_table(values) is None
-    pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
+    pd.testing.assert_series_equal(_common.strip_accents(values), _common._strip_accents_whole(values))
 
 
 def test_accent_folding_takes_the_whole_way_when_many_characters_change():
@@ -177,4 +173,4 @@ def test_non_ascii_characters_reads_only_the_values_in_view(kind):
 def test_accent_folding_equals_folding_whole_values_on_any_text(texts):
     values = pd.Series(texts, dtype="str")
     with _any_number_of_folded_characters():
-        pd.testing.assert_series_equal(_common.strip_accents(values), _folded_whole(values))
+        pd.testing.assert_series_equal(_common.strip_accents(values), _common._strip_accents_whole(values))
