@@ -359,7 +359,8 @@ def summary(results: dict, rows: int, size: int, generated_in: float, load_befor
     ratio = duck["median"] / agora["median"]
     return {"benchmark": "ingest: messy CSV -> cleaned snapshot", "rows": rows,
             "ratio_of_minimums": duck["min"] / agora["min"],
-            "ratio_of_cpu": duck["cpu_median"] / agora["cpu_median"], "file_bytes": size, "generated_seconds": generated_in, "runs": len(results["agora"]),
+            "ratio_of_cpu": duck["cpu_median"] / agora["cpu_median"], "file_bytes": size,
+            "generated_seconds": generated_in, "runs": len(results["agora"]),
             "agora": agora, "duckdb": duck, "ratio": ratio, "target": TARGET,
             "ok": ratio >= TARGET,
             "agora_breakdown": {k: median_run[k] for k in ("fetch", "processors", "write")},
