@@ -26,11 +26,11 @@ import pyarrow.csv as pacsv
 from pydantic import Field
 
 from ..base import Params, SourceError
-from ..parallel import map_parallel
+from ..parallel import map_parallel, workers
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 64 * 1024
-UTF8_CHECK_BYTES = 1 << 20
+MAX_CONTINUATION_BYTES = 3  # a UTF-8 character is a lead byte and at most 3 of these
 CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")  # the bytes cp1252 cannot decode
 COUNT_PIECE_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20  # pyarrow parses blocks of this size in parallel
@@ -68,15 +68,45 @@ def detect_encoding(data: bytes) -> str:
 
 
 def _is_utf8(data: bytes) -> bool:
-    """Strict UTF-8 check, piece by piece: a failing ``data.decode()`` copies the whole input
-    into its exception (0.13 s for a 120 MB file that fails at its second byte)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """Strict UTF-8 check, the same verdict as ``data.decode("utf-8")`` without building a str
+    of the file: Arrow's validator on one part of the file per core (0.03 s instead of the
+    codec's 0.19 s for a 125 MB file; a failing ``decode`` would also copy the whole input into
+    its exception).
+
+    The parts are cut just before a byte that starts a character: each part of a valid file is
+    then valid, and an invalid file has an invalid part.
+    """
+    bounds = [0]
+    for part in range(1, workers()):
+        cut = _character_start(data, len(data) * part // workers())
+        if cut is None:
+            return False
+        bounds.append(max(cut, bounds[-1]))
+    bounds.append(len(data))
     view = memoryview(data)
+    return all(map_parallel(lambda span: _valid_utf8(view[span[0]:span[1]]),
+                            zip(bounds, bounds[1:])))
+
+
+def _character_start(data: bytes, at: int) -> int | None:
+    """The first position from `at` that is not inside a character (or the end); None when
+    more continuation bytes follow one another there than a character holds."""
+    for position in range(at, min(at + MAX_CONTINUATION_BYTES + 1, len(data))):
+        if not _is_continuation(data[position]):
+            return position
+    return len(data) if len(data) - at <= MAX_CONTINUATION_BYTES else None
+
+
+def _is_continuation(byte: int) -> bool:
+    return byte & 0xC0 == 0x80
+
+
+def _valid_utf8(part: memoryview) -> bool:
+    offsets = pa.array([0, len(part)], pa.int64()).buffers()[1]
+    as_binary = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(part)])
     try:
-        for start in range(0, len(view), UTF8_CHECK_BYTES):
-            decoder.decode(view[start:start + UTF8_CHECK_BYTES])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        as_binary.cast(pa.large_string())  # validates, copies nothing
+    except pa.ArrowInvalid:
         return False
     return True
 

@@ -7,18 +7,47 @@ import io
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.pipeline.connectors import _csv
 from hub.pipeline.connectors._csv import CsvOptions, detect_encoding, read_csv_bytes
 
 
-def test_utf8_check_reads_the_whole_file_in_pieces(monkeypatch):
-    monkeypatch.setattr(_csv, "UTF8_CHECK_BYTES", 3)
-    valid = "é€ok œ".encode("utf-8") * 10  # multi-byte characters cut between pieces
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 7])
+def test_utf8_check_cuts_the_file_between_characters(monkeypatch, cores):
+    monkeypatch.setattr(_csv, "workers", lambda: cores)
+    valid = "é€ok œ😀".encode("utf-8") * 10  # 1- to 4-byte characters: cuts land inside some
     assert _csv._is_utf8(valid)
     assert not _csv._is_utf8(valid + b"\xe9")  # a truncated sequence at the very end
     assert not _csv._is_utf8(b"ok" * 100 + "é".encode("cp1252") + b"ok")
+    assert not _csv._is_utf8(b"ab" + b"\x80" * 40)  # a run of continuation bytes at a cut
+    assert _csv._is_utf8(b"") and _csv._is_utf8(b"a")
     assert detect_encoding("é".encode("cp1252") + b"x" * 10) == "cp1252"
+
+
+PIECES = st.sampled_from([b"a", b";", b"\n", "é".encode(), "€".encode(), "😀".encode(),
+                          b"\x80", b"\xbf", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+                          b"\xe2\x82", b"\xff", b"\xe9"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(PIECES, st.binary(max_size=6)), max_size=40), st.integers(1, 5))
+def test_utf8_check_agrees_with_the_codec(pieces, cores):
+    """Any bytes, cut between any cores: the same verdict as Python's strict decoder
+    (surrogates, overlong forms, code points past U+10FFFF and truncated characters)."""
+    data = b"".join(pieces)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_csv, "workers", lambda: cores)
+        assert _csv._is_utf8(data) == _decodes(data)
 
 
 MESSY = (
