@@ -25,6 +25,7 @@ def _decodes(data: bytes) -> bool:
 @pytest.mark.parametrize("cores", [1, 2, 3, 7])
 def test_utf8_check_cuts_the_file_between_characters(monkeypatch, cores):
     monkeypatch.setattr(_csv, "workers", lambda: cores)
+    monkeypatch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
     valid = "é€ok œ😀".encode("utf-8") * 10  # 1- to 4-byte characters: cuts land inside some
     assert _csv._is_utf8(valid)
     assert not _csv._is_utf8(valid + b"\xe9")  # a truncated sequence at the very end
@@ -47,6 +48,7 @@ def test_utf8_check_agrees_with_the_codec(pieces, cores):
     data = b"".join(pieces)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_csv, "workers", lambda: cores)
+        patch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
         assert _csv._is_utf8(data) == _decodes(data)
 
 
