@@ -32,6 +32,23 @@ class SourceError(Exception):
     """A source could not be read or is corrupt; the refresh fails, `current` is kept."""
 
 
+def source_too_large(source: str, size: int | None, limit: int) -> SourceError:
+    """The error for a source over ``max_source_bytes``; `size` None when only known to be more."""
+    exact = size is not None and _byte_size(size) == _byte_size(limit)  # "2.0 KiB" both: say more
+    found = "goes on past the limit" if size is None else f"is {_byte_size(size, exact)}"
+    return SourceError(
+        f"{source}: the source {found}, and a refresh reads at most {_byte_size(limit, exact)} (it "
+        "holds about ten times its source in memory); if the machine has the memory, raise "
+        "refresh.max_source_bytes in the recipe or data.max_source_bytes in the settings")
+
+
+def _byte_size(count: int, exact: bool = False) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale and not exact:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
+
+
 class ProcessingError(Exception):
     """A processor cannot run on this data (e.g. a missing column); the refresh fails."""
 
@@ -57,6 +74,7 @@ class SourceContext:
     sources_dir: Path  # relative file paths in recipes resolve against this folder
     timeout: float = 60.0  # seconds, for network sources
     environ: Mapping[str, str] = field(default_factory=dict)  # for secrets named in params
+    max_bytes: int | None = None  # the largest source (file, download) to read; None: no limit
 
 
 @dataclass

@@ -96,12 +96,12 @@ def check_source(recipe: Recipe, data: Any) -> SourceData:
 
 
 def fetch_source(recipe: Recipe, sources_dir: Path, environ: Mapping[str, str],
-                 deadline: Deadline) -> SourceData:
+                 deadline: Deadline, max_bytes: int | None = None) -> SourceData:
     connector = CONNECTORS.get(recipe.source.connector)
     if connector is None:
         raise RefreshFailed(f"connector {recipe.source.connector!r} is not installed")
     context = SourceContext(sources_dir=Path(sources_dir), timeout=deadline.remaining(),
-                            environ=environ)
+                            environ=environ, max_bytes=max_bytes)
     try:
         data = call_with_timeout(lambda: connector(recipe.source.params, context).fetch(),
                                  deadline, "reading the source")

@@ -75,6 +75,9 @@ class RefreshOptions(_Model):
         "data.max_dropped_fraction.")
     retain_versions: int | None = Field(
         None, ge=1, description="Snapshot versions kept; default: data.retain_versions.")
+    max_source_bytes: int | None = Field(
+        None, gt=0, description="Largest source this refresh reads, in bytes; default: "
+        "data.max_source_bytes.")
     timeout_seconds: float = Field(600, gt=0, description="Seconds a refresh may take.")
 
 

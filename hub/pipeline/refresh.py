@@ -3,7 +3,8 @@
 One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock:
 
 1. record the attempt in the status file;
-2. read the source through its connector, in a thread bounded by refresh.timeout_seconds;
+2. read the source through its connector, in a thread bounded by refresh.timeout_seconds; a
+   file or download over max_source_bytes fails here, before it is read into memory;
 3. if the source fingerprint, the recipe hash and the versions of the datasets it joins all
    equal the current version's, stop: result "unchanged", no new version;
 4. run the processors in order (rows in/out, seconds, notes per step in the quality report);
@@ -64,13 +65,14 @@ class RefreshEnv:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     max_dropped_fraction: float = 0.5
     retain_versions: int = 5
+    max_source_bytes: int | None = None  # None: no limit; from_settings: data.max_source_bytes
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
         data = settings.data
         return cls(SnapshotStore(settings.store_dir, data.retain_versions), settings.sources_dir,
                    dict(os.environ if environ is None else environ),
-                   data.max_dropped_fraction, data.retain_versions)
+                   data.max_dropped_fraction, data.retain_versions, data.max_source_bytes)
 
 
 def _quiet(progress: Progress | None) -> Progress:
@@ -138,7 +140,8 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     deadline = Deadline(recipe.refresh.timeout_seconds)
     inputs = {other: env.store.current(other) for other in recipe.dependencies}
     started = time.perf_counter()
-    source = fetch_source(recipe, env.sources_dir, env.environ, deadline)
+    max_bytes = recipe.refresh.max_source_bytes or env.max_source_bytes
+    source = fetch_source(recipe, env.sources_dir, env.environ, deadline, max_bytes)
     fetched = round(time.perf_counter() - started, 4)
     emit(ProgressEvent(recipe.id, "fetch", len(source.frame), fetched))
     current = env.store.read_manifest(recipe.id)

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import SourceError
+from ..base import SourceError, source_too_large
 
 USER_AGENT = "agora-pipeline/0.1 (+https://github.com/agora)"
 MAX_ERROR_TEXT = 300
+CHUNK_BYTES = 1 << 20
 
 
 def http_get(
@@ -26,12 +27,18 @@ def http_get(
     timeout: float,
     params: Mapping[str, object] | None = None,
     headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
 ) -> bytes:
-    """Return the body of a successful GET, or raise SourceError explaining why not."""
+    """Return the body of a successful GET, or raise SourceError explaining why not.
+
+    A body over `max_bytes` (as declared by Content-Length, or as received) is refused before
+    more of it is downloaded.
+    """
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
-        response = requests.get(url, params=params, headers=sent_headers, timeout=timeout)
-        body = response.content
+        with requests.get(url, params=params, headers=sent_headers, timeout=timeout,
+                          stream=True) as response:
+            body = _read_body(response, source, max_bytes)
     except requests.Timeout:
         raise SourceError(f"{source}: no answer from {url} within {timeout:g} s (timeout)") from None
     except requests.RequestException as exc:
@@ -43,6 +50,21 @@ def http_get(
             f"{_server_message(body)}"
         )
     return body
+
+
+def _read_body(response: requests.Response, source: str, max_bytes: int | None) -> bytes:
+    if max_bytes is None:
+        return response.content
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise source_too_large(source, int(declared), max_bytes)
+    chunks, received = [], 0
+    for chunk in response.iter_content(CHUNK_BYTES):  # decompressed, when the server gzips
+        received += len(chunk)
+        if received > max_bytes:
+            raise source_too_large(source, None, max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def http_get_json(url: str, **kwargs) -> tuple[object, bytes]:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from ..base import Params, SourceContext, SourceError
+from ..base import Params, SourceContext, SourceError, source_too_large
 from ._http import http_get
 
 
@@ -52,11 +52,12 @@ class FileLocation(Params):
 def read_location(params: FileLocation, context: SourceContext) -> tuple[bytes, dict]:
     """Return (raw bytes, details) for a path or URL; empty sources are errors unless allowed."""
     if params.url:
-        data = http_get(params.url, source=params.url, timeout=context.timeout)
+        data = http_get(params.url, source=params.url, timeout=context.timeout,
+                        max_bytes=context.max_bytes)
         details = {"url": params.url}
     else:
         file_path = resolve_path(params.path, context.sources_dir)
-        data = _read_file(file_path, params.path)
+        data = _read_file(file_path, params.path, context.max_bytes)
         details = {"path": str(file_path)}
     if (not data or data.isspace()) and not params.allow_empty:
         raise SourceError(f"{params.label()}: the source is empty (0 bytes of data)")
@@ -68,8 +69,10 @@ def resolve_path(path: str, sources_dir: Path) -> Path:
     return candidate if candidate.is_absolute() else Path(sources_dir) / candidate
 
 
-def _read_file(file_path: Path, label: str) -> bytes:
+def _read_file(file_path: Path, label: str, max_bytes: int | None) -> bytes:
     try:
+        if max_bytes is not None and (size := file_path.stat().st_size) > max_bytes:
+            raise source_too_large(label, size, max_bytes)
         return file_path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{label}: file not found ({file_path})") from None

@@ -104,7 +104,8 @@ class CkanConnector(Connector):
         url = urljoin(str(self.params.base_url), resource.get("url") or "")
         if not resource.get("url"):
             raise SourceError(f"{self.label}: resource {resource.get('id')} has no URL")
-        data = http_get(url, source=self.label, timeout=self.context.timeout, headers=self._headers(url))
+        data = http_get(url, source=self.label, timeout=self.context.timeout, headers=self._headers(url),
+                        max_bytes=self.context.max_bytes)
         if not data or data.isspace():
             raise SourceError(f"{self.label}: the resource file at {url} is empty")
         kind = self.params.read_as or _format_of(resource, self.label)

@@ -2,7 +2,8 @@
 
 Routes map a path to ``(status, headers, body)`` or to a function of the query string returning
 one (for paged APIs). ``Slow(seconds, answer)`` delays an answer (timeouts), ``Truncated(answer,
-missing)`` announces more bytes than it sends then hangs up. Every request is recorded so tests
+missing)`` announces more bytes than it sends then hangs up, ``Chunked(answer)`` sends the body
+with ``Transfer-Encoding: chunked`` (no Content-Length: the size is only known at the end). Every request is recorded so tests
 can assert paging parameters and headers.
 
 Use the `replay` fixture: ``replay.route("/x", (200, {"Content-Type": "text/csv"}, b"a\\n1\\n"))``
@@ -36,6 +37,12 @@ class Truncated:
 
 
 @dataclass
+class Chunked:
+    answer: Answer
+    chunk_bytes: int = 64 * 1024
+
+
+@dataclass
 class Request:
     method: str
     path: str
@@ -49,7 +56,8 @@ class ReplayServer:
     requests: list[Request] = field(default_factory=list)
     base: str = ""
 
-    def route(self, path: str, answer: Answer | Callable[[dict], Answer] | Slow | Truncated) -> None:
+    def route(self, path: str,
+              answer: Answer | Callable[[dict], Answer] | Slow | Truncated | Chunked) -> None:
         self.routes[path] = answer
 
     def url(self, path: str = "") -> str:
@@ -72,6 +80,8 @@ def _handler(server: ReplayServer):
 
         def _send(self, answer, query):
             missing = 0
+            if isinstance(answer, Chunked):
+                return self._send_chunked(answer)
             if isinstance(answer, Slow):
                 time.sleep(answer.seconds)
                 answer = answer.answer
@@ -89,6 +99,21 @@ def _handler(server: ReplayServer):
                 self.close_connection = True
             self.end_headers()
             self.wfile.write(body)
+
+        def _send_chunked(self, chunked: Chunked):
+            status, headers, body = chunked.answer
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for start in range(0, len(body), chunked.chunk_bytes):
+                    piece = body[start:start + chunked.chunk_bytes]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                self.close_connection = True
 
         def log_message(self, *args):  # keep test output quiet
             pass

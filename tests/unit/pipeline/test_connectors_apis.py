@@ -311,3 +311,13 @@ def test_ckan_keeps_paging_when_the_portal_caps_limit(ckan):
     result = run("ckan", base_url=ckan.url(), package=PACKAGE, resource_id=RESOURCE_CSV, datastore=True, page_size=3)
     assert [r.query["offset"] for r in ckan.requests_to("/api/3/action/datastore_search")] == ["0", "2", "4"]
     assert len(result.frame) == 5
+
+
+def test_wfs_pages_together_over_the_size_limit_are_refused(replay):
+    replay.route(WFS, wfs_pages(total=7))
+    params = dict(base_url=replay.url(WFS), type_names="admin:communes", page_size=3)
+    whole = run("wfs", **params).details["bytes"]
+    assert len(run("wfs", max_bytes=whole, **params).frame) == 7
+    with pytest.raises(SourceError, match=rf"wfs admin:communes: the source is {whole:,} bytes, "
+                       rf"and a refresh reads at most {whole - 1:,} bytes"):
+        run("wfs", max_bytes=whole - 1, **params)  # each page is under it, the three are not

@@ -16,7 +16,7 @@ from hub.pipeline.base import CONNECTORS, Params, SourceError
 
 from . import replay_server
 from .connector_support import run
-from .replay_server import Slow, Truncated
+from .replay_server import Chunked, Slow, Truncated
 
 replay = replay_server.replay  # the fixture
 
@@ -179,6 +179,30 @@ def test_download_cut_short_is_a_source_error(replay):
     replay.route("/cut.csv", Truncated((200, {"Content-Type": "text/csv"}, b"a,b\n1,2\n3,"), missing=50))
     with pytest.raises(SourceError, match=r"download from .*/cut.csv failed"):
         run("csv", url=replay.url("/cut.csv"))
+
+
+TOO_LARGE = r"a refresh reads at most {limit} .*raise refresh.max_source_bytes in the recipe"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    data = FRENCH_CSV.encode("cp1252")
+    write(tmp_path, "x.csv", data)
+    assert len(run("csv", tmp_path, path="x.csv", max_bytes=len(data)).frame) == 3  # at the limit
+    monkeypatch.setattr(type(tmp_path / "x.csv"), "read_bytes", lambda self: pytest.fail("read"))
+    with pytest.raises(SourceError, match=r"x.csv: the source is 1\d\d bytes, and "
+                       + TOO_LARGE.format(limit="100 bytes")):
+        run("csv", tmp_path, path="x.csv", max_bytes=100)
+
+
+def test_a_download_over_the_size_limit_is_refused(replay):
+    body = b"a;b\n" + b"1;2\n" * 300_000  # 1.2 MB
+    replay.route("/declared.csv", (200, {"Content-Type": "text/csv"}, body))
+    replay.route("/chunked.csv", Chunked((200, {"Content-Type": "text/csv"}, body)))
+    for path, found in (("/declared.csv", r"is 1.1 MiB"), ("/chunked.csv", "goes on past the limit")):
+        with pytest.raises(SourceError, match=f"{path}: the source {found}, and "
+                           + TOO_LARGE.format(limit=r"1.0 MiB")):
+            run("csv", url=replay.url(path), max_bytes=1 << 20)
+        assert len(run("csv", url=replay.url(path), max_bytes=len(body)).frame) == 300_000
 
 
 def test_refused_connection_is_a_source_error():

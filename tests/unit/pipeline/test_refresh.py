@@ -264,3 +264,40 @@ def test_refresh_uses_a_fast_arrow_allocator(monkeypatch):
         assert memory.use_fast_memory_pool() == "mimalloc"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_a_source_over_the_size_limit_fails_and_current_stays(tmp_path):
+    from hub.pipeline.base import load_builtins
+    from hub.pipeline.recipe import load_catalog
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.pipeline.store import SnapshotStore
+
+    load_builtins()
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "sources").mkdir()
+    source = tmp_path / "sources" / "air.csv"
+    source.write_text("station;pm10\nA;12,5\n", encoding="utf-8")
+    recipe = "title: Air\ndescription: PM10.\nsource:\n  connector: csv\n  path: air.csv\n"
+    (tmp_path / "catalogs" / "air.yaml").write_text(recipe)
+    env = RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path / "sources", environ={},
+                     max_source_bytes=1000)
+    good = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    assert good.result == "new"
+    source.write_text("station;pm10\n" + "A;12,5\n" * 200, encoding="utf-8")  # 1,413 bytes
+    failed = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    assert failed.failed and env.store.current("air") == good.version
+    assert failed.error.startswith("source (csv): air.csv: the source is 1.4 KiB, and a refresh "
+                                   "reads at most 1,000 bytes")
+    assert env.store.status("air").read()["last_error"]["message"] == failed.error
+    (tmp_path / "catalogs" / "air.yaml").write_text(recipe + "refresh:\n  max_source_bytes: 2000\n")
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
+
+
+def test_the_source_size_limit_comes_from_the_settings(tmp_path):
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.settings import load_settings
+
+    environ = {"AGORA_HUB__DATA_DIR": str(tmp_path)}
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_source_bytes == 1 << 30
+    environ["AGORA_DATA__MAX_SOURCE_BYTES"] = "5000"
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_source_bytes == 5000
