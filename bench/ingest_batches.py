@@ -1,80 +1,139 @@
-"""Experiment behind docs/performance.md's "Round 5": would streaming the rows in batches make
-the ingestion benchmark's cleaning cheaper?
+"""Experiment behind docs/performance.md's "Round 5": would a streaming refresh, the rows read,
+cleaned and written in batches, bring the ingestion benchmark to its target?
 
-The benchmark's file and recipe (bench/ingest.py) are used as they are. The source is fetched
-once; the recipe's processors then run, in turn and in the same process, on the whole frame
-and on the frame cut into 2, 5 and 10 batches. Each line gives the wall seconds, the CPU
-seconds (user and kernel) and the minor page faults of one pass over all the rows. The
-first pass, on the whole frame, warms the process's memory and is not printed.
+It emulates one with the benchmark's file and recipe (bench/ingest.py), each configuration in
+a fresh process like the benchmark's own runs: pyarrow's streaming CSV reader gives the rows in
+blocks; every `--batch-rows` rows are cleaned by the recipe's processors, and the cleaned batch
+goes to a second thread that appends it to one Parquet file as row groups, so the writing
+overlaps the cleaning. "whole" is the same code with one batch of every row.
 
-`deduplicate` only sees the rows of its batch here: a streaming design would carry state
-across batches, which adds work, so the batches are, if anything, flattered.
+What it leaves out flatters the batches: `deduplicate` only sees the rows of its batch (a
+real design would carry state across batches), and no manifest or quality report is merged.
 
-    /opt/agora/venv/bin/python bench/ingest_batches.py [--rows 1000000] [--rounds 2]
+Each line: wall seconds, CPU seconds (user, kernel), minor page faults and peak RSS of the
+child, medians over the rounds; the configurations alternate within each round.
+
+    /opt/agora/venv/bin/python bench/ingest_batches.py [--rows 1000000] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import queue
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
-from ingest import DATASET, REPO, Measured, recipe_text
+from ingest import DATASET, REPO, Measured, peak_rss_mib, recipe_text
 
-BATCH_COUNTS = (1, 2, 5, 10)
+BATCH_ROWS = (None, 500_000, 250_000, 125_000)  # None: one batch of every row
+
+
+def child(csv: Path, work: Path, batch_rows: int | None) -> dict:
+    sys.path.insert(0, str(REPO))
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from hub.pipeline.base import ProcessContext, load_builtins
+    from hub.pipeline.connectors import _csv
+    from hub.pipeline.execute import Deadline, run_processors
+    from hub.pipeline.memory import use_fast_memory_pool
+    from hub.pipeline.recipe import load_recipe
+    from hub.pipeline.store import DICTIONARY_PAGE_BYTES, ROW_GROUP_ROWS
+
+    load_builtins()
+    use_fast_memory_pool()
+    recipe = load_recipe(work / "catalog" / f"{DATASET}.yaml")
+    cleaned_batches: queue.Queue = queue.Queue(maxsize=2)
+
+    def write_batches() -> None:
+        writer = None
+        while (table := cleaned_batches.get()) is not None:
+            if writer is None:
+                writer = pq.ParquetWriter(work / "out.parquet", table.schema,
+                                          dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES)
+            writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP_ROWS)
+        writer.close()
+
+    def clean(blocks: list) -> int:
+        table = _csv._one_chunk_per_column(pa.Table.from_batches(blocks))
+        frame = table.to_pandas(types_mapper={pa.large_string(): _csv.TEXT}.get)
+        cleaned, _ = run_processors(
+            recipe, frame, lambda report, notes: ProcessContext(DATASET, report, {}, None,
+                                                                notes.__setitem__),
+            Deadline(3600), lambda event: None)
+        cleaned_batches.put(pa.Table.from_pandas(cleaned, preserve_index=False))
+        return len(cleaned)
+
+    with Measured() as measured:
+        data = csv.read_bytes()
+        reader = pacsv.open_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(block_size=_csv.BLOCK_BYTES,
+                                           encoding=_csv.detect_encoding(data)),
+            parse_options=pacsv.ParseOptions(delimiter=";"),
+            convert_options=pacsv.ConvertOptions(default_column_type=pa.large_string(),
+                                                 null_values=[""], strings_can_be_null=True))
+        writer = threading.Thread(target=write_batches)
+        writer.start()
+        blocks, pending, rows_out = [], 0, 0
+        for block in reader:
+            blocks.append(block)
+            pending += block.num_rows
+            if batch_rows is not None and pending >= batch_rows:
+                rows_out += clean(blocks)
+                blocks, pending = [], 0
+        if blocks:
+            rows_out += clean(blocks)
+        cleaned_batches.put(None)
+        writer.join()
+    return {**measured.as_dict(), "peak_rss_mib": peak_rss_mib(), "rows_out": rows_out}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=2, help="passes per batch count")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    from hub.pipeline.base import ProcessContext, load_builtins
-    from hub.pipeline.execute import Deadline, fetch_source, run_processors
-    from hub.pipeline.memory import use_fast_memory_pool
-    from hub.pipeline.recipe import load_recipe
-
-    load_builtins()
-    use_fast_memory_pool()
+    if args.child:
+        print(json.dumps(child(args.csv, args.work, args.batch_rows)))
+        return 0
     with tempfile.TemporaryDirectory(prefix="agora-bench-batches-") as tmp:
-        csv = Path(tmp) / "sources" / "demandes_subventions.csv"
-        csv.parent.mkdir()
-        (Path(tmp) / "catalog").mkdir()
+        work = Path(tmp)
+        csv = work / "demandes_subventions.csv"
+        (work / "catalog").mkdir()
         subprocess.run([sys.executable, str(Path(__file__).with_name("ingest.py")), "--generate",
-                        str(csv), str(Path(tmp) / "unused.utf8.csv"), "--rows", str(args.rows)],
+                        str(csv), str(work / "unused.utf8.csv"), "--rows", str(args.rows)],
                        check=True)
-        recipe_file = Path(tmp) / "catalog" / f"{DATASET}.yaml"
-        recipe_file.write_text(recipe_text(csv.name), encoding="utf-8")
-        recipe = load_recipe(recipe_file)
-        frame = fetch_source(recipe, csv.parent, {}, Deadline(3600)).frame
-
-    def one_pass(batches: int) -> tuple[Measured, int]:
-        size = -(-len(frame) // batches)
-        rows_out = 0
-        with Measured() as measured:
-            for start in range(0, len(frame), size):
-                cleaned, _ = run_processors(
-                    recipe, frame.iloc[start:start + size],
-                    lambda report, notes: ProcessContext(DATASET, report, {}, None,
-                                                         notes.__setitem__),
-                    Deadline(3600), lambda event: None)
-                rows_out += len(cleaned)
-                del cleaned
-        return measured, rows_out
-
-    one_pass(1)  # warms the memory
-    print(f"{len(frame):,} rows, the processors of bench/ingest.py's recipe, in one process")
-    for _ in range(args.rounds):
-        for batches in BATCH_COUNTS:
-            measured, rows_out = one_pass(batches)
-            user = measured.cpu_seconds - measured.kernel_seconds
-            print(f"  {batches:2d} batch(es) of {-(-len(frame) // batches):>9,} rows: "
-                  f"wall {measured.seconds:.2f} s, CPU {measured.cpu_seconds:.2f} s "
-                  f"(user {user:.2f}, kernel {measured.kernel_seconds:.2f}), "
-                  f"{measured.page_faults:,} page faults, {rows_out:,} rows out", flush=True)
+        (work / "catalog" / f"{DATASET}.yaml").write_text(recipe_text(csv.name), encoding="utf-8")
+        runs: dict[int | None, list[dict]] = {size: [] for size in BATCH_ROWS}
+        for _ in range(args.rounds):
+            for size in BATCH_ROWS:
+                command = [sys.executable, __file__, "--child", "--csv", str(csv),
+                           "--work", str(work)]
+                command += ["--batch-rows", str(size)] if size else []
+                output = subprocess.run(command, check=True, capture_output=True, text=True)
+                runs[size].append(json.loads(output.stdout.splitlines()[-1]))
+    print(f"{args.rows:,} rows, bench/ingest.py's recipe, a fresh process per run, "
+          f"medians of {args.rounds}")
+    for size, results in runs.items():
+        def median(key: str) -> float:
+            return statistics.median(result[key] for result in results)
+        user = median("cpu_seconds") - median("kernel_seconds")
+        label = "whole" if size is None else f"batches of {size:,}"
+        print(f"  {label:<22} wall {median('seconds'):.2f} s, CPU {median('cpu_seconds'):.2f} s "
+              f"(user {user:.2f}, kernel {median('kernel_seconds'):.2f}), "
+              f"{median('page_faults'):,.0f} page faults, peak {median('peak_rss_mib'):,.0f} MiB, "
+              f"{results[0]['rows_out']:,} rows out")
     return 0
 
 

@@ -70,7 +70,7 @@ def detect_encoding(data: bytes) -> str:
 
 def _is_utf8(data: bytes) -> bool:
     """Strict UTF-8 check, the same verdict as ``data.decode("utf-8")`` without building a str
-    of the file: Arrow's validator on one part of the file per core, for files of a few MiB and
+    of the file: Arrow's validator on one part of the file per core, for files of 2 MiB and
     more (0.03 s instead of the codec's 0.19 s for a 125 MB file; a failing ``decode`` would
     also copy the whole input into its exception).
 

@@ -35,6 +35,16 @@ def test_utf8_check_cuts_the_file_between_characters(monkeypatch, cores):
     assert detect_encoding("é".encode("cp1252") + b"x" * 10) == "cp1252"
 
 
+def test_utf8_check_never_cuts_a_valid_character(monkeypatch):
+    """Every cut position a short text can have: after each byte of 1- to 4-byte characters."""
+    monkeypatch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
+    valid = "a😀é€b".encode("utf-8")
+    for cores in range(1, len(valid) + 2):
+        monkeypatch.setattr(_csv, "workers", lambda cores=cores: cores)
+        assert _csv._is_utf8(valid), f"{cores} parts"
+        assert not _csv._is_utf8(valid[:-2] + b"\xe9b"), f"{cores} parts"
+
+
 PIECES = st.sampled_from([b"a", b";", b"\n", "é".encode(), "€".encode(), "😀".encode(),
                           b"\x80", b"\xbf", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
                           b"\xe2\x82", b"\xff", b"\xe9"])
