@@ -17,6 +17,7 @@ from ..base import SourceError, source_too_large
 
 USER_AGENT = "agora-pipeline/0.1 (+https://github.com/agora)"
 MAX_ERROR_TEXT = 300
+MAX_ERROR_BODY = 64 << 10  # of an error answer, enough for its message
 CHUNK_BYTES = 1 << 20
 
 
@@ -28,17 +29,23 @@ def http_get(
     params: Mapping[str, object] | None = None,
     headers: Mapping[str, str] | None = None,
     max_bytes: int | None = None,
+    received_before: int = 0,
 ) -> bytes:
     """Return the body of a successful GET, or raise SourceError explaining why not.
 
-    A body over `max_bytes` (as declared by Content-Length, or as received) is refused before
-    more of it is downloaded.
+    `max_bytes` limits the whole source: the bytes of its earlier pages (`received_before`)
+    and this body, as declared by Content-Length or as received. Past it the download stops
+    (see :func:`~hub.pipeline.base.source_too_large`). An error answer is read only as far
+    as its message.
     """
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
         with requests.get(url, params=params, headers=sent_headers, timeout=timeout,
                           stream=True) as response:
-            body = _read_body(response, source, max_bytes)
+            if response.status_code >= 400:
+                body = next(response.iter_content(MAX_ERROR_BODY), b"")
+            else:
+                body = _read_body(response, source, max_bytes, received_before)
     except requests.Timeout:
         raise SourceError(f"{source}: no answer from {url} within {timeout:g} s (timeout)") from None
     except requests.RequestException as exc:
@@ -52,13 +59,14 @@ def http_get(
     return body
 
 
-def _read_body(response: requests.Response, source: str, max_bytes: int | None) -> bytes:
+def _read_body(response: requests.Response, source: str, max_bytes: int | None,
+               received_before: int) -> bytes:
     if max_bytes is None:
         return response.content
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise source_too_large(source, int(declared), max_bytes)
-    chunks, received = [], 0
+    if declared.isdigit() and received_before + int(declared) > max_bytes:
+        raise source_too_large(source, received_before + int(declared), max_bytes)
+    chunks, received = [], received_before
     for chunk in response.iter_content(CHUNK_BYTES):  # decompressed, when the server gzips
         received += len(chunk)
         if received > max_bytes:

@@ -70,10 +70,18 @@ def resolve_path(path: str, sources_dir: Path) -> Path:
 
 
 def _read_file(file_path: Path, label: str, max_bytes: int | None) -> bytes:
+    """The file's bytes; over `max_bytes` it is refused by its size, before it is read, or
+    while it is read (a file still being written, a pipe)."""
     try:
-        if max_bytes is not None and (size := file_path.stat().st_size) > max_bytes:
+        if max_bytes is None:
+            return file_path.read_bytes()
+        if (size := file_path.stat().st_size) > max_bytes:
             raise source_too_large(label, size, max_bytes)
-        return file_path.read_bytes()
+        with open(file_path, "rb") as file:
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise source_too_large(label, None, max_bytes)
+        return data
     except FileNotFoundError:
         raise SourceError(f"{label}: file not found ({file_path})") from None
     except OSError as exc:

@@ -15,8 +15,7 @@ import re
 import pandas as pd
 from pydantic import Field, HttpUrl
 
-from ..base import (Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector,
-                    source_too_large)
+from ..base import Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector
 from ._http import decode_json, http_get
 from ._tidy import require_rows, stringify_objects
 
@@ -48,16 +47,14 @@ class WfsConnector(Connector):
         return SourceData(frame, fingerprint_bytes(*pages), details)
 
     def _pages(self, label: str):
-        pages, features, crs, received = [], [], None, 0
-        limit = self.context.max_bytes
+        pages, features, crs = [], [], None
         while len(pages) < MAX_PAGES:
             raw = http_get(str(self.params.base_url), source=label, timeout=self.context.timeout,
-                           params=self._query(start=len(features)), max_bytes=limit)
+                           params=self._query(start=len(features)),
+                           max_bytes=self.context.max_bytes,  # the pages together
+                           received_before=sum(map(len, pages)))
             if pages and raw == pages[-1]:
                 raise SourceError(f"{label}: the server repeats the same page; it ignores startIndex")
-            received += len(raw)
-            if limit is not None and received > limit:  # the pages together
-                raise source_too_large(label, received, limit)
             page = parse_page(raw, label)
             pages.append(raw)
             features.extend(page["features"])

@@ -38,7 +38,7 @@ class Truncated:
 
 @dataclass
 class Chunked:
-    answer: Answer
+    answer: Answer | Callable[[dict], Answer]
     chunk_bytes: int = 64 * 1024
 
 
@@ -81,7 +81,7 @@ def _handler(server: ReplayServer):
         def _send(self, answer, query):
             missing = 0
             if isinstance(answer, Chunked):
-                return self._send_chunked(answer)
+                return self._send_chunked(answer, query)
             if isinstance(answer, Slow):
                 time.sleep(answer.seconds)
                 answer = answer.answer
@@ -100,8 +100,9 @@ def _handler(server: ReplayServer):
             self.end_headers()
             self.wfile.write(body)
 
-        def _send_chunked(self, chunked: Chunked):
-            status, headers, body = chunked.answer
+        def _send_chunked(self, chunked: Chunked, query):
+            answer = chunked.answer
+            status, headers, body = answer(query) if callable(answer) else answer
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

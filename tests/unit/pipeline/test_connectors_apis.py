@@ -13,7 +13,7 @@ from hub.pipeline.base import CONNECTORS, SourceError
 
 from . import replay_server
 from .connector_support import run
-from .replay_server import Slow
+from .replay_server import Chunked, Slow
 
 replay = replay_server.replay  # the fixture
 
@@ -313,11 +313,52 @@ def test_ckan_keeps_paging_when_the_portal_caps_limit(ckan):
     assert len(result.frame) == 5
 
 
-def test_wfs_pages_together_over_the_size_limit_are_refused(replay):
-    replay.route(WFS, wfs_pages(total=7))
+@pytest.mark.parametrize("chunked", [False, True])
+def test_wfs_pages_together_over_the_size_limit_are_refused(replay, chunked):
+    """Each page is under the limit, the three are not; sized answers or chunked ones."""
+    replay.route(WFS, Chunked(wfs_pages(total=7)) if chunked else wfs_pages(total=7))
     params = dict(base_url=replay.url(WFS), type_names="admin:communes", page_size=3)
     whole = run("wfs", **params).details["bytes"]
     assert len(run("wfs", max_bytes=whole, **params).frame) == 7
-    with pytest.raises(SourceError, match=rf"wfs admin:communes: the source is {whole:,} bytes, "
-                       rf"and a refresh reads at most {whole - 1:,} bytes"):
-        run("wfs", max_bytes=whole - 1, **params)  # each page is under it, the three are not
+    found, limit = ((r"goes on past the limit", f"{(whole - 1) / 1024:.1f} KiB") if chunked
+                    else (f"is {whole:,} bytes", f"{whole - 1:,} bytes"))  # sizes too close
+    with pytest.raises(SourceError, match=rf"wfs admin:communes: the source {found}, "
+                       rf"and a refresh reads at most {limit}"):
+        run("wfs", max_bytes=whole - 1, **params)
+
+
+TOO_LARGE = "the source (is|goes on past the limit).* raise refresh.max_source_bytes"
+
+
+def test_ods_export_over_the_size_limit_is_refused(replay):
+    body = ods_parquet()
+    replay.route(ODS_EXPORT + "parquet", (200, {"Content-Type": "application/vnd.apache.parquet"}, body))
+    params = dict(base_url=replay.url("/"), dataset_id="qualite-de-l-air")
+    assert len(run("opendatasoft", max_bytes=len(body), **params).frame) == 2
+    with pytest.raises(SourceError, match="opendatasoft qualite-de-l-air: " + TOO_LARGE):
+        run("opendatasoft", max_bytes=len(body) - 1, **params)
+
+
+def test_ckan_download_and_datastore_pages_count_against_the_size_limit(ckan):
+    csv_path = f"/dataset/{PACKAGE}/resource/{RESOURCE_CSV}/download/equipements.csv"
+    body = b"code;nom;places\n" + b"".join(b"EQ%05d;Gymnase;%d\n" % (i, i) for i in range(5000))
+    ckan.route(csv_path, (200, {"Content-Type": "text/csv"}, body))
+    download = dict(base_url=ckan.url(), package=PACKAGE, resource_format="csv")
+    assert len(run("ckan", max_bytes=len(body), **download).frame) == 5000
+    with pytest.raises(SourceError, match=f"ckan {PACKAGE}: " + TOO_LARGE):
+        run("ckan", max_bytes=len(body) - 1, **download)  # package_show alone is under it
+    ckan.route("/api/3/action/datastore_search", datastore_page(ckan.url(), total=50))
+    pages = dict(base_url=ckan.url(), package=PACKAGE, resource_id=RESOURCE_CSV, datastore=True,
+                 page_size=10)
+    whole = run("ckan", **pages).details["bytes"]  # 5 pages, each well under it
+    assert len(run("ckan", max_bytes=whole, **pages).frame) == 50
+    with pytest.raises(SourceError, match=f"ckan {PACKAGE}: " + TOO_LARGE):
+        run("ckan", max_bytes=whole - 1, **pages)
+
+
+def test_an_error_answer_reports_its_status_even_over_the_size_limit(replay):
+    replay.route("/big-error.csv", (500, {"Content-Type": "text/plain"},
+                                    b"database unavailable " + b"." * 5000))
+    with pytest.raises(SourceError, match=r"HTTP 500 .*: database unavailable \.\.\.") as raised:
+        run("csv", url=replay.url("/big-error.csv"), max_bytes=1000)
+    assert "max_source_bytes" not in str(raised.value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import threading
 import zipfile
 
 import geopandas as gpd
@@ -190,6 +192,20 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monke
     assert len(run("csv", tmp_path, path="x.csv", max_bytes=len(data)).frame) == 3  # at the limit
     monkeypatch.setattr(type(tmp_path / "x.csv"), "read_bytes", lambda self: pytest.fail("read"))
     with pytest.raises(SourceError, match=r"x.csv: the source is 1\d\d bytes, and "
+                       + TOO_LARGE.format(limit="100 bytes")):
+        run("csv", tmp_path, path="x.csv", max_bytes=100)
+
+
+def test_a_pipe_over_the_size_limit_is_refused_while_it_is_read(tmp_path):
+    """A pipe (or a file still growing) has no useful size: the limit holds while reading."""
+    os.mkfifo(tmp_path / "x.csv")
+
+    def feed():
+        with open(tmp_path / "x.csv", "wb") as pipe:
+            pipe.write(FRENCH_CSV.encode("cp1252"))  # 147 bytes
+
+    threading.Thread(target=feed, daemon=True).start()
+    with pytest.raises(SourceError, match=r"x.csv: the source goes on past the limit, and "
                        + TOO_LARGE.format(limit="100 bytes")):
         run("csv", tmp_path, path="x.csv", max_bytes=100)
 
