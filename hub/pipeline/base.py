@@ -32,7 +32,30 @@ class SourceError(Exception):
     """A source could not be read or is corrupt; the refresh fails, `current` is kept."""
 
 
-def source_too_large(source: str, size: int | None, limit: int) -> SourceError:
+class ByteBudget:
+    """What a source may still read (``max_source_bytes``): its files, downloads and pages
+    together. `limit` None: no limit."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit, self.used = limit, 0
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else self.limit - self.used
+
+    def expect(self, size: int, source: str) -> None:
+        """Refuse, before reading it, a body or file announced as `size` bytes."""
+        if self.limit is not None and self.used + size > self.limit:
+            raise _too_large(source, self.used + size, self.limit)
+
+    def take(self, size: int, source: str) -> None:
+        """Count `size` bytes received; refuse once the source has gone past the limit."""
+        self.used += size
+        if self.limit is not None and self.used > self.limit:
+            raise _too_large(source, None, self.limit)
+
+
+def _too_large(source: str, size: int | None, limit: int) -> SourceError:
     """The error for a source over ``max_source_bytes``; `size` None when only known to be more."""
     exact = size is not None and _byte_size(size) == _byte_size(limit)  # "2.0 KiB" both: say more
     found = "goes on past the limit" if size is None else f"is {_byte_size(size, exact)}"
@@ -75,6 +98,10 @@ class SourceContext:
     timeout: float = 60.0  # seconds, for network sources
     environ: Mapping[str, str] = field(default_factory=dict)  # for secrets named in params
     max_bytes: int | None = None  # the largest source (file, download) to read; None: no limit
+    budget: ByteBudget = field(init=False)  # what is left of max_bytes; http_get and files count
+
+    def __post_init__(self) -> None:
+        self.budget = ByteBudget(self.max_bytes)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import SourceError, source_too_large
+from ..base import ByteBudget, SourceError
 
 USER_AGENT = "agora-pipeline/0.1 (+https://github.com/agora)"
 MAX_ERROR_TEXT = 300
@@ -26,17 +26,16 @@ def http_get(
     *,
     source: str,
     timeout: float,
+    budget: ByteBudget | None,
     params: Mapping[str, object] | None = None,
     headers: Mapping[str, str] | None = None,
-    max_bytes: int | None = None,
-    received_before: int = 0,
 ) -> bytes:
     """Return the body of a successful GET, or raise SourceError explaining why not.
 
-    `max_bytes` limits the whole source: the bytes of its earlier pages (`received_before`)
-    and this body, as declared by Content-Length or as received. Past it the download stops
-    (see :func:`~hub.pipeline.base.source_too_large`). An error answer is read only as far
-    as its message.
+    The body counts against the source's `budget` (``SourceContext.budget``, shared by all its
+    pages): it is refused when its Content-Length, or the bytes received so far, go past it.
+    None only for requests that are not the source's data. An error answer is read only as
+    far as its message.
     """
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
@@ -45,7 +44,7 @@ def http_get(
             if response.status_code >= 400:
                 body = next(response.iter_content(MAX_ERROR_BODY), b"")
             else:
-                body = _read_body(response, source, max_bytes, received_before)
+                body = _read_body(response, source, budget)
     except requests.Timeout:
         raise SourceError(f"{source}: no answer from {url} within {timeout:g} s (timeout)") from None
     except requests.RequestException as exc:
@@ -59,18 +58,15 @@ def http_get(
     return body
 
 
-def _read_body(response: requests.Response, source: str, max_bytes: int | None,
-               received_before: int) -> bytes:
-    if max_bytes is None:
+def _read_body(response: requests.Response, source: str, budget: ByteBudget | None) -> bytes:
+    if budget is None or budget.limit is None:
         return response.content
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and received_before + int(declared) > max_bytes:
-        raise source_too_large(source, received_before + int(declared), max_bytes)
-    chunks, received = [], received_before
+    if declared.isdigit():
+        budget.expect(int(declared), source)
+    chunks = []
     for chunk in response.iter_content(CHUNK_BYTES):  # decompressed, when the server gzips
-        received += len(chunk)
-        if received > max_bytes:
-            raise source_too_large(source, None, max_bytes)
+        budget.take(len(chunk), source)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from ..base import Params, SourceContext, SourceError, source_too_large
+from ..base import ByteBudget, Params, SourceContext, SourceError
 from ._http import http_get
 
 
@@ -53,11 +53,11 @@ def read_location(params: FileLocation, context: SourceContext) -> tuple[bytes, 
     """Return (raw bytes, details) for a path or URL; empty sources are errors unless allowed."""
     if params.url:
         data = http_get(params.url, source=params.url, timeout=context.timeout,
-                        max_bytes=context.max_bytes)
+                        budget=context.budget)
         details = {"url": params.url}
     else:
         file_path = resolve_path(params.path, context.sources_dir)
-        data = _read_file(file_path, params.path, context.max_bytes)
+        data = _read_file(file_path, params.path, context.budget)
         details = {"path": str(file_path)}
     if (not data or data.isspace()) and not params.allow_empty:
         raise SourceError(f"{params.label()}: the source is empty (0 bytes of data)")
@@ -69,18 +69,16 @@ def resolve_path(path: str, sources_dir: Path) -> Path:
     return candidate if candidate.is_absolute() else Path(sources_dir) / candidate
 
 
-def _read_file(file_path: Path, label: str, max_bytes: int | None) -> bytes:
-    """The file's bytes; over `max_bytes` it is refused by its size, before it is read, or
+def _read_file(file_path: Path, label: str, budget: ByteBudget) -> bytes:
+    """The file's bytes; over the budget it is refused by its size, before it is read, or
     while it is read (a file still being written, a pipe)."""
     try:
-        if max_bytes is None:
+        if budget.left is None:
             return file_path.read_bytes()
-        if (size := file_path.stat().st_size) > max_bytes:
-            raise source_too_large(label, size, max_bytes)
+        budget.expect(file_path.stat().st_size, label)
         with open(file_path, "rb") as file:
-            data = file.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise source_too_large(label, None, max_bytes)
+            data = file.read(budget.left + 1)
+        budget.take(len(data), label)
         return data
     except FileNotFoundError:
         raise SourceError(f"{label}: file not found ({file_path})") from None

@@ -72,13 +72,11 @@ class CkanConnector(Connector):
     def label(self) -> str:
         return f"ckan {self.params.package}"
 
-    def _action(self, action: str, params: dict, received_before: int = 0) -> tuple[dict, bytes]:
-        """A CKAN API call; `received_before`: the source's bytes so far (its size limit)."""
+    def _action(self, action: str, params: dict) -> tuple[dict, bytes]:
         url = f"{str(self.params.base_url).rstrip('/')}/api/3/action/{action}"
         document, raw = http_get_json(url, source=self.label, timeout=self.context.timeout,
-                                      params=params, headers=self._headers(url),
-                                      max_bytes=self.context.max_bytes,
-                                      received_before=received_before)
+                                      budget=self.context.budget, params=params,
+                                      headers=self._headers(url))
         if not isinstance(document, dict) or document.get("success") is not True:
             error = document.get("error") if isinstance(document, dict) else None
             message = (error.get("message") or error.get("__type")) if isinstance(error, dict) else error
@@ -92,7 +90,7 @@ class CkanConnector(Connector):
         size, offset, pages, records, fields = self.params.page_size, 0, [], [], []
         while True:
             query = {"resource_id": resource["id"], "limit": size, "offset": offset, "sort": "_id"}
-            result, raw = self._action("datastore_search", query, sum(map(len, pages)))
+            result, raw = self._action("datastore_search", query)
             pages.append(raw)
             batch = result.get("records") or []
             records.extend(batch)
@@ -107,8 +105,8 @@ class CkanConnector(Connector):
         url = urljoin(str(self.params.base_url), resource.get("url") or "")
         if not resource.get("url"):
             raise SourceError(f"{self.label}: resource {resource.get('id')} has no URL")
-        data = http_get(url, source=self.label, timeout=self.context.timeout, headers=self._headers(url),
-                        max_bytes=self.context.max_bytes)
+        data = http_get(url, source=self.label, timeout=self.context.timeout,
+                        budget=self.context.budget, headers=self._headers(url))
         if not data or data.isspace():
             raise SourceError(f"{self.label}: the resource file at {url} is empty")
         kind = self.params.read_as or _format_of(resource, self.label)

@@ -44,8 +44,8 @@ class OpendatasoftConnector(Connector):
         url = export_url(str(p.base_url), p.dataset_id, p.format)
         label = f"opendatasoft {p.dataset_id}"
         query = {k: v for k, v in (("select", p.select), ("where", p.where), ("timezone", p.timezone)) if v}
-        data = http_get(url, source=label, timeout=self.context.timeout, params=query, headers=self._headers(),
-                        max_bytes=self.context.max_bytes)
+        data = http_get(url, source=label, timeout=self.context.timeout, budget=self.context.budget,
+                        params=query, headers=self._headers())
         frame, found = _parse(data, p.format, label)
         frame = require_rows(frame, label, p.allow_empty)
         details = {"url": url, "params": query, "bytes": len(data), "rows": len(frame), **found}

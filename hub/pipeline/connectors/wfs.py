@@ -50,9 +50,7 @@ class WfsConnector(Connector):
         pages, features, crs = [], [], None
         while len(pages) < MAX_PAGES:
             raw = http_get(str(self.params.base_url), source=label, timeout=self.context.timeout,
-                           params=self._query(start=len(features)),
-                           max_bytes=self.context.max_bytes,  # the pages together
-                           received_before=sum(map(len, pages)))
+                           budget=self.context.budget, params=self._query(start=len(features)))
             if pages and raw == pages[-1]:
                 raise SourceError(f"{label}: the server repeats the same page; it ignores startIndex")
             page = parse_page(raw, label)

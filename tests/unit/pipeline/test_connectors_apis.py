@@ -340,17 +340,19 @@ def test_ods_export_over_the_size_limit_is_refused(replay):
 
 
 def test_ckan_download_and_datastore_pages_count_against_the_size_limit(ckan):
+    """The package_show answer, then the file or every DataStore page: one source, one limit."""
+    package = len(json.dumps(package_show(ckan.url())).encode())  # as the fixture serves it
     csv_path = f"/dataset/{PACKAGE}/resource/{RESOURCE_CSV}/download/equipements.csv"
     body = b"code;nom;places\n" + b"".join(b"EQ%05d;Gymnase;%d\n" % (i, i) for i in range(5000))
     ckan.route(csv_path, (200, {"Content-Type": "text/csv"}, body))
     download = dict(base_url=ckan.url(), package=PACKAGE, resource_format="csv")
-    assert len(run("ckan", max_bytes=len(body), **download).frame) == 5000
+    assert len(run("ckan", max_bytes=package + len(body), **download).frame) == 5000
     with pytest.raises(SourceError, match=f"ckan {PACKAGE}: " + TOO_LARGE):
-        run("ckan", max_bytes=len(body) - 1, **download)  # package_show alone is under it
+        run("ckan", max_bytes=package + len(body) - 1, **download)
     ckan.route("/api/3/action/datastore_search", datastore_page(ckan.url(), total=50))
     pages = dict(base_url=ckan.url(), package=PACKAGE, resource_id=RESOURCE_CSV, datastore=True,
                  page_size=10)
-    whole = run("ckan", **pages).details["bytes"]  # 5 pages, each well under it
+    whole = package + run("ckan", **pages).details["bytes"]  # 5 pages, each well under it
     assert len(run("ckan", max_bytes=whole, **pages).frame) == 50
     with pytest.raises(SourceError, match=f"ckan {PACKAGE}: " + TOO_LARGE):
         run("ckan", max_bytes=whole - 1, **pages)
