@@ -406,12 +406,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", choices=["agora", "duckdb"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--generate", type=Path, nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, nargs="+", help=argparse.SUPPRESS)  # CSV [UTF-8 copy]
     args = parser.parse_args(argv)
     if args.generate:  # in a child, so that the parent (which forks the runs) stays small
         data = generate(args.rows)
         args.generate[0].write_bytes(data)
-        args.generate[1].write_bytes(data.decode("cp1252").encode("utf-8"))
+        for utf8_copy in args.generate[1:]:
+            utf8_copy.write_bytes(data.decode("cp1252").encode("utf-8"))
         return 0
     if args.child:
         child = child_agora if args.child == "agora" else child_duckdb

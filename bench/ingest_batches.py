@@ -58,11 +58,11 @@ def child(csv: Path, work: Path, batch_rows: int | None) -> dict:
                 writer = pq.ParquetWriter(work / "out.parquet", table.schema,
                                           dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES)
             writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP_ROWS)
-        writer.close()
+        if writer is not None:
+            writer.close()
 
     def clean(blocks: list) -> int:
-        table = _csv._one_chunk_per_column(pa.Table.from_batches(blocks))
-        frame = table.to_pandas(types_mapper={pa.large_string(): _csv.TEXT}.get)
+        frame = _csv.text_frame(pa.Table.from_batches(blocks))
         cleaned, _ = run_processors(
             recipe, frame, lambda report, notes: ProcessContext(DATASET, report, {}, None,
                                                                 notes.__setitem__),
@@ -72,26 +72,24 @@ def child(csv: Path, work: Path, batch_rows: int | None) -> dict:
 
     with Measured() as measured:
         data = csv.read_bytes()
-        reader = pacsv.open_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(block_size=_csv.BLOCK_BYTES,
-                                           encoding=_csv.detect_encoding(data)),
-            parse_options=pacsv.ParseOptions(delimiter=";"),
-            convert_options=pacsv.ConvertOptions(default_column_type=pa.large_string(),
-                                                 null_values=[""], strings_can_be_null=True))
+        encoding = _csv.detect_encoding(data)  # the connector's reading, in blocks
+        reader = pacsv.open_csv(pa.py_buffer(data), **_csv.arrow_read_options(
+            encoding, ";", check_utf8=_csv.needs_utf8_check(encoding, utf8_checked=True)))
         writer = threading.Thread(target=write_batches)
         writer.start()
         blocks, pending, rows_out = [], 0, 0
-        for block in reader:
-            blocks.append(block)
-            pending += block.num_rows
-            if batch_rows is not None and pending >= batch_rows:
+        try:
+            for block in reader:
+                blocks.append(block)
+                pending += block.num_rows
+                if batch_rows is not None and pending >= batch_rows:
+                    rows_out += clean(blocks)
+                    blocks, pending = [], 0
+            if blocks:
                 rows_out += clean(blocks)
-                blocks, pending = [], 0
-        if blocks:
-            rows_out += clean(blocks)
-        cleaned_batches.put(None)
-        writer.join()
+        finally:
+            cleaned_batches.put(None)  # the writer stops, even after an error
+            writer.join()
     return {**measured.as_dict(), "peak_rss_mib": peak_rss_mib(), "rows_out": rows_out}
 
 
@@ -112,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         csv = work / "demandes_subventions.csv"
         (work / "catalog").mkdir()
         subprocess.run([sys.executable, str(Path(__file__).with_name("ingest.py")), "--generate",
-                        str(csv), str(work / "unused.utf8.csv"), "--rows", str(args.rows)],
-                       check=True)
+                        str(csv), "--rows", str(args.rows)], check=True)
         (work / "catalog" / f"{DATASET}.yaml").write_text(recipe_text(csv.name), encoding="utf-8")
         runs: dict[int | None, list[dict]] = {size: [] for size in BATCH_ROWS}
         for _ in range(args.rounds):

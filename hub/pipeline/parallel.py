@@ -1,5 +1,5 @@
 """Run independent pieces of a refresh's work on every core (processors, step groups, the CSV
-reader's column copies).
+reader's column copies and UTF-8 check).
 
 The heavy lifting in the processors is done by pyarrow's compute kernels (the string, regex,
 hash, filter and take kernels under pandas' ``.str`` methods and pyarrow-backed columns), and
@@ -41,13 +41,14 @@ def map_parallel(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     items = list(items)
     if len(items) < 2 or workers() < 2:
         return [func(item) for item in items]
-    with ThreadPoolExecutor(min(workers(), len(items)), thread_name_prefix="agora-step") as pool:
+    with ThreadPoolExecutor(min(workers(), len(items)), thread_name_prefix="agora-parallel") as pool:
         return list(pool.map(func, items))
 
 
-def part_count(rows: int) -> int:
-    """How many parts to split `rows` rows into: one per core, none under MIN_ROWS_PER_PART."""
-    return min(workers(), rows // MIN_ROWS_PER_PART)
+def part_count(size: int, min_per_part: int = MIN_ROWS_PER_PART) -> int:
+    """How many parts to split `size` rows (or bytes) into: one per core, none smaller than
+    `min_per_part`."""
+    return min(workers(), size // min_per_part)
 
 
 def by_parts(func: Callable[[pd.Series], R], values: pd.Series) -> R:

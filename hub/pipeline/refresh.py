@@ -4,7 +4,7 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 
 1. record the attempt in the status file;
 2. read the source through its connector, in a thread bounded by refresh.timeout_seconds; a
-   file or download over max_source_bytes fails here, before it is read into memory;
+   source over max_source_bytes fails here, before more than that is read into memory;
 3. if the source fingerprint, the recipe hash and the versions of the datasets it joins all
    equal the current version's, stop: result "unchanged", no new version;
 4. run the processors in order (rows in/out, seconds, notes per step in the quality report);

@@ -13,10 +13,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from .. import parallel
 from ..arrow_text import is_arrow_text, string_buffers
 from ..base import Params, ProcessContext, Processor, register_processor
-from ..parallel import keep_rows, map_parallel
+from ..parallel import keep_rows, map_parallel, part_count
 from ._common import MAX_EXAMPLES, require_columns
 
 
@@ -117,7 +116,7 @@ def repeated_values(values: pd.Series) -> np.ndarray:
 def _by_last_byte(values: pd.Series) -> list[np.ndarray] | None:
     """Row positions of `values` in one group per core, by the last byte of each value (nulls
     and empty strings in the first); None when the column is not long pyarrow-backed text."""
-    parts = parallel.part_count(len(values))
+    parts = part_count(len(values))
     if parts < 2 or not is_arrow_text(values):
         return None
     array = values.array._pa_array.combine_chunks()

@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
-from ._common import as_text, collapse_spaces, distinct, note_count, require_columns, spread
 from ..parallel import by_parts
+from ._common import as_text, collapse_spaces, distinct, note_count, require_columns, spread
 
 # digits, single spaces or NBSPs between them, one decimal mark, maybe a euro sign: most
 # values of a French export, see ParseNumbers._core

@@ -14,9 +14,9 @@ import pandas as pd
 from pydantic import Field
 
 from ..base import Params, ProcessContext, Processor, register_processor
+from ..parallel import by_parts
 from ._common import as_text, collapse_spaces, distinct, fold, require_columns, spread, strip_accents
 from ._fuzzy import NearestMatcher
-from ..parallel import by_parts
 
 
 class NormaliseTextParams(Params):

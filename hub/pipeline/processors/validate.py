@@ -23,9 +23,9 @@ import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from ..base import Params, ProcessContext, Processor, register_processor
+from ..parallel import keep_rows, map_parallel
 from ._checks import FORMATS, as_numbers, bad_format, bad_type
 from ._common import as_text, examples, require_columns
-from ..parallel import keep_rows, map_parallel
 
 
 class ColumnRule(Params):

@@ -2,9 +2,9 @@
 
 Routes map a path to ``(status, headers, body)`` or to a function of the query string returning
 one (for paged APIs). ``Slow(seconds, answer)`` delays an answer (timeouts), ``Truncated(answer,
-missing)`` announces more bytes than it sends then hangs up, ``Chunked(answer)`` sends the body
-with ``Transfer-Encoding: chunked`` (no Content-Length: the size is only known at the end). Every request is recorded so tests
-can assert paging parameters and headers.
+missing)`` announces more bytes than it sends then hangs up, ``Chunked(answer)`` sends the
+body with ``Transfer-Encoding: chunked`` (no Content-Length: the size is known at the end only).
+Every request is recorded so tests can assert paging parameters and headers.
 
 Use the `replay` fixture: ``replay.route("/x", (200, {"Content-Type": "text/csv"}, b"a\\n1\\n"))``
 then ``replay.url("/x")``.
@@ -79,38 +79,37 @@ def _handler(server: ReplayServer):
             self._send(answer, query)
 
         def _send(self, answer, query):
-            missing = 0
-            if isinstance(answer, Chunked):
-                return self._send_chunked(answer, query)
+            missing, chunked = 0, None
             if isinstance(answer, Slow):
                 time.sleep(answer.seconds)
                 answer = answer.answer
             if isinstance(answer, Truncated):
                 answer, missing = answer.answer, answer.missing
+            if isinstance(answer, Chunked):
+                chunked, answer = answer, answer.answer
             if callable(answer):
                 answer = answer(query)
             status, headers, body = answer
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body) + missing))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(body) + missing))
             if missing:
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
-            self.wfile.write(body)
+            if chunked:
+                self._write_chunks(body, chunked.chunk_bytes)
+            else:
+                self.wfile.write(body)
 
-        def _send_chunked(self, chunked: Chunked, query):
-            answer = chunked.answer
-            status, headers, body = answer(query) if callable(answer) else answer
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
+        def _write_chunks(self, body: bytes, size: int):
             try:
-                for start in range(0, len(body), chunked.chunk_bytes):
-                    piece = body[start:start + chunked.chunk_bytes]
+                for start in range(0, len(body), size):
+                    piece = body[start:start + size]
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                 self.wfile.write(b"0\r\n\r\n")
             except (BrokenPipeError, ConnectionResetError):  # the client stopped reading

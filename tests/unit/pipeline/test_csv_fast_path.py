@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.pipeline import parallel
 from hub.pipeline.connectors import _csv
+from hub.pipeline.base import SourceError
 from hub.pipeline.connectors._csv import CsvOptions, detect_encoding, read_csv_bytes
 
 
@@ -24,7 +26,7 @@ def _decodes(data: bytes) -> bool:
 
 @pytest.mark.parametrize("cores", [1, 2, 3, 7])
 def test_utf8_check_cuts_the_file_between_characters(monkeypatch, cores):
-    monkeypatch.setattr(_csv, "workers", lambda: cores)
+    monkeypatch.setattr(parallel, "workers", lambda: cores)
     monkeypatch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
     valid = "é€ok œ😀".encode("utf-8") * 10  # 1- to 4-byte characters: cuts land inside some
     assert _csv._is_utf8(valid)
@@ -40,9 +42,19 @@ def test_utf8_check_never_cuts_a_valid_character(monkeypatch):
     monkeypatch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
     valid = "a😀é€b".encode("utf-8")
     for cores in range(1, len(valid) + 2):
-        monkeypatch.setattr(_csv, "workers", lambda cores=cores: cores)
+        monkeypatch.setattr(parallel, "workers", lambda cores=cores: cores)
         assert _csv._is_utf8(valid), f"{cores} parts"
         assert not _csv._is_utf8(valid[:-2] + b"\xe9b"), f"{cores} parts"
+
+
+def test_pyarrow_checks_utf8_only_where_nothing_did():
+    assert _csv.needs_utf8_check("utf-8", utf8_checked=False)  # the recipe said so: unchecked
+    assert _csv.needs_utf8_check("UTF8", utf8_checked=False)
+    assert not _csv.needs_utf8_check("utf-8", utf8_checked=True)  # detect_encoding checked it
+    assert not _csv.needs_utf8_check("cp1252", utf8_checked=False)  # transcoded, strictly
+    assert not _csv.needs_utf8_check("utf-8-sig", utf8_checked=False)
+    with pytest.raises(SourceError, match="corrupt"):  # an invalid file declared UTF-8
+        read_csv_bytes(b"a;b\n\xe9t\xe9;2\n", CsvOptions(encoding="utf-8"), "test.csv")
 
 
 PIECES = st.sampled_from([b"a", b";", b"\n", "é".encode(), "€".encode(), "😀".encode(),
@@ -57,7 +69,7 @@ def test_utf8_check_agrees_with_the_codec(pieces, cores):
     (surrogates, overlong forms, code points past U+10FFFF and truncated characters)."""
     data = b"".join(pieces)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_csv, "workers", lambda: cores)
+        patch.setattr(parallel, "workers", lambda: cores)
         patch.setattr(_csv, "MIN_UTF8_PART_BYTES", 1)
         assert _csv._is_utf8(data) == _decodes(data)
 

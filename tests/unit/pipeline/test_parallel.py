@@ -1,4 +1,4 @@
-"""Processors that split their work over threads must give what one thread gives."""
+"""hub.pipeline.parallel: work split over threads must give what one thread gives."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_map_parallel_keeps_the_order_and_uses_threads(two_cores):
         return x * x
 
     assert map_parallel(square, range(20)) == [x * x for x in range(20)]
-    assert all(name.startswith("agora-step") for name in seen)
+    assert all(name.startswith("agora-parallel") for name in seen)
 
 
 def test_by_parts_concatenates_series_and_tuples_in_order(two_cores):
