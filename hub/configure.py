@@ -248,7 +248,8 @@ def recipe_secret_names(s: Settings) -> list[str]:
         except ConfigProblems:
             continue
     # recipes cannot name JUPYTERHUB_* or settings variables (agora check refuses them); the
-    # auth-state key's variable is a setting of any name, so it is left out here
+    # auth-state key's variable is a setting of any name: the scheduler does not even get it
+    # (and no refresh hands it to a source: RefreshEnv.hub_secrets)
     return [name for name in names if name != s.auth.crypt_key_env]
 
 

@@ -66,13 +66,23 @@ class RefreshEnv:
     max_dropped_fraction: float = 0.5
     retain_versions: int = 5
     max_source_bytes: int | None = None  # None: no limit; from_settings: data.max_source_bytes
+    # never handed to a source, whatever a recipe names (from_settings: the hub's auth-state
+    # key and the pseudonym key, settings that can name any variable); processors keep them
+    hub_secrets: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
         data = settings.data
         return cls(SnapshotStore(settings.store_dir, data.retain_versions), settings.sources_dir,
                    dict(os.environ if environ is None else environ),
-                   data.max_dropped_fraction, data.retain_versions, data.max_source_bytes)
+                   data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
+                   frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}))
+
+    @property
+    def source_environ(self) -> dict[str, str]:
+        """The variables a connector may read (`url_env`, `api_key_env`...)."""
+        return {name: value for name, value in self.environ.items()
+                if name not in self.hub_secrets}
 
 
 def _quiet(progress: Progress | None) -> Progress:
@@ -141,7 +151,7 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     inputs = {other: env.store.current(other) for other in recipe.dependencies}
     started = time.perf_counter()
     max_bytes = recipe.refresh.max_source_bytes or env.max_source_bytes
-    source = fetch_source(recipe, env.sources_dir, env.environ, deadline, max_bytes)
+    source = fetch_source(recipe, env.sources_dir, env.source_environ, deadline, max_bytes)
     fetched = round(time.perf_counter() - started, 4)
     emit(ProgressEvent(recipe.id, "fetch", len(source.frame), fetched))
     current = env.store.read_manifest(recipe.id)

@@ -301,3 +301,31 @@ def test_the_source_size_limit_comes_from_the_settings(tmp_path):
     assert RefreshEnv.from_settings(load_settings(environ=environ)).max_source_bytes == 1 << 30
     environ["AGORA_DATA__MAX_SOURCE_BYTES"] = "5000"
     assert RefreshEnv.from_settings(load_settings(environ=environ)).max_source_bytes == 5000
+
+
+def test_the_hubs_secret_variables_never_reach_a_source(tmp_path):
+    """The auth-state key and the pseudonym key are settings that can name any variable, so
+    `agora check` cannot refuse them in a recipe: the refresh withholds them from sources."""
+    import sqlite3
+
+    from hub.pipeline.base import load_builtins
+    from hub.pipeline.recipe import load_catalog
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.settings import load_settings
+
+    load_builtins()
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute("CREATE TABLE t (x INTEGER)")
+        db.execute("INSERT INTO t VALUES (1)")
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "leak.yaml").write_text(
+        "title: Leak\ndescription: A source URL from the hub's key.\nsource:\n"
+        "  connector: sql\n  url_env: HUB_STATE_KEY\n  table: t\n")
+    environ = {"AGORA_HUB__DATA_DIR": str(tmp_path), "AGORA_AUTH__CRYPT_KEY_ENV": "HUB_STATE_KEY",
+               "HUB_STATE_KEY": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    env = RefreshEnv.from_settings(load_settings(environ=environ), environ)
+    assert env.hub_secrets == {"HUB_STATE_KEY", "AGORA_PSEUDONYM_KEY"}
+    [result] = refresh_many(load_catalog(tmp_path / "catalogs"), env)
+    assert result.failed and "environment variable HUB_STATE_KEY is not set" in result.error
+    env.hub_secrets = frozenset()  # the same refresh, were the variable an ordinary one
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
