@@ -103,15 +103,17 @@ def workspace_pythonpath(command: str, names: tuple[str, ...] = PACKAGES) -> str
         return None
     root = published_root(command)
     os.makedirs(root, 0o755, exist_ok=True)
-    ours = os.stat(root).st_uid == os.geteuid()
-    if ours:  # never change the mode of someone else's folder
-        os.chmod(root, 0o755)
-    blocked = closed_ancestor(os.path.join(root, "x"))
-    if blocked or not ours:
-        reason = "it is not the hub's own folder" if not ours else f"{blocked} is closed"
-        raise IsolationError(f"workspaces could not import {', '.join(folders)} from the "
-                             f"checkout, nor from a copy in {root} ({reason}); keep Agora in "
-                             "a folder everyone can read, e.g. /opt/agora or /srv/agora")
+    if os.stat(root).st_uid != os.geteuid():  # never change the mode of someone else's folder
+        raise _unpublishable(folders, root, "it is not the hub's own folder")
+    os.chmod(root, 0o755)
+    if blocked := closed_ancestor(os.path.join(root, "x")):
+        raise _unpublishable(folders, root, f"{blocked} is closed")
     for name, folder in folders.items():
         publish(folder, root, name)
     return root
+
+
+def _unpublishable(folders: dict, root: str, reason: str) -> IsolationError:
+    return IsolationError(f"workspaces could not import {', '.join(folders)} from the checkout, "
+                          f"nor from a copy in {root} ({reason}); keep Agora in a folder "
+                          "everyone can read, e.g. /opt/agora or /srv/agora")

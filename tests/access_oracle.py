@@ -421,9 +421,10 @@ def admin_token(agora: RunningAgora) -> str:
     return admin_api_token(agora, "access tests", expires_in=3600)
 
 
-def user_token(agora: RunningAgora, admin: str, user: str, expires_in: int = 3600,
-               **body) -> str:
-    return support.user_token(agora, admin, user, "access tests", expires_in, **body)
+def token_made_by_admin(agora: RunningAgora, admin: str, user: str, expires_in: int = 3600,
+                        **body) -> str:
+    """:func:`tests.support.token_made_by_admin`, living an hour: the access tests run long."""
+    return support.token_made_by_admin(agora, admin, user, "access tests", expires_in, **body)
 
 
 def strings_in(value):

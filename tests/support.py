@@ -208,10 +208,11 @@ def admin_api_token(agora: RunningAgora, note: str, expires_in: int = 600) -> st
     return user_api_token(session, agora.url, "admin", note, expires_in)
 
 
-def user_token(agora: RunningAgora, admin: str, user: str, note: str = "integration tests",
-               expires_in: int = 600, **body) -> str:
+def token_made_by_admin(agora: RunningAgora, admin: str, user: str,
+                        note: str = "integration tests", expires_in: int = 600, **body) -> str:
     """A new API token of `user`, made by an admin through the hub's token API (`body`: more
-    fields of the request, e.g. scopes)."""
+    fields of the request, e.g. scopes); :func:`user_api_token` is the user's own, made
+    from their login session."""
     response = hub_api(agora, admin, f"users/{user}/tokens", "POST",
                        json={"note": note, "expires_in": expires_in, **body})
     assert response.status_code == 201, response.text

@@ -29,8 +29,8 @@ import yaml
 
 from tests.access_oracle import (CATALOGS, PARSERS, PROBE_ACCESS, PROBE_DATASET, TEST_KEY,
                                  Service, Snapshot, accounts_from_hub, admin_token, compare_rows,
-                                 expected_access, ints_in, oracle_view, strings_in, user_token,
-                                 write_catalog)
+                                 expected_access, ints_in, oracle_view, strings_in,
+                                 token_made_by_admin, write_catalog)
 from tests.support import running_agora
 
 pytestmark = pytest.mark.integration
@@ -59,7 +59,7 @@ class World:
         self.recipes = {p.stem: yaml.safe_load(p.read_text())
                         for p in sorted(catalog_dir.glob("*.yaml"))}
         self.accounts = accounts_from_hub(agora, admin, ACCOUNTS)
-        self.services = {name: Service(agora, user_token(agora, admin, name))
+        self.services = {name: Service(agora, token_made_by_admin(agora, admin, name))
                          for name in ACCOUNTS}
         store = agora.data_dir / "store"
         self.snapshots = {d: Snapshot(store, d) for d in self.recipes}

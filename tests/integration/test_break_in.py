@@ -29,7 +29,7 @@ import psutil
 import pytest
 import requests
 
-from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, user_token,
+from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, token_made_by_admin,
                                  write_catalog)
 from tests.support import (PROBE_TAG, hub_api, probe_code, reachable_temp_folder,
                            remove_system_account, run_in_workspace, running_agora,
@@ -55,7 +55,7 @@ def agora(tmp_path_factory):
 def tokens(agora):
     """One token per account used below (created by the admin through the hub API)."""
     admin = agora.extra["admin"]
-    return {name: user_token(agora, admin, name)
+    return {name: token_made_by_admin(agora, admin, name)
             for name in ("analyst", "elu-rivemont", "partner")}
 
 
@@ -299,7 +299,7 @@ def refused(response) -> None:
 
 
 def test_expired_token_is_refused(agora):
-    token = user_token(agora, agora.extra["admin"], "analyst", expires_in=1)
+    token = token_made_by_admin(agora, agora.extra["admin"], "analyst", expires_in=1)
     time.sleep(2.5)
     refused(Service(agora, token).get("api/datasets/air_quality/records"))
 
@@ -338,12 +338,13 @@ def test_other_services_tokens_are_refused(agora, name):
 
 def test_token_without_the_service_scope_is_refused(agora):
     admin = agora.extra["admin"]
-    narrow = user_token(agora, admin, "analyst", scopes=["read:users:name!user=analyst"])
+    narrow = token_made_by_admin(agora, admin, "analyst", scopes=["read:users:name!user=analyst"])
     assert hub_api(agora, narrow, "user").status_code == 200  # valid for what it grants
     refused(Service(agora, narrow).get("api/datasets"))
     refused(Service(agora, narrow).get("api/datasets/air_quality/export.csv"))
     # positive control: the same user with only the service's access scope gets in
-    scoped = user_token(agora, admin, "analyst", scopes=["access:services!service=datasets"])
+    scoped = token_made_by_admin(agora, admin, "analyst",
+                                 scopes=["access:services!service=datasets"])
     assert Service(agora, scoped).get("api/datasets").status_code == 200
 
 

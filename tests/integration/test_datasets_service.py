@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.datasets_support import KEY, build_workspace
-from tests.support import admin_api_token, login_form, running_agora, user_token
+from tests.support import admin_api_token, login_form, running_agora, token_made_by_admin
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +41,10 @@ def service(agora, path, token=None, **params):
 
 
 def test_user_tokens_see_what_the_policy_says(agora, admin_token):
-    analyst = service(agora, "api/datasets", user_token(agora, admin_token, "analyst"))
+    analyst = service(agora, "api/datasets", token_made_by_admin(agora, admin_token, "analyst"))
     assert analyst.status_code == 200, agora.log()[-3000:]
     assert [d["id"] for d in analyst.json()["datasets"]] == ["incidents", "stations"]
-    official = user_token(agora, admin_token, "elu-rivemont")
+    official = token_made_by_admin(agora, admin_token, "elu-rivemont")
     assert [d["id"] for d in service(agora, "api/datasets", official).json()["datasets"]] == [
         "incidents"]
     assert service(agora, "api/datasets/stations", official).status_code == 404
@@ -52,7 +52,7 @@ def test_user_tokens_see_what_the_policy_says(agora, admin_token):
 
 def test_official_records_hold_only_their_commune(agora, admin_token):
     """Territories come from the hub's group properties (read with the service's token)."""
-    token = user_token(agora, admin_token, "elu-rivemont")
+    token = token_made_by_admin(agora, admin_token, "elu-rivemont")
     body = service(agora, "api/datasets/incidents/records", token, limit=1000).json()
     assert {r["commune_code"] for r in body["records"]} == {"99101"}
     assert len(body["records"]) == 10 and "nir" not in body["columns"]
@@ -64,12 +64,13 @@ def test_official_records_hold_only_their_commune(agora, admin_token):
 
 
 def test_expired_garbage_and_unscoped_tokens_are_refused(agora, admin_token):
-    expired = user_token(agora, admin_token, "analyst", expires_in=1)
+    expired = token_made_by_admin(agora, admin_token, "analyst", expires_in=1)
     time.sleep(2)
     assert service(agora, "api/datasets", expired).status_code in (401, 403)
     assert service(agora, "api/datasets", "not-a-real-token").status_code in (401, 403)
     # a token of the same user that was not granted access to this service
-    unscoped = user_token(agora, admin_token, "analyst", scopes=["read:users:activity!user"])
+    unscoped = token_made_by_admin(agora, admin_token, "analyst",
+                                   scopes=["read:users:activity!user"])
     response = service(agora, "api/datasets", unscoped)
     assert response.status_code == 403 and "datasets" not in response.text
 
@@ -91,7 +92,7 @@ def test_browser_cookie_after_form_login(agora):
 
 
 def test_audit_log_written_by_the_service(agora, admin_token):
-    token = user_token(agora, admin_token, "analyst")
+    token = token_made_by_admin(agora, admin_token, "analyst")
     service(agora, "api/datasets/incidents/records", token, limit=3)
     found = service(agora, "api/audit", admin_token, user="analyst").json()
     assert any(e["action"] == "records" and e["rows"] == 3 for e in found)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
+from hub.settings import load_settings
 from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
                            run_in_workspace, running_agora, tagged_result, user_api_token,
                            wait_for_server)
@@ -30,8 +30,6 @@ pytestmark = [
                        reason="the shared account is used when the hub runs as root"),
     pytest.mark.skipif(shutil.which("useradd") is None, reason="useradd not available"),
 ]
-
-SHARED = "agora-shared"
 
 PROBE = r"""
 def read(path):
@@ -86,10 +84,10 @@ def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(a
     result = tagged_result(run_in_workspace(agora.url, "analyst", token,
                                             probe_code(PROBE, paths)), PROBE_TAG)
     print(json.dumps(result, indent=1))
-    shared = pwd.getpwnam(SHARED)
-    assert result["uid"] == shared.pw_uid != 0 and result["account"] == SHARED
-    home_root = yaml.safe_load(agora.settings_path.read_text())["spawner"]["home_root"]
-    assert result["home"] == result["cwd"] == str(Path(home_root) / "analyst")
+    settings = load_settings(agora.settings_path, environ={})  # as the hub read them
+    shared = pwd.getpwnam(settings.spawner.shared_account)
+    assert result["uid"] == shared.pw_uid != 0 and result["account"] == shared.pw_name
+    assert result["home"] == result["cwd"] == str(settings.home_root / "analyst")
     assert not result["home"].startswith(str(data))
     # positive controls: the probe can write its home and read what is open to it
     assert result["write_own_home"] == {"ok": True, "value": len("mine")}

@@ -206,6 +206,7 @@ def test_a_view_seeing_an_unreadable_manifest_is_not_cached(ws, clock, monkeypat
     incomplete = registry.view(PARTNER)
     assert ids(incomplete) == [] and incomplete.key is None
     assert json.loads(rendered(cache, incomplete, SERVICE, "json"))["entries"] == {}
+    assert cache.cached(incomplete, SERVICE, "json") is None  # rendered for that request only
     monkeypatch.setattr(registry.store, "read_manifest", real)
     assert ids(registry.view(PARTNER)) == ["stations"]  # no new check needed
     catalog = json.loads(rendered(cache, registry.view(PARTNER), SERVICE, "json"))

@@ -92,7 +92,16 @@ def test_terminals_get_a_real_shell_when_the_login_shell_is_nologin():
     assert workspace_shell("/bin/zsh") == "/bin/zsh"
 
 
+def skip_install_checks(monkeypatch):
+    """The install and home-root checks a spawn starts with (they read the real venv and
+    /home): these tests are about the account."""
+    monkeypatch.setattr(spawners, "check_reachable_command", lambda *a: None)
+    monkeypatch.setattr(spawners, "workspace_pythonpath", lambda *a: None)
+    monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
+
+
 def test_existing_unrelated_account_is_refused_before_anything_runs(monkeypatch):
+    skip_install_checks(monkeypatch)
     monkeypatch.setattr(spawners.pwd, "getpwnam",
                         lambda name: passwd(name=name, uid=65534, gecos="nobody", home="/"))
     monkeypatch.setattr(accounts.subprocess, "run", lambda *a, **k: pytest.fail("ran useradd"))
@@ -103,6 +112,7 @@ def test_existing_unrelated_account_is_refused_before_anything_runs(monkeypatch)
 
 
 def test_home_owned_by_someone_else_is_refused(monkeypatch, tmp_path):
+    skip_install_checks(monkeypatch)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setattr(spawners.pwd, "getpwnam",
@@ -134,9 +144,7 @@ def fake_useradd(monkeypatch, uid):
 
     monkeypatch.setattr(accounts.pwd, "getpwnam", getpwnam)
     monkeypatch.setattr(accounts.subprocess, "run", run)
-    monkeypatch.setattr(spawners, "check_reachable_command", lambda *a: None)
-    monkeypatch.setattr(spawners, "workspace_pythonpath", lambda *a: None)
-    monkeypatch.setattr(spawners, "prepare_home_root", lambda root: os.makedirs(root, exist_ok=True))
+    skip_install_checks(monkeypatch)
     return calls
 
 

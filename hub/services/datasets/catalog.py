@@ -27,15 +27,13 @@ import gzip
 import json
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from .paths import dataset_url, export_url
+from .registry import View
 from .visible import VisibleDataset
-
-if TYPE_CHECKING:
-    from .registry import View
 
 READER = "widgets.data:AgoraParquetReader"
 DATAFRAME, GEODATAFRAME = "pandas:DataFrame", "geopandas:GeoDataFrame"

@@ -167,7 +167,8 @@ class DatasetRegistry:
         if catalog_changed:
             self._signature = signature
             self._load_catalog()
-        if self._reread_current() or catalog_changed:
+        current_moved = self._reread_current()
+        if catalog_changed or current_moved:
             self._new_generation()
 
     def _load_catalog(self) -> None:
