@@ -1,11 +1,12 @@
-"""Experiment behind docs/performance.md's "Round 5": would a streaming refresh, the rows read,
-cleaned and written in batches, bring the ingestion benchmark to its target?
+"""Experiment: would a streaming refresh bring the ingestion benchmark to its target?
+
+Behind docs/performance.md's "Round 5": the rows read, cleaned and written in batches.
 
 It emulates one with the benchmark's file and recipe (bench/ingest.py), each configuration in
 a fresh process like the benchmark's own runs: pyarrow's streaming CSV reader gives the rows in
-blocks; every `--batch-rows` rows are cleaned by the recipe's processors, and the cleaned batch
-goes to a second thread that appends it to one Parquet file as row groups, so the writing
-overlaps the cleaning. "whole" is the same code with one batch of every row.
+blocks; each batch of rows (500,000, 250,000 or 125,000, see BATCH_ROWS) is cleaned by the
+recipe's processors, and a second thread appends the cleaned batch to one Parquet file as row
+groups, so the writing overlaps the cleaning. "whole" is the same code with one batch of every row.
 
 What it leaves out flatters the batches: `deduplicate` only sees the rows of its batch (a
 real design would carry state across batches), and no manifest or quality report is merged.

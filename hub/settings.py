@@ -206,9 +206,11 @@ class DataSettings(_Section):
         0.5, ge=0, le=1, description="Default share of rows processors may drop before a "
         "refresh fails instead of publishing (a recipe may set its own).")
     max_source_bytes: int = Field(
-        1 << 30, gt=0, description="Default largest source a refresh reads, in bytes (1 GiB): a "
-        "refresh holds the source and about ten times its size in memory, so a larger one "
-        "fails with a clear error instead of exhausting the machine (a recipe may set its own).")
+        1 << 30, gt=0, description="Default largest source a refresh reads, in bytes as stored "
+        "or sent (1 GiB): a refresh holds about ten times a CSV's size in memory, more for a "
+        "compressed format (Parquet, xlsx, zip), so a larger source fails with a clear error "
+        "instead of exhausting the machine (a recipe may set its own; SQL sources are not "
+        "limited).")
     pseudonym_key_env: str = Field(
         "AGORA_PSEUDONYM_KEY", description="Environment variable holding the secret key of "
         "keyed pseudonyms (anonymise processor, column rules).")
