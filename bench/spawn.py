@@ -9,7 +9,8 @@ Both hubs run side by side for the whole benchmark and the runs are interleaved 
 alternates each round) so machine noise hits both alike:
 
 - agora: the real `agora up` (tests/support.py start_agora): Agora's config, templates,
-  demo authenticator, idle-culler service, SharedSpawner, pure-Python proxy.
+  demo authenticator, services, its default spawner (as root: SystemUserSpawner, one system
+  account per user), pure-Python proxy.
 - bare:  a plain `jupyterhub` with a minimal config written to a temp dir: the same
   SharedSpawner, single-user command and proxy command, JupyterHub's own
   SharedPasswordAuthenticator, no services.
@@ -51,7 +52,8 @@ sys.path.insert(0, str(REPO))
 from hub.configure import venv_bin  # noqa: E402
 from hub.runner import stop as stop_process_tree  # noqa: E402
 from tests.support import (  # noqa: E402
-    free_port, login_form, reachable_temp_folder, start_agora, wait_for_server, xsrf_header,
+    free_port, login_form, reachable_temp_folder, remove_test_accounts, start_agora,
+    wait_for_server, xsrf_header,
 )
 
 USER = "analyst"
@@ -211,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup on SIGTERM too
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="agora-bench-") as tmp, ExitStack() as stack:
+        if os.geteuid() == 0:  # as root Agora's default makes one account per user: remove it
+            stack.callback(remove_test_accounts)
         sides = [start_agora_side(Path(tmp) / "agora", stack),
                  start_bare(Path(tmp) / "bare", stack)]
         measure(sides, args.runs)

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from .problems import ConfigProblems, Problem
 from .settings import ENV_PREFIX, Settings, is_loopback
+from .spawners import SHARED_MODE_WARNING
 
 KEY_BYTES = 32
 NEW_KEY_FIX = "generate one with `openssl rand -hex 32` and export it as {env} (keep it: " \
@@ -93,6 +94,20 @@ def oidc_problems(s: Settings, environ: dict) -> list[Problem]:
             "register Agora as a confidential client and export its secret as "
             "AGORA_AUTH__OIDC__CLIENT_SECRET"))
     return problems
+
+
+def isolation_warnings(s: Settings) -> list[Problem]:
+    """Shared mode is allowed, never silent: users are not isolated from each other."""
+    if s.isolation != "shared":
+        return []
+    if s.spawner.isolation == "auto":
+        cause = "the hub does not run as root" if os.geteuid() != 0 else "useradd is missing"
+        fix = "run the hub as root (sudo ./dev.sh up) so each user gets their own account"
+    else:
+        cause = "it is set explicitly"
+        fix = "set spawner.isolation: auto (or system-users) and run the hub as root"
+    return [Problem(s.source, "spawner.isolation",
+                    f"workspaces share one OS account ({cause}): {SHARED_MODE_WARNING['en']}", fix)]
 
 
 def runtime_problems(s: Settings, environ: dict | None = None) -> list[Problem]:

@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import __version__
-from .checks import check_runtime
+from .checks import check_runtime, isolation_warnings
 from .problems import ConfigProblems
 from .settings import Settings, load_settings
 
@@ -21,7 +21,9 @@ def cmd_check(args) -> int:
     settings = _load(args)
     check_runtime(settings)
     print(f"ok: settings from {settings.source} (auth: {settings.auth.mode}, "
-          f"isolation: {settings.spawner.isolation})")
+          f"isolation: {settings.isolation})")
+    for warning in isolation_warnings(settings):
+        print(f"warning: {warning}")
     from .pipeline.recipe import load_catalog
 
     recipes = load_catalog(settings.catalog_dir)

@@ -17,6 +17,7 @@ from traitlets.config import Config
 from . import demo
 from .identity_attributes import AttributeStore, attribute_claims_in_use
 from .settings import Settings, is_settings_variable
+from .spawners import SHARED_MODE_ANNOUNCEMENT
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,8 +44,11 @@ def configure_hub(c: Config, s: Settings) -> None:
 
 
 def template_vars(s: Settings) -> dict:
-    """Values the page templates use; demo account hints only in demo mode."""
+    """Values the page templates use; demo account hints only in demo mode; in shared mode,
+    JupyterHub's `announcement` (shown on every hub page) says users are not isolated."""
     values = {"agora_auth_mode": s.auth.mode, "agora_demo_accounts": []}
+    if s.isolation == "shared":
+        values["announcement"] = SHARED_MODE_ANNOUNCEMENT
     if s.auth.mode == "demo":
         values["agora_demo_accounts"] = [(a.name, a.role) for a in demo.ACCOUNTS]
         values["agora_demo_password_hint"] = s.auth.demo_password.get_secret_value()
@@ -117,7 +121,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
     if sp.cpu_limit:
         c.Spawner.cpu_limit = sp.cpu_limit
     c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s)}
-    if sp.isolation == "system-users":
+    if s.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.spawners.SystemUserSpawner"
         c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix
         c.SystemUserSpawner.home_root = str(s.home_root)
@@ -125,6 +129,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.JupyterHub.spawner_class = "hub.spawners.SharedSpawner"
         c.SharedSpawner.home_dir_template = str(s.home_root / "{username}")
         c.SharedSpawner.run_as = sp.shared_account
+        c.SharedSpawner.args = ["--LabApp.custom_css=True"]  # JupyterLab shows the warning
 
 
 def datasets_public_url(s: Settings) -> str:
@@ -307,7 +312,7 @@ def prepare_data_dir(s: Settings) -> None:
     data = s.hub.data_dir
     data.mkdir(mode=0o700, parents=True, exist_ok=True)  # never briefly open to others
     os.chmod(data, 0o700)
-    if s.spawner.isolation == "shared":
+    if s.isolation == "shared":
         s.home_root.mkdir(parents=True, exist_ok=True)
 
 

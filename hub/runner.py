@@ -91,14 +91,14 @@ def check_ports(s: Settings) -> None:
 
 def workspace_accounts(s: Settings) -> str:
     """Which OS account(s) run the workspaces, in words (the banner says it)."""
-    if s.spawner.isolation == "system-users":
+    if s.isolation == "system-users":
         return f"each user's own system account ({s.spawner.system_user_prefix}<name>)"
     if os.geteuid() == 0:
         return (f"the unprivileged account {s.spawner.shared_account}, shared by every user "
                 f"(homes in {s.home_root}): users are not isolated from each other; set "
-                "spawner.isolation: system-users for that")
+                "spawner.isolation: auto or system-users for that")
     return (f"your account {pwd.getpwuid(os.getuid()).pw_name}, like the hub: no isolation, "
-            "for a demo on your own machine")
+            "for a demo on your own machine (as root, each user gets their own account)")
 
 
 def banner(s: Settings) -> str:

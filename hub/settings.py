@@ -3,7 +3,7 @@
 Precedence, lowest first (there are only these three layers):
 
 1. the defaults below, which are the *embedded default*: demo accounts, SQLite, everything
-   on 127.0.0.1, one shared OS user;
+   on 127.0.0.1, each user isolated in their own system account when the hub runs as root;
 2. the settings file: ``--config PATH``, else ``$AGORA_CONFIG``, else ``./workspace.yaml``
    when it exists;
 3. environment variables ``AGORA_<SECTION>__<KEY>``, e.g. ``AGORA_HUB__BIND_URL``; values are
@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -154,12 +155,13 @@ class AuthSettings(_Section):
 
 
 class SpawnerSettings(_Section):
-    isolation: Literal["shared", "system-users"] = Field(
-        "shared",
-        description="shared: every workspace runs under one OS account (quick demos; no "
-        "isolation between users): the hub's own, or `shared_account` when the hub runs as "
-        "root; system-users: each hub user runs as their own system account, created when "
-        "missing.")
+    isolation: Literal["auto", "shared", "system-users"] = Field(
+        "auto",
+        description="auto: system-users when the hub runs as root (and useradd exists), else "
+        "shared; system-users: each hub user runs as their own system account, created when "
+        "missing; shared: every workspace runs under one OS account, the hub's own or "
+        "`shared_account` when the hub runs as root (no isolation between users: every page "
+        "says so).")
     shared_account: str = Field(
         "agora-shared", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
         description="In shared isolation with the hub running as root: the unprivileged "
@@ -249,6 +251,12 @@ class Settings(_Section):
         return self.hub.data_dir
 
     @property
+    def isolation(self) -> Literal["shared", "system-users"]:
+        """The isolation mode in force: `spawner.isolation` with `auto` resolved on this machine."""
+        return effective_isolation(self.spawner.isolation, os.geteuid(),
+                                   shutil.which("useradd") is not None)
+
+    @property
     def catalog_dir(self) -> Path:
         return self.data.catalog_dir or Path(__file__).resolve().parent.parent / "catalogs"
 
@@ -264,11 +272,18 @@ class Settings(_Section):
     def home_root(self) -> Path:
         if self.spawner.home_root is not None:
             return self.spawner.home_root
-        if self.spawner.isolation == "system-users":
+        if self.isolation == "system-users":
             return Path("/home")
         if os.geteuid() == 0:  # workspaces run as shared_account: homes outside data_dir
             return Path("/home") / self.spawner.shared_account
         return self.hub.data_dir / "homes"
+
+
+def effective_isolation(chosen: str, euid: int, has_useradd: bool) -> str:
+    """`auto` isolates users whenever the hub can (root, with useradd); shared otherwise."""
+    if chosen != "auto":
+        return chosen
+    return "system-users" if euid == 0 and has_useradd else "shared"
 
 
 def is_loopback(host: str) -> bool:

@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -25,6 +26,9 @@ import requests
 import yaml
 
 READY_TIMEOUT = 90
+# As root the default isolates users in system accounts: the tests' accounts get this prefix
+# (one per test run), so they never take a real agora-<name> account and are removed after.
+TEST_ACCOUNT_PREFIX = f"agt{secrets.token_hex(2)}-"
 
 
 def free_port() -> int:
@@ -70,7 +74,8 @@ def reachable_temp_folder(prefix: str) -> Path:
 
 def write_settings(folder: Path, overrides: dict | None = None, base_path: str = "/agora/") -> Path:
     """workspace.yaml on free ports. As root, workspaces get their homes in a fresh reachable
-    folder unless `overrides` name one, so that runs never share homes under /home."""
+    folder and their accounts the test prefix unless `overrides` name them, so that runs never
+    share homes under /home nor a real agora-<name> account."""
     settings = {
         "hub": {
             "bind_url": f"http://127.0.0.1:{free_port()}{base_path}",
@@ -82,7 +87,8 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
         "services": {"datasets_port": free_port()},
     }
     if os.geteuid() == 0:
-        settings["spawner"] = {"home_root": str(reachable_temp_folder("agora-homes-") / "homes")}
+        settings["spawner"] = {"home_root": str(reachable_temp_folder("agora-homes-") / "homes"),
+                               "system_user_prefix": TEST_ACCOUNT_PREFIX}
     for section, values in (overrides or {}).items():
         settings.setdefault(section, {}).update(values)
     path = folder / "workspace.yaml"
@@ -365,6 +371,13 @@ def system_account(name: str):
         return pwd.getpwnam(name)
     except KeyError:
         return None
+
+
+def remove_test_accounts(prefix: str = TEST_ACCOUNT_PREFIX) -> None:
+    """Remove every system account whose name starts with `prefix` (what the tests made)."""
+    for entry in pwd.getpwall():
+        if entry.pw_name.startswith(prefix):
+            remove_system_account(entry.pw_name)
 
 
 def remove_system_account(name: str) -> None:

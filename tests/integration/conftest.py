@@ -3,7 +3,8 @@ import os
 import pytest
 
 from hub.settings import SpawnerSettings
-from tests.support import admin_api_token, remove_system_account, running_agora, system_account
+from tests.support import (admin_api_token, remove_system_account, remove_test_accounts,
+                           running_agora, system_account)
 
 SHARED_ACCOUNT = SpawnerSettings().shared_account
 
@@ -16,6 +17,14 @@ def shared_account_removed_when_the_tests_made_it():
     yield
     if made_here:
         remove_system_account(SHARED_ACCOUNT)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_accounts_removed():
+    """As root, hubs in the default isolation create one account per user (test prefix)."""
+    yield
+    if os.geteuid() == 0:
+        remove_test_accounts()
 
 
 @pytest.fixture(scope="module")

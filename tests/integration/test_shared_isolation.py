@@ -20,6 +20,7 @@ import requests
 
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from hub.settings import load_settings
+from hub.spawners import SHARED_MODE_CSS
 from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
                            run_in_workspace, running_agora, tagged_result, user_api_token,
                            wait_for_server)
@@ -61,7 +62,7 @@ def agora():
     base = reachable_temp_folder("agora-shared-root-")
     (base / "hub").mkdir()
     os.chmod(base / "hub", 0o755)  # open, so that data_dir's own mode 700 is the barrier
-    with running_agora(base / "hub") as running:  # the default: shared isolation
+    with running_agora(base / "hub", {"spawner": {"isolation": "shared"}}) as running:
         yield running
 
 
@@ -98,3 +99,17 @@ def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(a
     # data comes through the service, under analyst's rights
     assert "air_quality" in result["service_entries"]
     shutil.rmtree(control.parent, ignore_errors=True)
+
+
+def test_shared_mode_says_so_on_the_hub_pages_and_in_jupyterlab(agora):
+    session = requests.Session()
+    login = session.get(agora.url + "hub/login").content.decode("utf-8")
+    assert "not isolated from each other" in login and "ne sont pas isolés" in login
+    login_form(session, agora.url, "partner", "demo")
+    home = session.get(agora.url + "hub/home")
+    assert home.status_code == 200 and "not isolated from each other" in home.text
+    wait_for_server(session, agora.url, "partner")
+    lab = session.get(agora.url + "user/partner/lab")
+    assert 'custom/custom.css"' in lab.text  # JupyterLab links the custom CSS...
+    css = session.get(agora.url + "user/partner/custom/custom.css")
+    assert css.status_code == 200 and SHARED_MODE_CSS in css.content.decode("ascii")  # warns

@@ -48,11 +48,31 @@ def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
     monkeypatch.setenv("AGORA_HUB__DATA_DIR", str(tmp_path / "data"))
     settings = load_settings(None)
     monkeypatch.setattr(os, "geteuid", lambda: 0)  # the module hub.runner and hub.settings use
+    assert "each user's own system account (agora-<name>)" in runner.banner(settings)
+    monkeypatch.setenv("AGORA_SPAWNER__ISOLATION", "shared")
+    settings = load_settings(None)
     shared = runner.banner(settings)
     assert "Workspaces run as the unprivileged account agora-shared, shared by every user " \
            "(homes in /home/agora-shared)" in shared
-    assert "not isolated from each other; set spawner.isolation: system-users" in shared
+    assert "not isolated from each other; set spawner.isolation: auto or system-users" in shared
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert "no isolation, for a demo on your own machine" in runner.banner(settings)
     monkeypatch.setenv("AGORA_SPAWNER__ISOLATION", "system-users")
     assert "each user's own system account (agora-<name>)" in runner.banner(load_settings(None))
+
+
+def test_check_warns_when_users_share_one_account(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGORA_CONFIG", raising=False)
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "isolation: shared" in out
+    assert ("warning: defaults: spawner.isolation: workspaces share one OS account (the hub "
+            "does not run as root)") in out
+    assert "-> run the hub as root" in out
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "isolation: system-users" in out and "warning" not in out

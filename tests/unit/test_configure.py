@@ -101,10 +101,29 @@ def test_shared_spawner_homes_and_timeouts(monkeypatch):
 
 def test_as_root_shared_homes_leave_the_private_data_dir_for_the_shared_account(monkeypatch):
     monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
-    c = applied(settings(AGORA_SPAWNER__SHARED_ACCOUNT="ws-shared"))
+    c = applied(settings(AGORA_SPAWNER__ISOLATION="shared",
+                         AGORA_SPAWNER__SHARED_ACCOUNT="ws-shared"))
     assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
     assert c.SharedSpawner.run_as == "ws-shared"
     assert c.SharedSpawner.home_dir_template == "/home/ws-shared/{username}"
+
+
+def test_as_root_the_default_isolates_every_user(monkeypatch):
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    c = applied(settings())
+    assert c.JupyterHub.spawner_class == "hub.spawners.SystemUserSpawner"
+    assert c.SystemUserSpawner.home_root == "/home"
+    assert "announcement" not in c.JupyterHub.template_vars
+
+
+def test_shared_mode_warns_on_every_hub_page_and_in_jupyterlab(monkeypatch):
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    c = applied(settings())
+    announcement = c.JupyterHub.template_vars["announcement"]
+    assert "not isolated from each other" in announcement
+    assert "ne sont pas isolés" in announcement
+    assert c.SharedSpawner.args == ["--LabApp.custom_css=True"]
 
 
 def test_system_users_isolation():
@@ -113,6 +132,8 @@ def test_system_users_isolation():
     assert c.JupyterHub.spawner_class == "hub.spawners.SystemUserSpawner"
     assert c.SystemUserSpawner.system_user_prefix == "ws-"
     assert c.SystemUserSpawner.home_root == "/home"
+    assert "announcement" not in c.JupyterHub.template_vars
+    assert "args" not in c.SystemUserSpawner
 
 
 def test_culler_service_has_least_privilege_role():

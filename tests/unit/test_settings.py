@@ -27,7 +27,30 @@ def test_embedded_default_is_demo_on_loopback(tmp_path, monkeypatch):
     assert s.auth.mode == "demo"
     assert s.hub.bind_host == "127.0.0.1" and s.hub.bind_port == 8000
     assert s.hub.data_dir == tmp_path / ".agora"
-    assert s.spawner.isolation == "shared"
+    assert s.spawner.isolation == "auto"
+
+
+@pytest.mark.parametrize("chosen, euid, has_useradd, mode", [
+    ("auto", 0, True, "system-users"),    # root: every user isolated, no extra step
+    ("auto", 0, False, "shared"),         # root without useradd cannot make accounts
+    ("auto", 1000, True, "shared"),       # a non-root demo cannot switch accounts
+    ("shared", 0, True, "shared"),        # chosen explicitly
+    ("system-users", 1000, True, "system-users"),  # refused at spawn, with the reason
+])
+def test_auto_isolation_isolates_whenever_the_hub_can(chosen, euid, has_useradd, mode):
+    from hub.settings import effective_isolation
+
+    assert effective_isolation(chosen, euid, has_useradd) == mode
+
+
+def test_settings_resolve_auto_isolation_on_this_machine(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(environ={})
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    assert s.isolation == "system-users" and s.home_root == Path("/home")
+    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    assert s.isolation == "shared" and s.home_root == tmp_path / ".agora" / "homes"
 
 
 def test_file_then_environment_override(tmp_path):

@@ -289,3 +289,36 @@ def test_as_root_workspaces_get_the_published_packages_first_on_pythonpath(monke
     assert s.get_env()["PYTHONPATH"] == "/extra"  # before the check: as it was
     s.check_install()
     assert s.get_env()["PYTHONPATH"] == "/opt/share/pkgs:/extra"
+
+
+def test_shared_workspace_preexec_writes_the_banner_into_jupyterlab_custom_css(monkeypatch,
+                                                                                tmp_path):
+    monkeypatch.setattr(spawners, "_as_root", lambda: False)
+    here = os.getcwd()
+    try:
+        shared_spawner(tmp_path).make_preexec_fn("analyst")()  # as the child would, before exec
+    finally:
+        os.chdir(here)
+    css = (tmp_path / "homes" / "analyst" / ".jupyter" / "custom" / "custom.css").read_text()
+    assert css.startswith(spawners.SHARED_MODE_CSS_MARK) and "#jp-top-panel::after" in css
+    assert css.isascii() and spawners.css_string(spawners.SHARED_MODE_LAB_LABEL) in css
+
+
+def test_css_string_escapes_what_is_not_ascii():
+    import tinycss2
+
+    label = 'Mode partagé ⚠ "quoted" \\ back'
+    [token] = [t for t in tinycss2.parse_component_value_list(spawners.css_string(label))
+               if t.type == "string"]
+    assert token.value == label
+
+
+def test_shared_mode_css_keeps_the_users_own_rules_and_is_written_once(tmp_path):
+    custom = tmp_path / ".jupyter" / "custom"
+    custom.mkdir(parents=True)
+    (custom / "custom.css").write_text(".my-rule { color: red; }\n")
+    spawners.write_shared_mode_css(str(tmp_path))
+    spawners.write_shared_mode_css(str(tmp_path))
+    css = (custom / "custom.css").read_text()
+    assert css.count("#jp-top-panel::after") == 1
+    assert css.endswith(".my-rule { color: red; }\n")
