@@ -268,11 +268,9 @@ class Measured:
 def child_agora(csv: Path, work: Path) -> dict:
     sys.path.insert(0, str(REPO))
     from hub.pipeline.recipe import load_recipe
-    from hub.pipeline.base import load_builtins
     from hub.pipeline.refresh import RefreshEnv, refresh_dataset
     from hub.pipeline.store import SnapshotStore
 
-    load_builtins()
     recipe = load_recipe(work / "catalog" / f"{DATASET}.yaml")
     store = SnapshotStore(work / "store", retain=1)
     env = RefreshEnv(store, csv.parent, environ={})

@@ -40,14 +40,13 @@ def child(csv: Path, work: Path, batch_rows: int | None) -> dict:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from hub.pipeline.base import ProcessContext, load_builtins
     from hub.pipeline.connectors import _csv
     from hub.pipeline.execute import Deadline, run_processors
+    from hub.pipeline.interfaces import ProcessContext
     from hub.pipeline.memory import use_fast_memory_pool
     from hub.pipeline.recipe import load_recipe
     from hub.pipeline.store import DICTIONARY_PAGE_BYTES, ROW_GROUP_ROWS
 
-    load_builtins()
     use_fast_memory_pool()
     recipe = load_recipe(work / "catalog" / f"{DATASET}.yaml")
     cleaned_batches: queue.Queue = queue.Queue(maxsize=2)

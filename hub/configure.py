@@ -241,11 +241,9 @@ def recipe_secret_names(s: Settings) -> list[str]:
     """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...), never
     the hub's own. A recipe that does not load is skipped here: `agora check` and the refresh
     report it."""
-    from .pipeline.base import load_builtins
     from .pipeline.recipe import load_recipe, recipe_files
     from .problems import ConfigProblems
 
-    load_builtins()
     names: dict[str, None] = {}
     for path in recipe_files(s.catalog_dir)[0]:
         try:

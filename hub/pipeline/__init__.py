@@ -1,8 +1,9 @@
 """The write side of Agora: sources -> connectors -> processors -> versioned snapshots.
 
-- base.py: the Connector and Processor interfaces, their registries, the quality report.
+- interfaces.py: the Connector and Processor interfaces, the quality report.
 - connectors/: one module per source family (files, SQL, Opendatasoft, CKAN, WFS).
 - processors/: one module per processor family (text, dates, numbers, validate, anonymise...).
+- registry.py: connectors and processors by name, built-in and from plugins (entry points).
 - recipe.py: a dataset recipe (catalogs/<id>.yaml) loaded and validated with file:line errors.
 - store.py: immutable, versioned snapshots with an atomic `current` pointer.
 - refresh.py: run a recipe end to end; a failure keeps the last good snapshot

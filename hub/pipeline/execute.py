@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from .base import (CONNECTORS, PROCESSORS, ProcessContext, ProcessingError, QualityReport,
-                   SourceContext, SourceData, SourceError)
+from . import registry
+from .interfaces import (ProcessContext, ProcessingError, QualityReport, SourceContext, SourceData,
+                         SourceError)
 from .parallel import map_parallel
 from .recipe import Recipe, Step
 
@@ -97,9 +98,10 @@ def check_source(recipe: Recipe, data: Any) -> SourceData:
 
 def fetch_source(recipe: Recipe, sources_dir: Path, environ: Mapping[str, str],
                  deadline: Deadline, max_bytes: int | None = None) -> SourceData:
-    connector = CONNECTORS.get(recipe.source.connector)
-    if connector is None:
-        raise RefreshFailed(f"connector {recipe.source.connector!r} is not installed")
+    try:
+        connector = registry.connector(recipe.source.connector)
+    except registry.UnknownName as unknown:
+        raise RefreshFailed(str(unknown)) from None
     context = SourceContext(sources_dir=Path(sources_dir), timeout=deadline.remaining(),
                             environ=environ, max_bytes=max_bytes)
     try:
@@ -114,9 +116,10 @@ def apply_step(index: int, step: Step, frame: pd.DataFrame,
                context: ProcessContext) -> pd.DataFrame:
     """Run one processor; any error becomes a RefreshFailed naming the step."""
     label = f"step {index + 1} ({step.processor})"
-    processor = PROCESSORS.get(step.processor)
-    if processor is None:
-        raise RefreshFailed(f"{label}: processor {step.processor!r} is not installed")
+    try:
+        processor = registry.processor(step.processor)
+    except registry.UnknownName as unknown:
+        raise RefreshFailed(f"{label}: {unknown}") from None
     try:
         out = processor(step.params).apply(frame, context)
     except ProcessingError as exc:
@@ -173,7 +176,7 @@ def step_groups(steps: Sequence[Step]) -> list[list[int]]:
 
 
 def _local_columns(step: Step) -> set[str] | None:
-    processor = PROCESSORS.get(step.processor)
+    processor = registry.processors().get(step.processor)
     if processor is None or not processor.column_local:
         return None
     return set(step.params.columns)

@@ -23,9 +23,10 @@ from ..policy.access import AccessRules
 from ..problems import ConfigProblems, Problem
 from ..settings import is_settings_variable
 from ..yamlfile import line_for, load_yaml_with_lines
-from .base import CONNECTORS, PROCESSORS, Params, load_builtins
+from . import registry
 from .cron import Cron
 from .deps import dependency_problems
+from .interfaces import Params
 from .recipe_problems import suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -223,14 +224,16 @@ def _source(raw: dict, file: str, lines: dict, problems: list) -> SourceSpec | N
     params = {k: v for k, v in raw.items() if k != "connector"}
     name = raw.get("connector")
     if name is None:
-        problems.append(Problem(file, "source.connector", "missing required key",
-                                "add it: " + suggest("", CONNECTORS), line_for(lines, "source")))
+        problems.append(Problem(file, "source.connector", "missing required key", "add it: " +
+                                suggest("", registry.connectors()), line_for(lines, "source")))
         return None
-    if name not in CONNECTORS:
-        problems.append(Problem(file, "source.connector", f"unknown connector {name!r}",
-                                suggest(name, CONNECTORS), line_for(lines, "source.connector")))
+    try:
+        connector = registry.connector(name)
+    except registry.UnknownName as unknown:
+        problems.append(Problem(file, "source.connector", unknown.message, unknown.fix,
+                                line_for(lines, "source.connector")))
         return None
-    validated = validate(CONNECTORS[name].Params, params, file, "source", lines, problems)
+    validated = validate(connector.Params, params, file, "source", lines, problems)
     return SourceSpec(connector=name, params=validated) if validated else None
 
 
@@ -242,11 +245,13 @@ def _step(index: int, raw: Any, file: str, lines: dict, problems: list) -> Step 
                                 line_for(lines, key)))
         return None
     name, params = next(iter(raw.items()))
-    if name not in PROCESSORS:
-        problems.append(Problem(file, f"{key}.{name}", f"unknown processor {name!r}",
-                                suggest(name, PROCESSORS), line_for(lines, f"{key}.{name}")))
+    try:
+        processor = registry.processor(name)
+    except registry.UnknownName as unknown:
+        problems.append(Problem(file, f"{key}.{name}", unknown.message, unknown.fix,
+                                line_for(lines, f"{key}.{name}")))
         return None
-    validated = validate(PROCESSORS[name].Params, params, file, f"{key}.{name}", lines, problems)
+    validated = validate(processor.Params, params, file, f"{key}.{name}", lines, problems)
     return Step(processor=name, params=validated) if validated else None
 
 
@@ -338,10 +343,11 @@ class RecipeCache:
 
 
 def load_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> dict[str, Recipe]:
-    """Load and validate every recipe; raise ConfigProblems with all problems of all files.
+    """Load and validate every recipe; raise ConfigProblems with all problems of all files
+    (and of plugins left out, registry.plugin_problems).
     With `cache`, files unchanged since it last read them are not parsed again."""
-    load_builtins()
     files, problems = recipe_files(Path(catalog_dir))
+    problems.extend(registry.plugin_problems())
     load = cache.load if cache is not None else load_recipe
     if cache is not None:
         cache.keep_only(files)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .base import ProcessContext, ProcessingError, QualityReport, SourceData
+from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .deps import refresh_order
 from .execute import (Deadline, Progress, ProgressEvent, RefreshFailed, call_with_timeout,
                       check_dropped, fetch_source, run_processors)

@@ -1,7 +1,5 @@
-"""Built-in connectors; importing this package registers them (see base.register_connector).
+"""Built-in connectors, one module per source family (registry.py lists the modules).
 
-One module per source family; the modules starting with `_` are shared helpers (HTTP, file
-location, format readers). Connectors are documented in docs/connectors.md.
+The modules starting with `_` are shared helpers (HTTP, file location, format readers).
+Connectors are documented in docs/connectors.md.
 """
-
-from . import ckan, files, geofiles, opendatasoft, sql, wfs  # noqa: F401

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pydantic import Field
 
-from ..base import Params, SourceError
+from ..interfaces import Params, SourceError
 from ..parallel import map_parallel, part_count
 
 DELIMITERS = ",;\t|"

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..base import SourceError
+from ..interfaces import SourceError
 from ._tidy import stringify_objects
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import ByteBudget, SourceError
+from ..interfaces import ByteBudget, SourceError
 
 USER_AGENT = "agora-pipeline/0.1 (+https://github.com/agora)"
 MAX_ERROR_TEXT = 300

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from ..base import ByteBudget, Params, SourceContext, SourceError
+from ..interfaces import ByteBudget, Params, SourceContext, SourceError
 from ._http import http_get
 
 

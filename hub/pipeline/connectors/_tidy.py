@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from ..base import SourceError
+from ..interfaces import SourceError
 
 
 def stringify_objects(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import pandas as pd
 from pydantic import Field, HttpUrl, model_validator
 
-from ..base import Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector
+from ..interfaces import Connector, Params, SourceData, SourceError, fingerprint_bytes
 from ._csv import CsvOptions, read_csv_bytes
 from ._formats import read_geojson_bytes, read_json_bytes, read_parquet_bytes, read_xlsx_bytes
 from ._http import http_get, http_get_json, same_host
@@ -50,7 +50,6 @@ class CkanParams(Params):
         return self
 
 
-@register_connector
 class CkanConnector(Connector):
     name = "ckan"
     summary = "A CKAN resource: its file downloaded, or its DataStore table paged through"

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..base import Connector, SourceData, fingerprint_bytes, register_connector
+from ..interfaces import Connector, SourceData, fingerprint_bytes
 from ._csv import CsvOptions, read_csv_bytes
 from ._formats import read_json_bytes, read_parquet_bytes, read_xlsx_bytes
 from ._location import FileLocation, read_location
@@ -33,7 +33,6 @@ class FileConnector(Connector):
         raise NotImplementedError
 
 
-@register_connector
 class CsvConnector(FileConnector):
     name = "csv"
     summary = "A CSV file (path or URL); encoding and delimiter detected, columns read as text"
@@ -45,7 +44,6 @@ class CsvConnector(FileConnector):
         return read_csv_bytes(data, self.params, source)
 
 
-@register_connector
 class XlsxConnector(FileConnector):
     name = "xlsx"
     summary = "One sheet of an Excel .xlsx workbook (path or URL)"
@@ -61,7 +59,6 @@ class XlsxConnector(FileConnector):
         return frame, {"sheet": p.sheet}
 
 
-@register_connector
 class JsonConnector(FileConnector):
     name = "json"
     summary = "A JSON list of records (or one under `records_path`), nested objects flattened"
@@ -73,7 +70,6 @@ class JsonConnector(FileConnector):
         return read_json_bytes(data, source, self.params.records_path), {}
 
 
-@register_connector
 class ParquetConnector(FileConnector):
     name = "parquet"
     summary = "An Apache Parquet file (path or URL)"

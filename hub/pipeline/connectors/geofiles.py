@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..base import register_connector
 from ._formats import read_geojson_bytes, read_geoparquet_bytes
 from ._location import FileLocation
 from ._shapefile import read_shapefile_zip_bytes
@@ -20,7 +19,6 @@ def with_crs(frame) -> tuple:
     return frame, {"crs": crs.to_string() if crs is not None else None}
 
 
-@register_connector
 class GeoJsonConnector(FileConnector):
     name = "geojson"
     summary = "A GeoJSON FeatureCollection (path or URL); CRS from its `crs` member or WGS 84"
@@ -32,7 +30,6 @@ class GeoJsonConnector(FileConnector):
         return with_crs(read_geojson_bytes(data, source))
 
 
-@register_connector
 class GeoParquetConnector(FileConnector):
     name = "geoparquet"
     summary = "A GeoParquet file (path or URL)"
@@ -44,7 +41,6 @@ class GeoParquetConnector(FileConnector):
         return with_crs(read_geoparquet_bytes(data, source))
 
 
-@register_connector
 class ShapefileZipConnector(FileConnector):
     name = "shapefile_zip"
     summary = "A zipped ESRI Shapefile (path or URL); .prj and .cpg honoured"

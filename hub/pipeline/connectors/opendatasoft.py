@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pydantic import Field, HttpUrl
 
-from ..base import Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector
+from ..interfaces import Connector, Params, SourceData, SourceError, fingerprint_bytes
 from ._csv import CsvOptions, read_csv_bytes
 from ._formats import read_geojson_bytes, read_parquet_bytes
 from ._http import http_get
@@ -33,7 +33,6 @@ class OdsParams(Params):
     allow_empty: bool = False
 
 
-@register_connector
 class OpendatasoftConnector(Connector):
     name = "opendatasoft"
     summary = "A dataset of an Opendatasoft portal (Explore API v2.1 export: parquet, csv or geojson)"

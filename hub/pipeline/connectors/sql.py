@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, field_validator, model_validator
 
-from ..base import Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector
+from ..interfaces import Connector, Params, SourceData, SourceError, fingerprint_bytes
 from ._tidy import require_rows
 
 Scalar = str | int | float | bool | None
@@ -54,7 +54,6 @@ class SqlParams(Params):
         return self
 
 
-@register_connector
 class SqlConnector(Connector):
     name = "sql"
     summary = "A table or a structured select from a SQL database (URL from an environment variable)"

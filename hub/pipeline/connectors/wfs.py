@@ -15,7 +15,7 @@ import re
 import pandas as pd
 from pydantic import Field, HttpUrl
 
-from ..base import Connector, Params, SourceData, SourceError, fingerprint_bytes, register_connector
+from ..interfaces import Connector, Params, SourceData, SourceError, fingerprint_bytes
 from ._http import decode_json, http_get
 from ._tidy import require_rows, stringify_objects
 
@@ -30,7 +30,6 @@ class WfsParams(Params):
     allow_empty: bool = False
 
 
-@register_connector
 class WfsConnector(Connector):
     name = "wfs"
     summary = "Features of a WFS 2.0 service (GeoJSON output, paged with count/startIndex)"

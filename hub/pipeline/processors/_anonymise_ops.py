@@ -8,7 +8,7 @@ import hmac
 import numpy as np
 import pandas as pd
 
-from ..base import ProcessingError
+from ..interfaces import ProcessingError
 from ._checks import as_numbers
 from ._common import as_text, distinct, spread
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_text import is_arrow_text, string_buffers
-from ..base import ProcessingError
+from ..interfaces import ProcessingError
 
 MAX_EXAMPLES = 5
 # every space-like character seen in French exports: NBSP (U+00A0), narrow NBSP (U+202F),

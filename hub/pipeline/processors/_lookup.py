@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..base import ProcessingError
+from ..interfaces import ProcessingError
 
 
 def attach(frame: pd.DataFrame, source: pd.DataFrame, positions: np.ndarray, columns: list[str],

@@ -23,7 +23,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from . import _anonymise_ops as ops
 from ._common import examples, require_columns
 
@@ -60,7 +60,6 @@ class AnonymiseParams(Params):
         return bands
 
 
-@register_processor
 class Anonymise(Processor):
     """Drop columns, keyed pseudonyms, dates to year/quarter/month, numbers to bands, k-suppression.
 

@@ -13,7 +13,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from ..base import Params, ProcessContext, ProcessingError, Processor, register_processor
+from ..interfaces import Params, ProcessContext, ProcessingError, Processor
 from . import _expr
 from ._checks import as_numbers
 from ._common import as_text, require_columns
@@ -27,7 +27,6 @@ class RenameParams(Params):
     columns: dict[str, str] = Field(min_length=1)
 
 
-@register_processor
 class Rename(Processor):
     """Rename columns (old: new).
 
@@ -52,7 +51,6 @@ class SelectParams(Params):
     columns: list[str] = Field(min_length=1)
 
 
-@register_processor
 class Select(Processor):
     """Keep only these columns, in this order (a GeoDataFrame keeps ``geometry`` if listed).
 
@@ -94,7 +92,6 @@ class DeriveParams(Params):
         return self
 
 
-@register_processor
 class Derive(Processor):
     """Add (or replace) a column computed from others, with an op or a safe expression.
 

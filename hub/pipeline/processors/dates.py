@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from ._common import as_text, distinct, note_count, require_columns, spread
 from ._excel import from_excel_serial
 
@@ -71,7 +71,6 @@ class NormaliseDatesParams(Params):
         return value
 
 
-@register_processor
 class NormaliseDates(Processor):
     """Parse date/time columns (formats, day-first, ISO 8601, Excel serials) into datetimes.
 

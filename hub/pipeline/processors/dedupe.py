@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..arrow_text import is_arrow_text, string_buffers
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import keep_rows, map_parallel, part_count
 from ._common import MAX_EXAMPLES, require_columns
 
@@ -26,7 +26,6 @@ class DeduplicateParams(Params):
     ascending: bool = True
 
 
-@register_processor
 class Deduplicate(Processor):
     """Drop duplicate rows (all columns, or the ``subset`` key), keeping the first or last.
 

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from pydantic import field_validator, model_validator
 
-from ..base import Params, ProcessContext, ProcessingError, Processor, register_processor
+from ..interfaces import Params, ProcessContext, ProcessingError, Processor
 from ._common import as_text, examples, require_columns
 from ._crs import WGS84, check_crs, to_wgs84
 
@@ -38,7 +38,6 @@ class GeoPointsParams(Params):
         return self
 
 
-@register_processor
 class GeoPoints(Processor):
     """Points from lon/lat (or x/y in ``crs``) columns or a WKT column, reprojected to WGS 84.
 
@@ -103,7 +102,6 @@ class GeoReprojectParams(Params):
         classmethod(lambda cls, v: v if v is None else check_crs(v)))
 
 
-@register_processor
 class GeoReproject(Processor):
     """Reproject a GeoDataFrame (default to EPSG:4326); ``assume_crs`` for files without one.
 

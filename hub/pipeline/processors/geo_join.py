@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..base import Params, ProcessContext, ProcessingError, Processor, register_processor
+from ..interfaces import Params, ProcessContext, ProcessingError, Processor
 from ._common import require_columns
 from ._lookup import attach
 
@@ -30,7 +30,6 @@ class GeoJoinParams(Params):
     how: Literal["left", "inner"] = "left"
 
 
-@register_processor
 class GeoJoin(Processor):
     """Spatial join of geometries (points) to the polygons of another dataset.
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from ..base import Params, ProcessContext, ProcessingError, Processor, register_processor
+from ..interfaces import Params, ProcessContext, ProcessingError, Processor
 from ._common import require_columns
 from ._lookup import attach, key_index, unmatched_keys
 
@@ -41,7 +41,6 @@ class JoinParams(Params):
         return (self.on, self.on) if self.on else (self.left_on, self.right_on)
 
 
-@register_processor
 class Join(Processor):
     """Add columns of another dataset matched on key columns (how: left or inner).
 

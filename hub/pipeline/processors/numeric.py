@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import by_parts
 from ._common import as_text, collapse_spaces, distinct, note_count, require_columns, spread
 
@@ -48,7 +48,6 @@ class ParseNumbersParams(Params):
     integer: bool = False
 
 
-@register_processor
 class ParseNumbers(Processor):
     """Parse numbers in French (and other) formats; unparseable values -> null, counted.
 

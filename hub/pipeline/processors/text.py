@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import by_parts
 from ._common import as_text, collapse_spaces, distinct, fold, require_columns, spread, strip_accents
 from ._fuzzy import NearestMatcher
@@ -33,7 +33,6 @@ class NormaliseTextParams(Params):
     unmatched: Literal["keep", "null"] = "keep"
 
 
-@register_processor
 class NormaliseText(Processor):
     """Trim, collapse spaces, set case, fold accents, then map variants to canonical values.
 

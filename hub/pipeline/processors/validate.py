@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
-from ..base import Params, ProcessContext, Processor, register_processor
+from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import keep_rows, map_parallel
 from ._checks import FORMATS, as_numbers, bad_format, bad_type
 from ._common import as_text, examples, require_columns
@@ -53,7 +53,6 @@ class ValidateParams(Params):
     columns: dict[str, ColumnRule] = Field(min_length=1)
 
 
-@register_processor
 class Validate(Processor):
     """Check types, required values, ranges, allowed values and formats; flag, null or drop.
 

@@ -1,7 +1,7 @@
 """Test-only connector and processors for the recipe/store/refresh/schedule tests.
 
-The `fakes` fixture swaps the registries for these classes (and makes load_builtins a no-op),
-so the glue is tested without the real connectors and processors; it restores them after.
+The `fakes` fixture makes these classes the registry's only ones, so the glue is tested
+without the real connectors and processors; the registry is restored after.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hub.pipeline import base, recipe
-from hub.pipeline.base import (Connector, Params, ProcessingError, Processor, SourceData,
-                               SourceError, fingerprint_bytes)
+from hub.pipeline import recipe, registry
+from hub.pipeline.interfaces import (Connector, Params, ProcessingError, Processor, SourceData,
+                                     SourceError, fingerprint_bytes)
 from hub.pipeline.refresh import RefreshEnv
 from hub.pipeline.store import SnapshotStore
 
@@ -132,21 +132,10 @@ PROCESSOR_CLASSES = [KeepBelow, Crash, Sleep, Join, Nested]
 
 @pytest.fixture
 def fakes(monkeypatch):
-    """Registries holding only the test classes, restored afterwards."""
-    saved = dict(base.CONNECTORS), dict(base.PROCESSORS)
-    base.CONNECTORS.clear()
-    base.PROCESSORS.clear()
-    for cls in CONNECTOR_CLASSES:
-        base.register_connector(cls)
-    for cls in PROCESSOR_CLASSES:
-        base.register_processor(cls)
-    monkeypatch.setattr(recipe, "load_builtins", lambda: None)
+    """A registry holding only the test classes, restored afterwards."""
+    monkeypatch.setattr(registry, "_plugins",
+                        registry.Plugins.of(CONNECTOR_CLASSES, PROCESSOR_CLASSES))
     Sleep.active = Sleep.peak = 0
-    yield
-    base.CONNECTORS.clear()
-    base.PROCESSORS.clear()
-    base.CONNECTORS.update(saved[0])
-    base.PROCESSORS.update(saved[1])
 
 
 @pytest.fixture

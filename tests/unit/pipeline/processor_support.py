@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-import hub.pipeline.processors  # noqa: F401  (registers the built-in processors)
-from hub.pipeline.base import PROCESSORS, ProcessContext, QualityReport
+from hub.pipeline import registry
+from hub.pipeline.interfaces import ProcessContext, QualityReport
 
 
 
@@ -29,7 +29,7 @@ def context(environ=None, datasets=None) -> tuple[ProcessContext, dict]:
 
 def run(name: str, frame: pd.DataFrame, environ=None, datasets=None, **params) -> Run:
     """Validate `params`, apply processor `name` and assert the input frame is unchanged."""
-    processor_cls = PROCESSORS[name]
+    processor_cls = registry.processor(name)
     processor = processor_cls(processor_cls.Params(**params))
     before = frame.copy(deep=True)
     ctx, notes = context(environ, datasets)

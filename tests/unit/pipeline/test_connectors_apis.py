@@ -9,7 +9,8 @@ import pandas as pd
 import pydantic
 import pytest
 
-from hub.pipeline.base import CONNECTORS, SourceError
+from hub.pipeline import registry
+from hub.pipeline.interfaces import SourceError
 
 from . import replay_server
 from .connector_support import run
@@ -99,7 +100,7 @@ def test_ods_server_error_and_timeout(replay):
 
 def test_ods_dataset_id_cannot_smuggle_a_path():
     with pytest.raises(pydantic.ValidationError, match="dataset_id"):
-        CONNECTORS["opendatasoft"].Params.model_validate({"base_url": "https://d.org", "dataset_id": "../../x"})
+        registry.connector("opendatasoft").Params.model_validate({"base_url": "https://d.org", "dataset_id": "../../x"})
 
 
 # --- CKAN action API -----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import pydantic
 import pytest
 from shapely.geometry import Point, Polygon
 
-from hub.pipeline.base import CONNECTORS, Params, SourceError
+from hub.pipeline import registry
+from hub.pipeline.interfaces import Params, SourceError
 from hub.pipeline.connectors import _location
 
 from . import replay_server
@@ -126,7 +127,7 @@ def test_missing_file_and_unknown_encoding_are_source_errors(tmp_path):
 ])
 def test_bad_locations_are_rejected_when_the_recipe_is_validated(params, problem):
     with pytest.raises(pydantic.ValidationError, match=problem):
-        CONNECTORS["csv"].Params.model_validate(params)
+        registry.connector("csv").Params.model_validate(params)
 
 
 def test_absolute_paths_and_inner_dotdot_are_allowed(tmp_path):
@@ -396,9 +397,9 @@ def test_zip_that_is_not_a_zip_and_zip_without_shp(tmp_path):
 def test_every_connector_is_registered_with_a_summary_and_strict_params():
     expected = {"csv", "xlsx", "json", "parquet", "geojson", "geoparquet", "shapefile_zip",
                 "sql", "opendatasoft", "ckan", "wfs"}
-    assert expected <= set(CONNECTORS)
+    assert expected <= set(registry.connectors())
     for name in expected:
-        cls = CONNECTORS[name]
+        cls = registry.connector(name)
         assert cls.name == name and cls.summary
         assert issubclass(cls.Params, Params)
         assert cls.Params.model_config.get("extra") == "forbid"
@@ -419,7 +420,7 @@ def test_every_connector_and_parameter_is_documented():
     from pathlib import Path
 
     text = (Path(__file__).parents[3] / "docs" / "connectors.md").read_text(encoding="utf-8")
-    builtins = {n: c for n, c in CONNECTORS.items() if c.__module__.startswith("hub.pipeline.connectors")}
+    builtins = {n: c for n, c in registry.connectors().items() if c.__module__.startswith("hub.pipeline.connectors")}
     for name, cls in builtins.items():
         assert f"## `{name}`" in text, f"docs/connectors.md has no section for {name}"
         for field_name, info in cls.Params.model_fields.items():

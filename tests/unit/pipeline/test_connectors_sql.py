@@ -13,7 +13,8 @@ import tempfile
 import pydantic
 import pytest
 
-from hub.pipeline.base import CONNECTORS, SourceError
+from hub.pipeline import registry
+from hub.pipeline.interfaces import SourceError
 from tests.support import free_port
 
 from .connector_support import run
@@ -105,7 +106,7 @@ def test_missing_environment_variable_and_unreachable_database(tmp_path):
 ])
 def test_recipe_validation(params, problem):
     with pytest.raises(pydantic.ValidationError, match=problem):
-        CONNECTORS["sql"].Params.model_validate(params)
+        registry.connector("sql").Params.model_validate(params)
 
 
 def test_a_password_free_url_may_be_in_the_recipe(sqlite_env):

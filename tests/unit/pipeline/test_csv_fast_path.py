@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hub.pipeline import parallel
 from hub.pipeline.connectors import _csv
-from hub.pipeline.base import SourceError
+from hub.pipeline.interfaces import SourceError
 from hub.pipeline.connectors._csv import CsvOptions, detect_encoding, read_csv_bytes
 
 

@@ -9,13 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hub.pipeline import execute
-from hub.pipeline.base import PROCESSORS, ProcessContext
+from hub.pipeline import execute, registry
 from hub.pipeline.execute import Deadline, RefreshFailed, run_processors, step_groups
+from hub.pipeline.interfaces import ProcessContext
 from hub.pipeline import parallel
 from hub.pipeline.recipe import Step
-
-from . import processor_support  # noqa: F401  (registers the built-in processors)
 
 
 def context_for(dataset: str, report, notes: dict) -> ProcessContext:
@@ -23,7 +21,7 @@ def context_for(dataset: str, report, notes: dict) -> ProcessContext:
 
 
 def step(name: str, **params) -> Step:
-    return Step(processor=name, params=PROCESSORS[name].Params(**params))
+    return Step(processor=name, params=registry.processor(name).Params(**params))
 
 
 STEPS = (

@@ -4,7 +4,7 @@ import pytest
 import shapely
 from pydantic import ValidationError
 
-from hub.pipeline.base import ProcessingError
+from hub.pipeline.interfaces import ProcessingError
 
 from .processor_support import run
 

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from hub.pipeline.base import ProcessingError
+from hub.pipeline.interfaces import ProcessingError
 
 from .processor_support import run
 

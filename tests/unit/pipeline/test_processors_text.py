@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hub.pipeline.base import ProcessingError
+from hub.pipeline.interfaces import ProcessingError
 from hub.pipeline.processors import _common
 
 from .processor_support import run

@@ -246,10 +246,8 @@ def test_refresh_order_puts_dependencies_first(workspace):
 def test_a_source_may_not_read_the_hubs_own_variables(tmp_path):
     """A recipe author could otherwise send the hub's keys to a server of theirs as a
     database URL or an API key (and the refresh scheduler would hand them over)."""
-    from hub.pipeline.base import load_builtins
     from hub.pipeline.recipe import load_recipe
 
-    load_builtins()
     recipe = tmp_path / "payroll.yaml"
     recipe.write_text(
         "title: Payroll\ndescription: d\nlicence: etalab-2.0\n"

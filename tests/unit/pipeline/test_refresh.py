@@ -222,14 +222,10 @@ def test_cli_check_reports_recipe_problems(workspace, capsys):
 
 
 def test_end_to_end_with_the_real_csv_connector(tmp_path):
-    from hub.pipeline.base import CONNECTORS, load_builtins
     from hub.pipeline.recipe import load_catalog
     from hub.pipeline.refresh import RefreshEnv
     from hub.pipeline.store import SnapshotStore
 
-    load_builtins()
-    if "csv" not in CONNECTORS:
-        pytest.skip("the csv connector is not registered yet")
     (tmp_path / "catalogs").mkdir()
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "air.csv").write_text("station;pm10\nA;12,5\nB;7,25\n",
@@ -267,12 +263,10 @@ def test_refresh_uses_a_fast_arrow_allocator(monkeypatch):
 
 
 def test_a_source_over_the_size_limit_fails_and_current_stays(tmp_path):
-    from hub.pipeline.base import load_builtins
     from hub.pipeline.recipe import load_catalog
     from hub.pipeline.refresh import RefreshEnv
     from hub.pipeline.store import SnapshotStore
 
-    load_builtins()
     (tmp_path / "catalogs").mkdir()
     (tmp_path / "sources").mkdir()
     source = tmp_path / "sources" / "air.csv"
@@ -308,12 +302,10 @@ def test_the_hubs_secret_variables_never_reach_a_source(tmp_path):
     `agora check` cannot refuse them in a recipe: the refresh withholds them from sources."""
     import sqlite3
 
-    from hub.pipeline.base import load_builtins
     from hub.pipeline.recipe import load_catalog
     from hub.pipeline.refresh import RefreshEnv
     from hub.settings import load_settings
 
-    load_builtins()
     with sqlite3.connect(tmp_path / "db.sqlite") as db:
         db.execute("CREATE TABLE t (x INTEGER)")
         db.execute("INSERT INTO t VALUES (1)")

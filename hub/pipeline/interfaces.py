@@ -1,4 +1,4 @@
-"""Interfaces shared by every connector and processor, and their registries.
+"""Interfaces shared by every connector and processor, and the quality report.
 
 A connector reads one source and returns a :class:`SourceData` (a DataFrame or GeoDataFrame
 plus a fingerprint of the raw source, so an unchanged source makes no new snapshot).
@@ -6,7 +6,7 @@ A processor transforms a frame and records what it did in the :class:`QualityRep
 Both declare a pydantic ``Params`` model: recipes are validated against it at load time, so a
 typo in a recipe is reported as file:line before anything runs.
 
-Register with the decorators; a recipe names connectors and processors by their ``name``.
+A recipe names connectors and processors by their ``name`` (see registry.py).
 """
 
 from __future__ import annotations
@@ -164,22 +164,3 @@ class Processor(ABC):
     @abstractmethod
     def apply(self, frame: pd.DataFrame, context: ProcessContext) -> pd.DataFrame:
         """Return the transformed frame (do not mutate the input)."""
-
-
-CONNECTORS: dict[str, type[Connector]] = {}
-PROCESSORS: dict[str, type[Processor]] = {}
-
-
-def register_connector(cls: type[Connector]) -> type[Connector]:
-    CONNECTORS[cls.name] = cls
-    return cls
-
-
-def register_processor(cls: type[Processor]) -> type[Processor]:
-    PROCESSORS[cls.name] = cls
-    return cls
-
-
-def load_builtins() -> None:
-    """Import the built-in connector and processor modules so they register themselves."""
-    from . import connectors, processors  # noqa: F401
