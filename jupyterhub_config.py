@@ -4,9 +4,10 @@ Settings come from workspace.yaml (or $AGORA_CONFIG) and AGORA_* variables; see
 docs/admin-guide.md. The logic lives in hub/configure.py, where it is unit-tested.
 """
 
-from hub.configure import apply, prepare_data_dir
-from hub.settings import load_settings
+import os
+
+from hub.config.loading import load_settings
+from hub.configure import HubInputs, apply
 
 settings = load_settings()
-prepare_data_dir(settings)
-apply(c, settings)  # noqa: F821 - `c` is provided by JupyterHub
+apply(c, settings, HubInputs.read(settings, os.environ))  # noqa: F821 - JupyterHub provides `c`

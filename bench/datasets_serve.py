@@ -4,7 +4,7 @@ Everything is the production code path (hub/services/datasets/app.py ``make_app`
 with fail-closed catalog reloads, policy ``decide``, DuckDB engine and its thread pools,
 streaming export writers, audit log) except ONE seam, the ``user_model`` application setting
 that tests/unit/test_datasets_service.py also replaces: instead of asking the hub to check the
-token (HubOAuth), the token ``bench-<user>`` names a demo account (hub/demo.py). Group
+token (HubOAuth), the token ``bench-<user>`` names a demo account (hub/login/demo_accounts.py). Group
 properties (territories) are the demo groups', as the hub would return them.
 
     python bench/datasets_serve.py --catalog DIR --store DIR --data DIR --port N
@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hub import demo  # noqa: E402
+from hub.login import demo_accounts as demo  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402
 from hub.services.datasets import audit  # noqa: E402
 from hub.services.datasets.app import make_app  # noqa: E402

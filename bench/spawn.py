@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from hub.configure import venv_bin  # noqa: E402
-from hub.runner import stop as stop_process_tree  # noqa: E402
+from hub.cli.up import stop as stop_process_tree  # noqa: E402
 from tests.support import (  # noqa: E402
     free_port, login_form, reachable_temp_folder, remove_test_accounts, start_agora,
     wait_for_server, xsrf_header,
@@ -83,7 +83,7 @@ def bare_config(folder: Path, bind_url: str) -> str:
         "JupyterHub.authenticator_class": "shared-password",
         "SharedPasswordAuthenticator.user_password": "bench-password",
         "Authenticator.allowed_users": {USER},
-        "JupyterHub.spawner_class": "hub.spawners.SharedSpawner",
+        "JupyterHub.spawner_class": "hub.workspaces.spawners.SharedSpawner",
         # as root, workspaces run as the shared account: their homes must be reachable by it
         "SharedSpawner.home_dir_template": str(reachable_temp_folder("agora-bench-homes-")
                                                / "homes" / "{username}"),

@@ -1,8 +1,8 @@
-"""Pure functions: validated Settings -> JupyterHub traitlets config.
+"""Pure functions: validated Settings (+ HubInputs) -> JupyterHub traitlets config.
 
-Each function only *sets* values on `c` (never appends to or reads from it), so each can be
-tested on a bare ``traitlets.config.Config()``. `apply` is the only entry point
-jupyterhub_config.py uses.
+Each function only *sets* values on `c` (never appends to or reads from it) and reads no file
+or environment, so each can be tested on a bare ``traitlets.config.Config()``. `apply` is
+the only entry point jupyterhub_config.py uses; `HubInputs.read` gathers what it needs.
 """
 
 from __future__ import annotations
@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 
-from . import demo
-from .identity_attributes import AttributeStore, attribute_claims_in_use
-from .settings import Settings, is_settings_variable
-from .spawners import SHARED_MODE_ANNOUNCEMENT
+from .login import demo_accounts as demo
+from .login.claims import AttributeStore, attribute_claims_in_use
+from .config.environment import is_settings_variable
+from .config.settings import Settings
+from .workspaces.spawners import SHARED_MODE_ANNOUNCEMENT
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -65,7 +68,7 @@ def configure_proxy(c: Config, s: Settings) -> None:
 
 
 def configure_demo_auth(c: Config, s: Settings) -> None:
-    c.JupyterHub.authenticator_class = "hub.auth.DemoAuthenticator"
+    c.JupyterHub.authenticator_class = "hub.login.authenticators.DemoAuthenticator"
     c.DemoAuthenticator.demo_password = s.auth.demo_password.get_secret_value()
     c.Authenticator.allowed_users = {a.name for a in demo.ACCOUNTS}
     c.Authenticator.admin_users = {a.name for a in demo.ACCOUNTS if a.admin}
@@ -76,7 +79,7 @@ def configure_demo_auth(c: Config, s: Settings) -> None:
 def configure_oidc_auth(c: Config, s: Settings) -> None:
     oidc = s.auth.oidc
     assert oidc is not None, "settings validation guarantees an oidc section in oidc mode"
-    c.JupyterHub.authenticator_class = "hub.auth.AgoraOIDCAuthenticator"
+    c.JupyterHub.authenticator_class = "hub.login.authenticators.AgoraOIDCAuthenticator"
     a = c.AgoraOIDCAuthenticator
     a.client_id = oidc.client_id
     a.client_secret = oidc.client_secret.get_secret_value()
@@ -105,6 +108,8 @@ def configure_auth(c: Config, s: Settings) -> None:
         configure_oidc_auth(c, s)
     else:
         configure_demo_auth(c, s)
+    if s.auth.authenticator_class:  # an operator's own, checked when the settings loaded
+        c.JupyterHub.authenticator_class = s.auth.authenticator_class.replace(":", ".")
 
 
 def configure_spawner(c: Config, s: Settings) -> None:
@@ -122,14 +127,16 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.Spawner.cpu_limit = sp.cpu_limit
     c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s)}
     if s.isolation == "system-users":
-        c.JupyterHub.spawner_class = "hub.spawners.SystemUserSpawner"
+        c.JupyterHub.spawner_class = "hub.workspaces.spawners.SystemUserSpawner"
         c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix
         c.SystemUserSpawner.home_root = str(s.home_root)
     else:
-        c.JupyterHub.spawner_class = "hub.spawners.SharedSpawner"
+        c.JupyterHub.spawner_class = "hub.workspaces.spawners.SharedSpawner"
         c.SharedSpawner.home_dir_template = str(s.home_root / "{username}")
         c.SharedSpawner.run_as = sp.shared_account
         c.SharedSpawner.args = ["--LabApp.custom_css=True"]  # JupyterLab shows the warning
+    if sp.spawner_class:  # an operator's own, checked when the settings loaded
+        c.JupyterHub.spawner_class = sp.spawner_class.replace(":", ".")
 
 
 def datasets_public_url(s: Settings) -> str:
@@ -141,7 +148,7 @@ def datasets_public_url(s: Settings) -> str:
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
-def culler_service(s: Settings) -> tuple[list[dict], list[dict]]:
+def culler_service(s: Settings, _inputs: HubInputs) -> tuple[list[dict], list[dict]]:
     """The idle culler as a hub-managed service, with a least-privilege role (never admin)."""
     if not s.culler.enabled:
         return [], []
@@ -194,11 +201,30 @@ def forwarded(names) -> dict:
     return {name: FromHubEnvironment(name) for name in names}
 
 
-def datasets_environment(s: Settings) -> dict:
+@dataclass(frozen=True)
+class HubInputs:
+    """What the configuration needs besides the settings: names (never values) of variables in
+    the hub's environment. jupyterhub_config.py gathers them once (`read`), so every function
+    here stays pure."""
+
+    settings_variables: tuple[str, ...] = ()  # the hub's AGORA_SECTION__KEY variables
+    recipe_secrets: tuple[str, ...] = ()  # what the recipes' sources read (url_env...)
+
+    @classmethod
+    def read(cls, s: Settings, environ: Mapping[str, str]) -> HubInputs:
+        from .pipeline.recipe import recipe_secret_names
+
+        # the auth-state key's variable is a setting of any name: the scheduler does not even
+        # get it (and no refresh hands it to a source: RefreshEnv.hub_secrets)
+        secrets = [n for n in recipe_secret_names(s.catalog_dir) if n != s.auth.crypt_key_env]
+        return cls(tuple(n for n in environ if is_settings_variable(n)), tuple(secrets))
+
+
+def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
     """What Agora's services need to load the same settings as the hub: the settings file, the
     hub's AGORA_SECTION__KEY variables, and the resolved values of what they use."""
     env = {
-        **forwarded(name for name in os.environ if is_settings_variable(name)),
+        **forwarded(inputs.settings_variables),
         "AGORA_HUB__DATA_DIR": str(s.hub.data_dir),
         "AGORA_HUB__BIND_URL": s.hub.bind_url,
         "AGORA_HUB__LOG_LEVEL": s.hub.log_level,
@@ -213,13 +239,13 @@ def datasets_environment(s: Settings) -> dict:
     return env
 
 
-def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
+def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
     """The datasets service (data gateway): OAuth without a consent page, least privilege."""
     service = {
         "name": "datasets",
         "url": f"http://127.0.0.1:{s.services.datasets_port}",
         "command": [sys.executable, "-m", "hub.services.datasets"],
-        "environment": datasets_environment(s),
+        "environment": datasets_environment(s, inputs),
         "oauth_no_confirm": True,
         "display": False,
     }
@@ -237,35 +263,16 @@ def datasets_service(s: Settings) -> tuple[list[dict], list[dict]]:
     return [service], [role, users]
 
 
-def recipe_secret_names(s: Settings) -> list[str]:
-    """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...), never
-    the hub's own. A recipe that does not load is skipped here: `agora check` and the refresh
-    report it."""
-    from .pipeline.recipe import load_recipe, recipe_files
-    from .problems import ConfigProblems
-
-    names: dict[str, None] = {}
-    for path in recipe_files(s.catalog_dir)[0]:
-        try:
-            names.update(dict.fromkeys(load_recipe(path).environment_names))
-        except ConfigProblems:
-            continue
-    # recipes cannot name JUPYTERHUB_* or settings variables (agora check refuses them); the
-    # auth-state key's variable is a setting of any name: the scheduler does not even get it
-    # (and no refresh hands it to a source: RefreshEnv.hub_secrets)
-    return [name for name in names if name != s.auth.crypt_key_env]
-
-
-def refresh_service(s: Settings) -> tuple[list[dict], list[dict]]:
+def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
     """Unattended dataset refreshes on the recipes' cron schedules (`agora refresh --watch`).
 
     A hub-managed process, independent of any user's server; it needs no hub API scope at all,
     so it gets no role.
     """
     environment = {
-        **datasets_environment(s),
+        **datasets_environment(s, inputs),
         "AGORA_DATA__SOURCES_DIR": str(s.sources_dir),
-        **forwarded(recipe_secret_names(s)),
+        **forwarded(inputs.recipe_secrets),
     }
     service = {
         "name": "refresh-scheduler",
@@ -294,10 +301,10 @@ def merge_roles(roles: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
-def configure_services(c: Config, s: Settings) -> None:
+def configure_services(c: Config, s: Settings, inputs: HubInputs = HubInputs()) -> None:
     services, roles = [], []
     for build in SERVICE_BUILDERS:
-        more_services, more_roles = build(s)
+        more_services, more_roles = build(s, inputs)
         services += more_services
         roles += more_roles
     c.JupyterHub.services = services
@@ -305,19 +312,11 @@ def configure_services(c: Config, s: Settings) -> None:
     c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
 
-def prepare_data_dir(s: Settings) -> None:
-    """Create the hub's data directory, readable by the hub's account only."""
-    data = s.hub.data_dir
-    data.mkdir(mode=0o700, parents=True, exist_ok=True)  # never briefly open to others
-    os.chmod(data, 0o700)
-    if s.isolation == "shared":
-        s.home_root.mkdir(parents=True, exist_ok=True)
-
-
-def apply(c: Config, s: Settings) -> None:
-    """Set every part of the JupyterHub configuration from the settings."""
+def apply(c: Config, s: Settings, inputs: HubInputs = HubInputs()) -> None:
+    """Set every part of the JupyterHub configuration from the settings (and the names in
+    `inputs`; without them, services get no forwarded variables)."""
     configure_hub(c, s)
     configure_proxy(c, s)
     configure_auth(c, s)
     configure_spawner(c, s)
-    configure_services(c, s)
+    configure_services(c, s, inputs)

@@ -33,7 +33,7 @@ from pathlib import Path
 from .common import NOTICE, PUBLISHER, scale_named
 
 # the dataset modules, in writing order (imported by generate(): importing hub.demo_data, as
-# hub/runner.py does, must not cost the geopandas import)
+# hub/cli/up.py does, must not cost the geopandas import)
 FAMILIES = ("boundaries", "ev_stations", "fibre", "air_quality", "rivers", "waste", "budget",
             "traffic", "social_aid")
 README = "README_SYNTHETIC.md"

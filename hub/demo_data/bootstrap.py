@@ -1,6 +1,6 @@
 """First start of the embedded demo: generate the synthetic sources and refresh every dataset.
 
-Called by hub/runner.py before the hub starts. It does something only when all hold:
+Called by hub/cli/up.py before the hub starts. It does something only when all hold:
 ``auth.mode == "demo"``, ``data.demo_data`` is true and no dataset of the store has a current
 snapshot (a store that was ever filled is never overwritten by demo data). Progress goes to
 `out`, one line per refresh step, so a first `agora up` explains its extra seconds.
@@ -23,7 +23,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TextIO
 
-from ..problems import ConfigProblems
+from ..config.problems import ConfigProblems
 
 DEMO_KEY_FILE = "demo-pseudonym.key"
 SOCIAL_AID_DB_ENV = "AGORA_DEMO_SOCIAL_AID_DB"
@@ -71,7 +71,7 @@ def load_demo_data(settings, out: TextIO = sys.stdout, scale: str = "full",
     demo_environment(settings, environ)
     if not wants_demo_data(settings):
         return None
-    from ..pipeline.display import printer
+    from ..cli.refresh_output import printer
     from ..pipeline.refresh import refresh_all
     from . import generate
 

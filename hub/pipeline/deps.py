@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
 
-from ..problems import Problem
-from ..yamlfile import line_for
-from .recipe_problems import suggest
+from ..config.problems import Problem
+from ..config.yamlfile import line_for
+from .recipe_validation import suggest
 
 if TYPE_CHECKING:
     from .recipe import Recipe

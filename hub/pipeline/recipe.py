@@ -20,14 +20,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 
 from ..policy.access import AccessRules
-from ..problems import ConfigProblems, Problem
-from ..settings import is_settings_variable
-from ..yamlfile import line_for, load_yaml_with_lines
+from ..config.problems import ConfigProblems, Problem
+from ..config.environment import is_settings_variable
+from ..config.yamlfile import line_for, load_yaml_with_lines
 from . import registry
 from .cron import Cron
 from .deps import dependency_problems
 from .interfaces import Params
-from .recipe_problems import suggest, validate
+from .recipe_validation import suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -361,3 +361,16 @@ def load_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> dict[st
     if problems:
         raise ConfigProblems(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return recipes
+
+
+def recipe_secret_names(catalog_dir: Path) -> list[str]:
+    """Variables the recipes' sources and processors read (`url_env`, `api_key_env`...); recipes
+    cannot name JUPYTERHUB_* or settings variables (`agora check` refuses them). A recipe that
+    does not load is skipped here: `agora check` and the refresh report it."""
+    names: dict[str, None] = {}
+    for path in recipe_files(catalog_dir)[0]:
+        try:
+            names.update(dict.fromkeys(load_recipe(path).environment_names))
+        except ConfigProblems:
+            continue
+    return list(names)

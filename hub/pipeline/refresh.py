@@ -33,7 +33,7 @@ from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceDa
 from .deps import refresh_order
 from .execute import (Deadline, Progress, ProgressEvent, RefreshFailed, call_with_timeout,
                       check_dropped, fetch_source, run_processors)
-from .files import utc_now
+from .store_files import utc_now
 from .memory import use_fast_memory_pool
 from .recipe import Recipe, load_catalog
 from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet

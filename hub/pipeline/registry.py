@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
-from ..problems import Problem
+from ..config.problems import Problem
 from .interfaces import Connector, Params, Processor
-from .recipe_problems import suggest
+from .recipe_validation import suggest
 
 GROUPS = {Connector: "agora.connectors", Processor: "agora.processors"}
 

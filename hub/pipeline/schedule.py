@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
-from ..problems import ConfigProblems
+from ..config.problems import ConfigProblems
 from .deps import refresh_order
 from .execute import Progress
-from .files import utc_now
+from .store_files import utc_now
 from .recipe import Recipe
 from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore

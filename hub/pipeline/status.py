@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write_text, private_dir
+from .store_files import atomic_write_text, private_dir
 
 
 def _iso(at: datetime) -> str:

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .files import atomic_write_text, fsync_path, private_dir, utc_now
+from .store_files import atomic_write_text, fsync_path, private_dir, utc_now
 from .status import StatusFile
 
 DATA_FILE, MANIFEST_FILE, CURRENT_FILE = "data.parquet", "manifest.json", "CURRENT"

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from hub.settings import SpawnerSettings
+from hub.config.settings import SpawnerSettings
 from tests.support import (admin_api_token, remove_system_account, remove_test_accounts,
                            running_agora, system_account)
 

@@ -453,7 +453,7 @@ def isolated(request):
         pytest.skip("system-users isolation creates system accounts: run as root")
     if shutil.which("useradd") is None:
         pytest.skip("useradd/userdel not available")
-    from hub.accounts import system_account_name
+    from hub.workspaces.accounts import system_account_name
 
     prefix = f"agb{secrets.token_hex(2)}-"
     name = system_account_name(prefix, "analyst")

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from hub import demo
+from hub.login import demo_accounts as demo
 from tests.support import hub_api, login_form, start_agora, wait_for_server, xsrf_header
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from hub.accounts import system_account_name
+from hub.workspaces.accounts import system_account_name
 from hub.services.datasets.app import AUTH_CACHE_SECONDS
 from tests.support import (PROBE_TAG, TEST_ACCOUNT_PREFIX, admin_api_token, hub_api,
                            probe_code, reachable_temp_folder, run_in_workspace, running_agora,

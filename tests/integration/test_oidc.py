@@ -28,7 +28,7 @@ import requests
 from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
-from hub.identity_attributes import file_name
+from hub.login.claims import file_name
 from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port, hub_api, running_agora, user_api_token, xsrf_header
 

@@ -1,4 +1,4 @@
-"""hub.checks (crypt key, provider URLs, client secret) and the OIDC authenticator's groups."""
+"""hub.config.runtime_checks (crypt key, provider URLs, client secret) and the OIDC authenticator's groups."""
 
 import base64
 import secrets
@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from hub.auth import AgoraOIDCAuthenticator, claims_of
-from hub.checks import check_runtime, hub_environment, runtime_problems
-from hub.cli import main
-from hub.problems import ConfigProblems
-from hub.settings import load_settings
+from hub.login.authenticators import AgoraOIDCAuthenticator, claims_of
+from hub.config.runtime_checks import check_runtime, hub_environment, runtime_problems
+from hub.cli.main import main
+from hub.config.problems import ConfigProblems
+from hub.config.loading import load_settings
 
 GOOD_KEY = secrets.token_hex(32)
 

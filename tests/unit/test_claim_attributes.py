@@ -1,5 +1,6 @@
 """Claim attributes end to end without a hub: settings -> authenticator -> store -> Identity."""
 
+import os
 import logging
 from types import SimpleNamespace
 
@@ -9,11 +10,11 @@ from tornado import web
 from traitlets.config import Config
 
 from hub import configure
-from hub.auth import AgoraOIDCAuthenticator
-from hub.identity_attributes import AttributeStore
-from hub.problems import ConfigProblems
+from hub.login.authenticators import AgoraOIDCAuthenticator
+from hub.login.claims import AttributeStore
+from hub.config.problems import ConfigProblems
 from hub.services.datasets.identity import Identity, StaticGroups, identity_from_settings
-from hub.settings import load_settings
+from hub.config.loading import load_settings
 
 MAPPING = {"territories": "insee_codes"}
 
@@ -56,7 +57,7 @@ def test_settings_reach_the_authenticator_and_the_datasets_service(monkeypatch):
     assert a.attribute_claims == {"territories": "insee_codes",
                                   "services": "https://idp.example.org/claims/services"}
     assert a.attribute_store_dir == "/srv/agora/identity-attributes"
-    env = configure.datasets_environment(s)
+    env = configure.datasets_environment(s, configure.HubInputs.read(s, os.environ))
     # the service loads its settings from this environment (it never sees the hub's own)
     seen = load_settings(environ={k: v(None) if callable(v) else v for k, v in env.items()})
     assert seen.auth.attribute_claims == a.attribute_claims
@@ -74,7 +75,7 @@ def test_demo_mode_uses_no_claim_attributes(tmp_path):
     configure.configure_auth(c, s)
     assert "attribute_claims" not in c.AgoraOIDCAuthenticator
     # the datasets service loads the same file from its environment: it must use none either
-    env = configure.datasets_environment(s)
+    env = configure.datasets_environment(s, configure.HubInputs.read(s, os.environ))
     seen = load_settings(environ={k: v(None) if callable(v) else v for k, v in env.items()})
     assert seen.auth.attribute_claims == MAPPING  # the file's mapping...
     assert identity_from_settings(seen, StaticGroups({})).claim_attributes == {}  # ...unused

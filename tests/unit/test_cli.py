@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from hub.cli import main
+from hub.cli.main import main
 
 
 def test_check_accepts_the_embedded_default(tmp_path, monkeypatch, capsys):
@@ -40,14 +40,14 @@ def test_missing_settings_file_is_a_clear_error(tmp_path, capsys):
 
 
 def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
-    from hub import runner
-    from hub.settings import load_settings
+    from hub.cli import up as runner
+    from hub.config.loading import load_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGORA_CONFIG", raising=False)
     monkeypatch.setenv("AGORA_HUB__DATA_DIR", str(tmp_path / "data"))
     settings = load_settings(None)
-    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the module hub.runner and hub.settings use
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the module hub.cli.up and hub.config.settings use
     assert "each user's own system account (agora-<name>)" in runner.banner(settings)
     monkeypatch.setenv("AGORA_SPAWNER__ISOLATION", "shared")
     settings = load_settings(None)
@@ -64,15 +64,15 @@ def test_banner_says_which_account_runs_the_workspaces(tmp_path, monkeypatch):
 def test_check_warns_when_users_share_one_account(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGORA_CONFIG", raising=False)
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 1000)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "isolation: shared" in out
     assert ("warning: defaults: spawner.isolation: workspaces share one OS account (the hub "
             "does not run as root)") in out
     assert "-> run the hub as root" in out
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
-    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.config.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "isolation: system-users" in out and "warning" not in out

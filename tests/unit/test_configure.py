@@ -1,12 +1,14 @@
 """hub.configure on a bare traitlets Config: one assertion block per setting."""
 
+import os
 from pathlib import Path
 
 import pytest
 from traitlets.config import Config
 
-from hub import configure, demo
-from hub.settings import load_settings
+from hub import configure
+from hub.login import demo_accounts as demo
+from hub.config.loading import load_settings
 
 
 def settings(**env):
@@ -16,7 +18,7 @@ def settings(**env):
 
 def applied(s) -> Config:
     c = Config()
-    configure.apply(c, s)
+    configure.apply(c, s, configure.HubInputs.read(s, os.environ))  # as jupyterhub_config.py
     return c
 
 
@@ -42,7 +44,7 @@ def test_proxy_is_an_absolute_command_on_loopback_api():
 
 def test_demo_auth_accounts_admins_and_group_properties():
     c = applied(settings(AGORA_AUTH__DEMO_PASSWORD="s3cret"))
-    assert c.JupyterHub.authenticator_class == "hub.auth.DemoAuthenticator"
+    assert c.JupyterHub.authenticator_class == "hub.login.authenticators.DemoAuthenticator"
     assert c.DemoAuthenticator.demo_password == "s3cret"
     assert c.Authenticator.allowed_users == {a.name for a in demo.ACCOUNTS}
     assert c.Authenticator.admin_users == {"admin"}
@@ -70,7 +72,7 @@ def test_oidc_auth_from_settings():
                                     AGORA_AUTH__OIDC__ADMIN_GROUPS="[it]",
                                     AGORA_AUTH__OIDC__GROUPS_CLAIM="roles")))
     a = c.AgoraOIDCAuthenticator
-    assert c.JupyterHub.authenticator_class == "hub.auth.AgoraOIDCAuthenticator"
+    assert c.JupyterHub.authenticator_class == "hub.login.authenticators.AgoraOIDCAuthenticator"
     assert (a.client_id, a.client_secret) == ("agora", "shh")
     assert a.authorize_url == "https://idp/auth" and a.token_url == "https://idp/token"
     assert a.userdata_url == "https://idp/userinfo"
@@ -88,10 +90,10 @@ def test_oidc_without_allowed_groups_allows_every_provider_user():
 
 
 def test_shared_spawner_homes_and_timeouts(monkeypatch):
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 1000)
     c = applied(settings(AGORA_SPAWNER__START_TIMEOUT=30, AGORA_SPAWNER__MEM_LIMIT="2G",
                          AGORA_SPAWNER__CPU_LIMIT="1.5", AGORA_SPAWNER__DEFAULT_URL="/lab/tree"))
-    assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
+    assert c.JupyterHub.spawner_class == "hub.workspaces.spawners.SharedSpawner"
     assert c.SharedSpawner.home_dir_template == "/srv/agora/homes/{username}"
     assert c.Spawner.start_timeout == 30
     assert c.Spawner.mem_limit == "2G" and c.Spawner.cpu_limit == 1.5
@@ -100,25 +102,25 @@ def test_shared_spawner_homes_and_timeouts(monkeypatch):
 
 
 def test_as_root_shared_homes_leave_the_private_data_dir_for_the_shared_account(monkeypatch):
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 0)
     c = applied(settings(AGORA_SPAWNER__ISOLATION="shared",
                          AGORA_SPAWNER__SHARED_ACCOUNT="ws-shared"))
-    assert c.JupyterHub.spawner_class == "hub.spawners.SharedSpawner"
+    assert c.JupyterHub.spawner_class == "hub.workspaces.spawners.SharedSpawner"
     assert c.SharedSpawner.run_as == "ws-shared"
     assert c.SharedSpawner.home_dir_template == "/home/ws-shared/{username}"
 
 
 def test_as_root_the_default_isolates_every_user(monkeypatch):
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
-    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.config.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
     c = applied(settings())
-    assert c.JupyterHub.spawner_class == "hub.spawners.SystemUserSpawner"
+    assert c.JupyterHub.spawner_class == "hub.workspaces.spawners.SystemUserSpawner"
     assert c.SystemUserSpawner.home_root == "/home"
     assert "announcement" not in c.JupyterHub.template_vars
 
 
 def test_shared_mode_warns_on_every_hub_page_and_in_jupyterlab(monkeypatch):
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 1000)
     c = applied(settings())
     announcement = c.JupyterHub.template_vars["announcement"]
     assert "not isolated from each other" in announcement
@@ -129,7 +131,7 @@ def test_shared_mode_warns_on_every_hub_page_and_in_jupyterlab(monkeypatch):
 def test_system_users_isolation():
     c = applied(settings(AGORA_SPAWNER__ISOLATION="system-users",
                          AGORA_SPAWNER__SYSTEM_USER_PREFIX="ws-"))
-    assert c.JupyterHub.spawner_class == "hub.spawners.SystemUserSpawner"
+    assert c.JupyterHub.spawner_class == "hub.workspaces.spawners.SystemUserSpawner"
     assert c.SystemUserSpawner.system_user_prefix == "ws-"
     assert c.SystemUserSpawner.home_root == "/home"
     assert "announcement" not in c.JupyterHub.template_vars
@@ -184,3 +186,27 @@ def test_refresh_scheduler_runs_unattended_without_any_hub_scope():
     assert service["command"][-2:] == ["refresh", "--watch"]
     assert service["environment"]["AGORA_DATA__SOURCES_DIR"] == "/srv/agora/sources"
     assert not any("refresh-scheduler" in r.get("services", []) for r in c.JupyterHub.load_roles)
+
+
+def test_an_operator_plugs_their_own_authenticator_and_spawner_by_import_string():
+    c = applied(settings(AGORA_AUTH__AUTHENTICATOR_CLASS="jupyterhub.auth:DummyAuthenticator",
+                         AGORA_SPAWNER__SPAWNER_CLASS="jupyterhub.spawner.SimpleLocalProcessSpawner"))
+    assert c.JupyterHub.authenticator_class == "jupyterhub.auth.DummyAuthenticator"
+    assert c.JupyterHub.spawner_class == "jupyterhub.spawner.SimpleLocalProcessSpawner"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("AUTH__AUTHENTICATOR_CLASS", "nosuchpkg:Auth", "cannot import nosuchpkg"),
+    ("AUTH__AUTHENTICATOR_CLASS", "jupyterhub.auth:NoSuch", "jupyterhub.auth has no NoSuch"),
+    ("AUTH__AUTHENTICATOR_CLASS", "jupyterhub.spawner:Spawner", "is not a subclass of Authenticator"),
+    ("SPAWNER__SPAWNER_CLASS", "KubeSpawner", "is not an import string"),
+])
+def test_a_wrong_implementation_is_one_clear_problem(key, value, message):
+    from hub.config.problems import ConfigProblems
+
+    with pytest.raises(ConfigProblems) as info:
+        settings(**{f"AGORA_{key}": value})
+    [problem] = info.value.problems
+    section, field = key.lower().split("__")
+    assert problem.key == f"{section}.{field}" and message in problem.message
+    assert problem.file == f"AGORA_{key}" and problem.fix

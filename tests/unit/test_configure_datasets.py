@@ -1,11 +1,12 @@
 """The datasets service's hub configuration, on a bare traitlets Config()."""
 
+import os
 import sys
 
 from traitlets.config import Config
 
 from hub import configure
-from hub.settings import load_settings
+from hub.config.loading import load_settings
 
 
 def settings(**env):
@@ -15,7 +16,7 @@ def settings(**env):
 
 def applied(s) -> Config:
     c = Config()
-    configure.apply(c, s)
+    configure.apply(c, s, configure.HubInputs.read(s, os.environ))  # as jupyterhub_config.py
     return c
 
 

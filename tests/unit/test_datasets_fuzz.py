@@ -51,7 +51,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (positive_data_acceptance,  # noqa: E402
                                                response_schema_conformance)
 
-from hub import demo  # noqa: E402
+from hub.login import demo_accounts as demo  # noqa: E402
 from hub.pipeline.recipe import load_catalog  # noqa: E402
 from hub.pipeline.refresh import RefreshEnv, refresh_many  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402

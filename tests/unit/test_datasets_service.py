@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 
-from hub import demo
+from hub.login import demo_accounts as demo
 from hub.policy.pseudonym import pseudonym
 from hub.services.datasets import audit
 from hub.services.datasets.app import make_app

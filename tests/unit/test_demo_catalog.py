@@ -19,7 +19,7 @@ from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import decide
-from hub.settings import DataSettings, HubSettings, Settings
+from hub.config.settings import DataSettings, HubSettings, Settings
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalogs"
 KEY = "unit-test-pseudonym-key-0123456789"

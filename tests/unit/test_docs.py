@@ -8,9 +8,10 @@ without editing this file.
 import re
 from pathlib import Path
 
-from hub.cli import COMMANDS
-from hub.settings import documented_keys, load_settings
-from hub.settings_doc import render, sections
+from hub.cli.main import COMMANDS
+from hub.config.loading import load_settings
+from hub.config.reference import documented_keys
+from hub.config.reference import render, sections
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -26,7 +27,7 @@ def all_docs_text() -> str:
 def test_settings_reference_is_up_to_date():
     assert REFERENCE.read_text() == render(), (
         "docs/settings-reference.md is out of date: "
-        "run python -m hub.settings_doc > docs/settings-reference.md")
+        "run python -m hub.config.reference > docs/settings-reference.md")
 
 
 def test_every_settings_key_is_documented():

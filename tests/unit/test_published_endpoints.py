@@ -20,7 +20,7 @@ import requests
 import yaml
 from jsonschema import Draft202012Validator
 
-from hub import demo
+from hub.login import demo_accounts as demo
 from hub.services.datasets import audit, published
 from hub.services.datasets.app import make_app, published_routes
 from hub.services.datasets.engine import Engine

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.problems import ConfigProblems
-from hub.settings import documented_keys, load_settings
+from hub.config.problems import ConfigProblems
+from hub.config.loading import load_settings
+from hub.config.reference import documented_keys
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -38,7 +39,7 @@ def test_embedded_default_is_demo_on_loopback(tmp_path, monkeypatch):
     ("system-users", 1000, True, "system-users"),  # refused at spawn, with the reason
 ])
 def test_auto_isolation_isolates_whenever_the_hub_can(chosen, euid, has_useradd, mode):
-    from hub.settings import effective_isolation
+    from hub.config.settings import effective_isolation
 
     assert effective_isolation(chosen, euid, has_useradd) == mode
 
@@ -46,10 +47,10 @@ def test_auto_isolation_isolates_whenever_the_hub_can(chosen, euid, has_useradd,
 def test_settings_resolve_auto_isolation_on_this_machine(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = load_settings(environ={})
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 0)
-    monkeypatch.setattr("hub.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 0)
+    monkeypatch.setattr("hub.config.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
     assert s.isolation == "system-users" and s.home_root == Path("/home")
-    monkeypatch.setattr("hub.settings.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 1000)
     assert s.isolation == "shared" and s.home_root == tmp_path / ".agora" / "homes"
 
 

@@ -1,4 +1,4 @@
-from hub.accounts import MAX_SYSTEM_NAME, system_account_name
+from hub.workspaces.accounts import MAX_SYSTEM_NAME, system_account_name
 
 
 def test_plain_names_map_directly():
@@ -26,12 +26,12 @@ from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
 
-from hub import accounts, spawners  # noqa: E402
-from hub.accounts import (  # noqa: E402
+from hub.workspaces import accounts, spawners  # noqa: E402
+from hub.workspaces.accounts import (  # noqa: E402
     IsolationError, account_comment, account_problem, closed_ancestor, prepare_home_root,
     workspace_path, workspace_shell,
 )
-from hub.spawners import SystemUserSpawner  # noqa: E402
+from hub.workspaces.spawners import SystemUserSpawner  # noqa: E402
 from tests.support import reachable_temp_folder  # noqa: E402
 
 
@@ -191,8 +191,8 @@ def test_workspace_env_points_home_and_runtime_files_at_the_account(monkeypatch)
 
 # --- shared isolation: never root, one unprivileged account when the hub is root -------------
 
-from hub.accounts import SHARED_COMMENT, check_reachable_command  # noqa: E402
-from hub.spawners import SharedSpawner  # noqa: E402
+from hub.workspaces.accounts import SHARED_COMMENT, check_reachable_command  # noqa: E402
+from hub.workspaces.spawners import SharedSpawner  # noqa: E402
 
 
 def shared_spawner(tmp_path, **config) -> SharedSpawner:

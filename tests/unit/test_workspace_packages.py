@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from hub.accounts import IsolationError
-from hub.workspace_packages import published_root, workspace_pythonpath
+from hub.workspaces.accounts import IsolationError
+from hub.workspaces.packages import published_root, workspace_pythonpath
 from tests.support import reachable_temp_folder
 
 NAME = "agora_probe_widgets"

@@ -1,6 +1,6 @@
 """`python -m hub.services.datasets`: run the datasets service (started by the hub).
 
-Settings come from hub.settings (AGORA_CONFIG and AGORA_* variables set by the hub's service
+Settings come from hub.config.settings (AGORA_CONFIG and AGORA_* variables set by the hub's service
 definition, hub/configure.py), never from the hub's own config file. Listens where the hub
 says (JUPYTERHUB_SERVICE_URL, default 127.0.0.1:<services.datasets_port>). On SIGINT or SIGTERM
 it stops accepting requests and exits at once: queries still running in worker threads are
@@ -16,8 +16,8 @@ import signal
 import sys
 from urllib.parse import urlparse
 
-from hub.problems import ConfigProblems
-from hub.settings import load_settings
+from hub.config.problems import ConfigProblems
+from hub.config.loading import load_settings
 
 from .app import app_from_settings
 from .registry import CatalogUnavailable

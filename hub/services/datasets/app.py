@@ -2,7 +2,7 @@
 
 :func:`make_app` wires the routes to explicit collaborators (registry, engine, identity, audit
 folder, and the ``user_model`` seam, see base.py), so tests build the real application with a
-test user lookup. :func:`app_from_settings` builds the production one from hub.settings and the
+test user lookup. :func:`app_from_settings` builds the production one from hub.config.settings and the
 JupyterHub service environment (JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL,
 JUPYTERHUB_SERVICE_PREFIX, OAuth client settings), read by HubOAuth itself.
 """

@@ -11,7 +11,7 @@ per attribute (hub/policy/caller.py, ``merge_attributes``):
   from ``GET {hub_api}/groups/<name>`` (role scope ``read:groups``) and cached for
   :attr:`GroupProperties.ttl` seconds;
 - identity-provider claims named in ``auth.attribute_claims`` (OIDC), which the hub records
-  at each login and auth refresh in the attribute store (hub/identity_attributes.py, under
+  at each login and auth refresh in the attribute store (hub/login/claims.py, under
   the hub's data directory). The service reads the caller's file on each request (re-parsed
   only when it changed), so a new login takes effect at once. It does NOT read auth state:
   that would need ``admin:auth_state`` and expose the users' OAuth tokens to this service.
@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from hub.identity_attributes import AttributeStore, attribute_claims_in_use
+from hub.login.claims import AttributeStore, attribute_claims_in_use
 from hub.policy.caller import Caller, caller_from_hub_model
 
 log = logging.getLogger("agora.datasets.identity")

@@ -56,7 +56,7 @@ from hub.pipeline.recipe import Recipe, RecipeCache, load_catalog
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import Decision, decide
-from hub.problems import ConfigProblems
+from hub.config.problems import ConfigProblems
 
 from .visible import VisibleDataset, visible_dataset
 

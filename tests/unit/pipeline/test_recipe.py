@@ -4,7 +4,7 @@ import pytest
 
 from hub.pipeline.deps import UnknownDataset, refresh_order
 from hub.pipeline.recipe import load_catalog
-from hub.problems import ConfigProblems
+from hub.config.problems import ConfigProblems
 
 from .glue_support import fakes, workspace  # noqa: F401
 

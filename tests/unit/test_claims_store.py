@@ -1,4 +1,4 @@
-"""hub.identity_attributes: claims -> attribute values, and the hub-side attribute store."""
+"""hub.login.claims: claims -> attribute values, and the hub-side attribute store."""
 
 import json
 import logging
@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from hub import identity_attributes as ia
-from hub.identity_attributes import (AttributeStore, AttributeStoreError, attributes_from_claims,
+from hub.login import claims as ia
+from hub.login.claims import (AttributeStore, AttributeStoreError, attributes_from_claims,
                                      file_name, normalise_claim)
 
 MAPPING = {"territories": "insee_codes"}

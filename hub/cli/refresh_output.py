@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from .execute import ProgressEvent
-from .files import utc_now
-from .refresh import RefreshResult
-from .status import parse_time
-from .store import SnapshotStore
+from ..pipeline.execute import ProgressEvent
+from ..pipeline.store_files import utc_now
+from ..pipeline.refresh import RefreshResult
+from ..pipeline.status import parse_time
+from ..pipeline.store import SnapshotStore
 
 ERROR_WIDTH = 70
 

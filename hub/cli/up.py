@@ -21,11 +21,11 @@ from pathlib import Path
 
 import psutil
 
-from . import demo
-from .checks import hub_environment
-from .configure import prepare_data_dir
-from .demo_data.bootstrap import load_demo_data
-from .settings import Settings
+from ..config.runtime_checks import check_runtime, hub_environment
+from ..config.loading import load_settings
+from ..config.settings import Settings
+from ..demo_data.bootstrap import load_demo_data
+from ..login import demo_accounts as demo
 
 STOP_GRACE_SECONDS = 7.0
 
@@ -34,10 +34,18 @@ class StartRefused(Exception):
     """Agora cannot start; the message says why and what to do."""
 
 
+def prepare_data_dir(s: Settings) -> None:
+    """Create the hub's data directory, readable by the hub's account only."""
+    data = s.hub.data_dir
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)  # never briefly open to others
+    os.chmod(data, 0o700)
+    if s.isolation == "shared":
+        s.home_root.mkdir(parents=True, exist_ok=True)
+
 def config_file() -> Path:
     """The thin jupyterhub_config.py: packaged copy when installed, project file in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "jupyterhub_config.py", here.parent / "jupyterhub_config.py"):
+    package = Path(__file__).resolve().parent.parent  # hub/
+    for candidate in (package / "jupyterhub_config.py", package.parent / "jupyterhub_config.py"):
         if candidate.exists():
             return candidate
     raise StartRefused("jupyterhub_config.py not found next to the hub package; reinstall Agora")
@@ -187,3 +195,14 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
         if hub.poll() is None:
             stop(hub)
         lock.close()
+
+
+def cmd_up(args) -> int:
+    """Start the workspace and keep it running until Ctrl-C."""
+    settings = load_settings(args.config)
+    check_runtime(settings)
+    try:
+        return run_hub(settings)
+    except StartRefused as exc:
+        print(f"agora up: {exc}", file=sys.stderr)
+        return 1

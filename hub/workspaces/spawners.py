@@ -11,8 +11,8 @@
 
 Both need the hub's Python environment to be usable by the accounts they switch to (checked
 before each spawn); Agora's notebook packages are published where those accounts can import
-them when the checkout is closed (hub/workspace_packages.py). The account helpers and checks
-live in hub/accounts.py.
+them when the checkout is closed (hub/workspaces/packages.py). The account helpers and checks
+live in hub/workspaces/accounts.py.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import pwd
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner, set_user_setuid
 from traitlets import Unicode
 
-from hub.accounts import (
+from hub.workspaces.accounts import (
     SHARED_COMMENT, IsolationError, account_comment, account_env, check_reachable_command,
     ensure_account, prepare_home_root, private_folder, system_account_name,
 )
-from hub.workspace_packages import workspace_pythonpath
+from hub.workspaces.packages import workspace_pythonpath
 
 
 # What every user of a shared-mode hub is told: on every hub page (configure.template_vars),

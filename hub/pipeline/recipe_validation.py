@@ -8,8 +8,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ..problems import Problem
-from ..yamlfile import line_for
+from ..config.problems import Problem
+from ..config.yamlfile import line_for
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

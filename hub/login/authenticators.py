@@ -10,13 +10,13 @@ from oauthenticator.generic import GenericOAuthenticator
 from tornado import web
 from traitlets import Dict, Unicode
 
-from .demo import accounts_by_name
-from .identity_attributes import AttributeStore, attributes_from_claims
-from .settings import is_loopback
+from .demo_accounts import accounts_by_name
+from .claims import AttributeStore, attributes_from_claims
+from ..config.settings import is_loopback
 
 
 class DemoAuthenticator(Authenticator):
-    """Log in as one of the demo accounts in hub/demo.py with the shared demo password.
+    """Log in as one of the demo accounts in hub/login/demo_accounts.py with the shared demo password.
 
     Refuses every login when the hub's public URL is not on a loopback address, even if the
     settings check was bypassed: demo passwords are public knowledge.
@@ -51,7 +51,7 @@ class AgoraOIDCAuthenticator(GenericOAuthenticator):
     kept in the encrypted auth state under ``auth_state["oauth_user"]`` (see `claims_of`).
 
     The claims named in `attribute_claims` are also recorded, normalised, in the hub-side
-    attribute store (hub/identity_attributes.py) at every login and every auth refresh, so
+    attribute store (hub/login/claims.py) at every login and every auth refresh, so
     the datasets service can use them in row rules without reading auth state (which would
     expose the users' OAuth tokens to it). Each recording replaces the previous one.
     """
@@ -66,7 +66,7 @@ class AgoraOIDCAuthenticator(GenericOAuthenticator):
         "plain keys. Values must be a string, a number or a list of them.")
     attribute_store_dir = Unicode(
         "", config=True,
-        help="Folder of the identity attribute store (hub/identity_attributes.py); empty: "
+        help="Folder of the identity attribute store (hub/login/claims.py); empty: "
         "claim attributes are not recorded.")
 
     @property

@@ -1,24 +1,26 @@
 """The pipeline side of `agora refresh`, `agora refresh --watch` and `agora status`.
 
-hub/cli.py parses arguments and calls these; each returns the process exit code
+`cmd_refresh` and `cmd_status` are what hub/cli/main.py dispatches to; each returns the exit code
 (0 ok, 1 a refresh failed, 2 a configuration problem or an unknown dataset).
 ConfigProblems propagate to the CLI, which prints one line per problem.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
-from ..problems import ConfigProblems
-from .deps import UnknownDataset
-from .display import printer, results_table, status_table
-from .recipe import RecipeCache, load_catalog
-from .refresh import RefreshEnv, refresh_many
-from .schedule import ScheduleRunner
-from .store import SnapshotStore
+from ..config.problems import ConfigProblems
+from ..config.loading import load_settings
+from ..pipeline.deps import UnknownDataset
+from ..pipeline.recipe import RecipeCache, load_catalog
+from ..pipeline.refresh import RefreshEnv, refresh_many
+from ..pipeline.schedule import ScheduleRunner
+from ..pipeline.store import SnapshotStore
+from .refresh_output import printer, results_table, status_table
 
 
 def refresh_command(settings, datasets: Sequence[str]) -> int:
@@ -71,3 +73,17 @@ def status_command(settings) -> int:
     datasets = sorted(set(recipes) | set(store.datasets()))
     print(status_table(store, datasets) if datasets else "no datasets yet")
     return 0
+
+
+def cmd_refresh(args) -> int:
+    """Refresh datasets now (all, or those named), or run their schedules with --watch."""
+    from ..demo_data.bootstrap import demo_environment
+
+    settings = load_settings(args.config)
+    demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
+    return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
+
+
+def cmd_status(args) -> int:
+    """Show each dataset's current version, rows, age and last refresh result."""
+    return status_command(load_settings(args.config))

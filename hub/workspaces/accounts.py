@@ -1,6 +1,6 @@
 """System accounts that run workspaces, and the checks that make running as them safe.
 
-Used by both spawners (hub/spawners.py) when the hub runs as root: `system-users` isolation
+Used by both spawners (hub/workspaces/spawners.py) when the hub runs as root: `system-users` isolation
 makes one account per hub user, `shared` isolation one account for every workspace. Accounts
 are created with `useradd` when missing, and an existing account is only used when Agora made
 it for that purpose (:func:`account_problem`), so `nobody` or a service account is never taken
@@ -138,7 +138,7 @@ def prepare_home_root(root: str) -> None:
 
 def check_reachable_command(command: str) -> None:
     """Refuse to spawn when a workspace account could not run the server command (Agora's
-    Python environment); Agora's own packages are handled by hub/workspace_packages.py."""
+    Python environment); Agora's own packages are handled by hub/workspaces/packages.py."""
     if os.path.isabs(command):
         blocked = closed_ancestor(command)
         if blocked or not os.stat(command).st_mode & stat.S_IXOTH:

@@ -1,6 +1,6 @@
-"""The settings reference, generated from the settings model in hub/settings.py.
+"""The settings reference, generated from the settings model in hub/config/settings.py.
 
-    python -m hub.settings_doc > docs/settings-reference.md
+    python -m hub.config.reference > docs/settings-reference.md
 
 One Markdown table per section (key, type, default, environment variable, description), in
 the model's order, nested sections (such as ``auth.oidc``) after their parent. The text
@@ -18,12 +18,13 @@ from pathlib import Path
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from .settings import ENV_PREFIX, Settings
+from .environment import ENV_PREFIX
+from .settings import Settings, model_for
 
 HEADER = """\
 # Settings reference
 
-<!-- Generated from hub/settings.py: run `python -m hub.settings_doc > docs/settings-reference.md`
+<!-- Generated from hub/config/settings.py: run `python -m hub.config.reference > docs/settings-reference.md`
      after changing a setting. tests/unit/test_docs.py fails when this file is out of date. -->
 
 Every key of `workspace.yaml`, by section. Each key can also be set with the environment
@@ -145,6 +146,26 @@ def render() -> str:
 def main() -> int:
     sys.stdout.write(render())
     return 0
+
+
+
+def documented_keys() -> list[str]:
+    """Every settings key as a dotted path (the docs must mention each one)."""
+    keys = []
+
+    def walk(model: type[BaseModel], prefix: str):
+        for name, field in model.model_fields.items():
+            if field.exclude:
+                continue
+            dotted = f"{prefix}.{name}" if prefix else name
+            sub = model_for(tuple(dotted.split(".")))
+            if sub is not None:
+                walk(sub, dotted)
+            else:
+                keys.append(dotted)
+
+    walk(Settings, "")
+    return keys
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 The fictional territory uses INSEE-like codes in department 99, which INSEE reserves for
 places abroad, so a demo code can never be mistaken for a real French commune.
-Demo accounts exist only while the hub binds a loopback address (see hub/auth.py).
+Demo accounts exist only while the hub binds a loopback address (see hub/login/authenticators.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Policy attributes taken from identity-provider claims, and the hub-side store that keeps them.
 
-The hub (``hub.auth.AgoraOIDCAuthenticator``) writes; the datasets service reads. This module
+The hub (``hub.login.authenticators.AgoraOIDCAuthenticator``) writes; the datasets service reads. This module
 is the one place that knows the format, so neither side parses the other's files by hand.
 
 - :func:`attributes_from_claims` picks exactly the configured claims out of a userinfo

@@ -1,0 +1,74 @@
+"""The `agora` command: its parser and dispatch; each command family has its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import importlib
+
+from .. import __version__
+from ..config.problems import ConfigProblems
+
+# name -> (module of hub.cli holding cmd_<name>, help); imported only when run, so that
+# `agora check` does not pay for pandas and the pipeline
+COMMANDS = {
+    "up": ("up", "Start the workspace and keep it running until Ctrl-C."),
+    "check": ("check", "Validate the settings and every dataset recipe (with its access "
+                       "rules); one line per problem."),
+    "refresh": ("refresh", "Refresh datasets now (all, or those named), or run their "
+                           "schedules with --watch."),
+    "status": ("refresh", "Show each dataset's current version, rows, age and last refresh "
+                          "result."),
+}
+
+
+def refresh_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("datasets", nargs="*", metavar="DATASET",
+                        help="dataset ids (default: all); datasets they join are refreshed first")
+    parser.add_argument("--watch", action="store_true",
+                        help="run the recipes' cron schedules in the foreground until Ctrl-C")
+
+
+def command(name: str):
+    module, _ = COMMANDS[name]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), f"cmd_{name}")
+
+
+
+
+
+
+
+
+
+
+
+
+ARGUMENTS = {"refresh": refresh_arguments}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agora", description="Agora data workspace")
+    parser.add_argument("--version", action="version", version=f"agora {__version__}")
+    parser.add_argument("-c", "--config", help="settings file (default: $AGORA_CONFIG, "
+                        "else ./workspace.yaml if present, else the embedded default)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_line) in COMMANDS.items():
+        parsed = sub.add_parser(name, help=help_line)
+        # also accepted after the command: `agora up --config FILE`
+        parsed.add_argument("-c", "--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        ARGUMENTS.get(name, lambda _: None)(parsed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return command(args.command)(args)
+    except ConfigProblems as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"agora {args.command}: {len(exc.problems)} problem(s); nothing was started.",
+              file=sys.stderr)
+        return 2
