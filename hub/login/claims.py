@@ -1,7 +1,8 @@
 """Policy attributes taken from identity-provider claims, and the hub-side store that keeps them.
 
-The hub (``hub.login.authenticators.AgoraOIDCAuthenticator``) writes; the datasets service reads. This module
-is the one place that knows the format, so neither side parses the other's files by hand.
+The hub (``hub.login.authenticators.AgoraOIDCAuthenticator``) writes; the datasets service
+reads. This module is the one place that knows the format, so neither side parses the other's
+files by hand.
 
 - :func:`attributes_from_claims` picks exactly the configured claims out of a userinfo
   response (``auth.attribute_claims``: ``{attribute: claim}``) and normalises each to a sorted

@@ -1,11 +1,6 @@
-"""The allocator behind every Arrow buffer of a refresh (CSV parsing, pandas' pyarrow-backed
-text columns, compute kernels, the Parquet writer).
-
-pyarrow 26 allocates with mimalloc by default. On the ingestion benchmark (1M rows, 123 MB of
-CSV, a few GB allocated and freed in large buffers by two threads), mimalloc made the same
-refresh about 0.8 s slower than jemalloc or glibc's malloc: reading the CSV alone went from
-0.55 s to 1.1 s, the rest spread over every step. jemalloc is used when pyarrow has it, else
-the system allocator. An administrator's ``ARROW_DEFAULT_MEMORY_POOL`` is left alone.
+"""The allocator behind every Arrow buffer of a refresh: jemalloc when pyarrow has it, else the
+system allocator (pyarrow's default, mimalloc, made the ingestion benchmark's refresh 0.8 s
+slower: docs/performance.md). An administrator's ``ARROW_DEFAULT_MEMORY_POOL`` is left alone.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Hub-managed services: datasets (data gateway), scheduler, dashboards."""
+"""Hub-managed services; today the datasets service (data gateway), in datasets/."""

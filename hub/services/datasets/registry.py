@@ -1,43 +1,10 @@
 """What the datasets service may serve: the catalog's recipes and the store's current snapshots.
 
-:class:`DatasetRegistry` loads the recipes once and reloads them when a catalog file changes
-(names, sizes, mtimes; checked at most every ``check_every`` seconds); only the changed files
-are parsed again (:class:`~hub.pipeline.recipe.RecipeCache`). It FAILS CLOSED: while
-:func:`~hub.pipeline.recipe.load_catalog` raises, :meth:`DatasetRegistry.recipes` raises
-:class:`CatalogUnavailable` and the handlers answer 503 for every data endpoint.
-
-A dataset is *served* only when all hold (otherwise it is treated as unknown, and the reason is
-logged once per snapshot version):
-
-- it has a recipe and a current snapshot;
-- every column its access rules name exists in the snapshot's schema;
-- if any column rule pseudonymises, a pseudonym key is configured.
-
-The two functions the rest of the service (and the catalog, DCAT and OpenAPI handlers) build
-on are :meth:`DatasetRegistry.visible` (every dataset a caller may read, as
-:class:`~.visible.VisibleDataset`) and :meth:`DatasetRegistry.resolve` (one dataset with the
-caller's :class:`~hub.policy.evaluate.Decision`, or None — same answer for unknown and denied).
-
-**What is kept in memory, and when it is re-read.** A catalog of 1,000 datasets is asked for by
-every user, so a request must not touch 1,000 files:
-
-- each dataset's current version is re-read from the store's ``CURRENT`` files with the catalog
-  check (at most every ``check_every`` seconds), not on every request. A new snapshot is
-  therefore served at most ``check_every`` seconds after it becomes current; until then the
-  previous one, which the store keeps (``retain_versions``), is served;
-- whenever the catalog (any recipe file: metadata or access rules) or any current version
-  changes, :attr:`DatasetRegistry.generation` takes a new value, never used before in this
-  process, and every cached view is dropped;
-- :meth:`DatasetRegistry.view` caches each caller's view (what :meth:`readable` and
-  :meth:`visible` return) by :meth:`DatasetRegistry.view_key`: the generation plus everything
-  :func:`~hub.policy.evaluate.decide` reads of a caller — groups, attributes, and the user name
-  when some recipe names users (otherwise the name cannot change a decision, and callers with
-  the same groups and attributes share one view). Callers whose groups or attributes differ
-  never share a view. A view built while a manifest could not be read is not cached and has
-  no key (so nothing built from it is cached either).
-
-The catalog check runs before any cached view is looked up, so a broken catalog still raises
-:class:`CatalogUnavailable` (fail closed) whatever is cached.
+:class:`DatasetRegistry` reloads changed recipe files, fails closed (:class:`CatalogUnavailable`,
+503) while the catalog has a problem, serves a dataset only when its recipe, snapshot, rule
+columns and pseudonym key all agree, and caches each caller's view by generation.
+:meth:`~DatasetRegistry.visible` and :meth:`~DatasetRegistry.resolve` are what the rest of the
+service builds on. What is cached and when it is re-read: docs/decisions/0003-datasets-registry.md.
 """
 
 from __future__ import annotations
