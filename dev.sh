@@ -10,9 +10,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $(id -u) == 0 ]]; then DEFAULT_VENV=/opt/agora/venv; else DEFAULT_VENV="$ROOT/.venv"; fi
 VENV="${AGORA_VENV:-$DEFAULT_VENV}"
 
-# Debian packages: python venv support; poppler (reading PDFs in tests).
+# Debian packages: python venv support; poppler (reading PDFs in tests), chromium (browser tests).
 RUN_PACKAGES=(python3.11-venv)
-TEST_PACKAGES=(poppler-utils)
+TEST_PACKAGES=(poppler-utils chromium)
 
 say() { printf '\033[1m[agora]\033[0m %s\n' "$*" >&2; }
 

@@ -49,11 +49,16 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hub.configure import venv_bin  # noqa: E402
 from hub.cli.up import stop as stop_process_tree  # noqa: E402
+from hub.configure import venv_bin  # noqa: E402
 from tests.support import (  # noqa: E402
-    free_port, login_form, reachable_temp_folder, remove_test_accounts, start_agora,
-    wait_for_server, xsrf_header,
+    free_port,
+    login_form,
+    reachable_temp_folder,
+    remove_test_accounts,
+    start_agora,
+    wait_for_server,
+    xsrf_header,
 )
 
 USER = "analyst"

@@ -337,7 +337,7 @@ def run_in_workspace(hub_url: str, user: str, token: str, code: str, timeout: fl
 
 def tagged_result(output: str, tag: str) -> dict:
     """The JSON a probe printed on its line "<tag> {...}"."""
-    line = next((l for l in output.splitlines() if l.startswith(tag + " ")), None)
+    line = next((row for row in output.splitlines() if row.startswith(tag + " ")), None)
     assert line is not None, f"no {tag} line in the kernel's output:\n{output[-3000:]}"
     return json.loads(line.removeprefix(tag + " "))
 

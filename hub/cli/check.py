@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config.runtime_checks import check_runtime, isolation_warnings
 from ..config.loading import load_settings
+from ..config.runtime_checks import check_runtime, isolation_warnings
 from ..pipeline.recipe import load_catalog
 
 

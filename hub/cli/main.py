@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
-
 import importlib
+import sys
 
 from .. import __version__
 from ..config.problems import ConfigProblems

@@ -13,8 +13,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from ..config.problems import ConfigProblems
 from ..config.loading import load_settings
+from ..config.problems import ConfigProblems
 from ..pipeline.deps import UnknownDataset
 from ..pipeline.recipe import RecipeCache, load_catalog
 from ..pipeline.refresh import RefreshEnv, refresh_many

@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..pipeline.execute import ProgressEvent
-from ..pipeline.store_files import utc_now
 from ..pipeline.refresh import RefreshResult
 from ..pipeline.status import parse_time
 from ..pipeline.store import SnapshotStore
+from ..pipeline.store_files import utc_now
 
 ERROR_WIDTH = 70
 

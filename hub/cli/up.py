@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from ..config.runtime_checks import check_runtime, hub_environment
 from ..config.loading import load_settings
+from ..config.runtime_checks import check_runtime, hub_environment
 from ..config.settings import Settings
 from ..demo_data.bootstrap import load_demo_data
 from ..login import demo_accounts as demo

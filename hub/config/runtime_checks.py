@@ -14,10 +14,10 @@ import binascii
 import os
 from urllib.parse import urlparse
 
-from .problems import ConfigProblems, Problem
-from .environment import ENV_PREFIX
-from .settings import Settings, is_loopback
 from ..workspaces.spawners import SHARED_MODE_WARNING
+from .environment import ENV_PREFIX
+from .problems import ConfigProblems, Problem
+from .settings import Settings, is_loopback
 
 KEY_BYTES = 32
 NEW_KEY_FIX = "generate one with `openssl rand -hex 32` and export it as {env} (keep it: " \

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from ..policy.rules import IDENTIFIER
 
+
 class SettingError(ValueError):
     """A cross-field problem, raised from a validator, naming the exact key and the fix."""
 

@@ -11,6 +11,7 @@ from .problems import Problem
 from .settings import SettingError, model_for
 from .yamlfile import line_for
 
+
 def _fix_for(loc: tuple, error: dict) -> str:
     parent = model_for(loc[:-1])
     if error["type"] == "extra_forbidden" and parent is not None:

@@ -10,9 +10,9 @@ from oauthenticator.generic import GenericOAuthenticator
 from tornado import web
 from traitlets import Dict, Unicode
 
-from .demo_accounts import accounts_by_name
-from .claims import AttributeStore, attributes_from_claims
 from ..config.settings import is_loopback
+from .claims import AttributeStore, attributes_from_claims
+from .demo_accounts import accounts_by_name
 
 
 class DemoAuthenticator(Authenticator):

@@ -16,8 +16,14 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from . import registry
-from .interfaces import (ProcessContext, ProcessingError, QualityReport, SourceContext, SourceData,
-                         SourceError)
+from .interfaces import (
+    ProcessContext,
+    ProcessingError,
+    QualityReport,
+    SourceContext,
+    SourceData,
+    SourceError,
+)
 from .parallel import map_parallel
 from .recipe import Recipe, Step
 

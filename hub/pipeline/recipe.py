@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 
-from ..policy.access import AccessRules
-from ..config.problems import ConfigProblems, Problem
 from ..config.environment import is_settings_variable
+from ..config.problems import ConfigProblems, Problem
 from ..config.yamlfile import line_for, load_yaml_with_lines
+from ..policy.access import AccessRules
 from . import registry
 from .cron import Cron
 from .deps import dependency_problems

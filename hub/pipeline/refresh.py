@@ -29,14 +29,22 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .deps import refresh_order
-from .execute import (Deadline, Progress, ProgressEvent, RefreshFailed, call_with_timeout,
-                      check_dropped, fetch_source, run_processors)
-from .store_files import utc_now
+from .execute import (
+    Deadline,
+    Progress,
+    ProgressEvent,
+    RefreshFailed,
+    call_with_timeout,
+    check_dropped,
+    fetch_source,
+    run_processors,
+)
+from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .memory import use_fast_memory_pool
 from .recipe import Recipe, load_catalog
 from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
+from .store_files import utc_now
 
 log = logging.getLogger("agora.refresh")
 Outcome = Literal["new", "unchanged", "failed", "busy"]

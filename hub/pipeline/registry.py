@@ -99,8 +99,18 @@ def _builtin_connectors() -> list[type[Connector]]:
 
 
 def _builtin_processors() -> list[type[Processor]]:
-    from .processors import (anonymise, columns, dates, dedupe, geo, geo_join, join, numeric,
-                             text, validate)
+    from .processors import (
+        anonymise,
+        columns,
+        dates,
+        dedupe,
+        geo,
+        geo_join,
+        join,
+        numeric,
+        text,
+        validate,
+    )
 
     return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, numeric,
                            text, validate), Processor)

@@ -23,10 +23,10 @@ from datetime import datetime
 from ..config.problems import ConfigProblems
 from .deps import refresh_order
 from .execute import Progress
-from .store_files import utc_now
 from .recipe import Recipe
 from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore
+from .store_files import utc_now
 
 log = logging.getLogger("agora.schedule")
 KEEP_RESULTS = 100  # results kept in memory; the status files are the lasting record

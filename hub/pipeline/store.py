@@ -38,8 +38,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .store_files import atomic_write_text, fsync_path, private_dir, utc_now
 from .status import StatusFile
+from .store_files import atomic_write_text, fsync_path, private_dir, utc_now
 
 DATA_FILE, MANIFEST_FILE, CURRENT_FILE = "data.parquet", "manifest.json", "CURRENT"
 ROW_GROUP_ROWS = 32_768  # the unit a reader skips by statistics (pyarrow's default: 1M rows)

@@ -25,11 +25,17 @@ from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner, s
 from traitlets import Unicode
 
 from hub.workspaces.accounts import (
-    SHARED_COMMENT, IsolationError, account_comment, account_env, check_reachable_command,
-    ensure_account, prepare_home_root, private_folder, system_account_name,
+    SHARED_COMMENT,
+    IsolationError,
+    account_comment,
+    account_env,
+    check_reachable_command,
+    ensure_account,
+    prepare_home_root,
+    private_folder,
+    system_account_name,
 )
 from hub.workspaces.packages import workspace_pythonpath
-
 
 # What every user of a shared-mode hub is told: on every hub page (configure.template_vars),
 # in JupyterLab's top bar (SharedSpawner writes it as custom CSS) and by `agora check`.

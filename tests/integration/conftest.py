@@ -3,8 +3,13 @@ import os
 import pytest
 
 from hub.config.settings import SpawnerSettings
-from tests.support import (admin_api_token, remove_system_account, remove_test_accounts,
-                           running_agora, system_account)
+from tests.support import (
+    admin_api_token,
+    remove_system_account,
+    remove_test_accounts,
+    running_agora,
+    system_account,
+)
 
 SHARED_ACCOUNT = SpawnerSettings().shared_account
 

@@ -29,11 +29,26 @@ import psutil
 import pytest
 import requests
 
-from tests.access_oracle import (TEST_KEY, Service, Snapshot, admin_token, token_made_by_admin,
-                                 write_catalog)
-from tests.support import (PROBE_TAG, hub_api, probe_code, reachable_temp_folder,
-                           remove_system_account, run_in_workspace, running_agora,
-                           spawned_sessions, tagged_result, user_api_token)
+from tests.access_oracle import (
+    TEST_KEY,
+    Service,
+    Snapshot,
+    admin_token,
+    token_made_by_admin,
+    write_catalog,
+)
+from tests.support import (
+    PROBE_TAG,
+    hub_api,
+    probe_code,
+    reachable_temp_folder,
+    remove_system_account,
+    run_in_workspace,
+    running_agora,
+    spawned_sessions,
+    tagged_result,
+    user_api_token,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -25,10 +25,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.access_oracle import (CATALOGS, Snapshot, accounts_from_hub, expected_access,
-                                 oracle_view)
-from tests.support import (WorkspaceKernel, admin_api_token, reachable_temp_folder, running_agora,
-                           spawned_sessions, tagged_result, user_api_token)
+from tests.access_oracle import CATALOGS, Snapshot, accounts_from_hub, expected_access, oracle_view
+from tests.support import (
+    WorkspaceKernel,
+    admin_api_token,
+    reachable_temp_folder,
+    running_agora,
+    spawned_sessions,
+    tagged_result,
+    user_api_token,
+)
 
 pytestmark = pytest.mark.integration
 

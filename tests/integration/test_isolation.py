@@ -22,9 +22,18 @@ import psutil
 import pytest
 
 from hub.workspaces.accounts import account_comment, system_account_name
-from tests.support import (PROBE_TAG, probe_code, reachable_temp_folder, remove_system_account,
-                           run_in_workspace, running_agora, spawned_sessions, system_account,
-                           tagged_result, user_api_token)
+from tests.support import (
+    PROBE_TAG,
+    probe_code,
+    reachable_temp_folder,
+    remove_system_account,
+    run_in_workspace,
+    running_agora,
+    spawned_sessions,
+    system_account,
+    tagged_result,
+    user_api_token,
+)
 
 pytestmark = [
     pytest.mark.integration,

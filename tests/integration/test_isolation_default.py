@@ -7,8 +7,8 @@ file under /tmp, /var/tmp, /dev/shm and the homes, the other user's home, the hu
 directory and the snapshot store. It looks for the other user's server token (read here, as
 root, from that server's environment) and for any JUPYTERHUB_API_TOKEN but its own. Positive
 controls: each probe finds its own token and reads data with it, so a "not found" means
-isolation, not a blind probe. Last, a stopped server's token is refused everywhere (by the datasets service once its
-auth cache expires).
+isolation, not a blind probe. Last, a stopped server's token is refused everywhere (by the
+datasets service once its auth cache expires).
 """
 
 from __future__ import annotations
@@ -25,11 +25,20 @@ import pytest
 import requests
 import yaml
 
-from hub.workspaces.accounts import system_account_name
 from hub.services.datasets.app import AUTH_CACHE_SECONDS
-from tests.support import (PROBE_TAG, TEST_ACCOUNT_PREFIX, admin_api_token, hub_api,
-                           probe_code, reachable_temp_folder, run_in_workspace, running_agora,
-                           spawned_sessions, tagged_result)
+from hub.workspaces.accounts import system_account_name
+from tests.support import (
+    PROBE_TAG,
+    TEST_ACCOUNT_PREFIX,
+    admin_api_token,
+    hub_api,
+    probe_code,
+    reachable_temp_folder,
+    run_in_workspace,
+    running_agora,
+    spawned_sessions,
+    tagged_result,
+)
 
 pytestmark = [
     pytest.mark.integration,

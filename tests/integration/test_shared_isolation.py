@@ -18,12 +18,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from hub.config.loading import load_settings
+from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from hub.workspaces.spawners import SHARED_MODE_CSS
-from tests.support import (PROBE_TAG, login_form, probe_code, reachable_temp_folder,
-                           run_in_workspace, running_agora, tagged_result, user_api_token,
-                           wait_for_server)
+from tests.support import (
+    PROBE_TAG,
+    login_form,
+    probe_code,
+    reachable_temp_folder,
+    run_in_workspace,
+    running_agora,
+    tagged_result,
+    user_api_token,
+    wait_for_server,
+)
 
 pytestmark = [
     pytest.mark.integration,

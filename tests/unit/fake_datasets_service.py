@@ -22,7 +22,6 @@ import pytest
 import shapely
 
 import widgets.data
-
 from hub.services.datasets.catalog import intake_catalog_json, intake_catalog_yaml
 from hub.services.datasets.visible import Column, VisibleDataset
 

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from hub.login.authenticators import AgoraOIDCAuthenticator, claims_of
-from hub.config.runtime_checks import check_runtime, hub_environment, runtime_problems
 from hub.cli.main import main
-from hub.config.problems import ConfigProblems
 from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
+from hub.config.runtime_checks import check_runtime, hub_environment, runtime_problems
+from hub.login.authenticators import AgoraOIDCAuthenticator, claims_of
 
 GOOD_KEY = secrets.token_hex(32)
 

@@ -1,7 +1,7 @@
 """Claim attributes end to end without a hub: settings -> authenticator -> store -> Identity."""
 
-import os
 import logging
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -10,11 +10,11 @@ from tornado import web
 from traitlets.config import Config
 
 from hub import configure
+from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
 from hub.login.authenticators import AgoraOIDCAuthenticator
 from hub.login.claims import AttributeStore
-from hub.config.problems import ConfigProblems
 from hub.services.datasets.identity import Identity, StaticGroups, identity_from_settings
-from hub.config.loading import load_settings
 
 MAPPING = {"territories": "insee_codes"}
 

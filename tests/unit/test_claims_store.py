@@ -8,8 +8,13 @@ import stat
 import pytest
 
 from hub.login import claims as ia
-from hub.login.claims import (AttributeStore, AttributeStoreError, attributes_from_claims,
-                                     file_name, normalise_claim)
+from hub.login.claims import (
+    AttributeStore,
+    AttributeStoreError,
+    attributes_from_claims,
+    file_name,
+    normalise_claim,
+)
 
 MAPPING = {"territories": "insee_codes"}
 

@@ -7,8 +7,8 @@ import pytest
 from traitlets.config import Config
 
 from hub import configure
-from hub.login import demo_accounts as demo
 from hub.config.loading import load_settings
+from hub.login import demo_accounts as demo
 
 
 def settings(**env):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.settings import DataSettings, HubSettings, Settings
 from hub.demo_data import generate
 from hub.demo_data.bootstrap import load_demo_data
 from hub.pipeline.recipe import load_catalog
@@ -19,7 +20,6 @@ from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import decide
-from hub.config.settings import DataSettings, HubSettings, Settings
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalogs"
 KEY = "unit-test-pseudonym-key-0123456789"

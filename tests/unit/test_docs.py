@@ -10,8 +10,7 @@ from pathlib import Path
 
 from hub.cli.main import COMMANDS
 from hub.config.loading import load_settings
-from hub.config.reference import documented_keys
-from hub.config.reference import render, sections
+from hub.config.reference import documented_keys, render, sections
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -14,7 +14,7 @@ import yaml
 from hub.services.datasets.catalog import READER, intake_catalog_json, intake_catalog_yaml
 from widgets.data import AgoraError, AgoraParquetReader
 
-from .fake_datasets_service import AIR, fake_datasets, fake_service  # noqa: F401
+from .fake_datasets_service import AIR, fake_datasets
 
 SERVICE = "http://127.0.0.1:9/agora/services/datasets/"
 

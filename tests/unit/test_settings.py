@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.config.problems import ConfigProblems
 from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
 from hub.config.reference import documented_keys
 
 
@@ -55,7 +55,8 @@ def test_settings_resolve_auto_isolation_on_this_machine(tmp_path, monkeypatch):
 
 
 def test_file_then_environment_override(tmp_path):
-    path = write(tmp_path, "hub:\n  bind_url: http://127.0.0.1:9000/agora/\nculler:\n  timeout_seconds: 600\n")
+    path = write(tmp_path, "hub:\n  bind_url: http://127.0.0.1:9000/agora/\n"
+                           "culler:\n  timeout_seconds: 600\n")
     s = load_settings(path, environ={"AGORA_CULLER__TIMEOUT_SECONDS": "900"})
     assert s.hub.bind_port == 9000 and s.hub.base_url == "/agora/"
     assert s.culler.timeout_seconds == 900
@@ -90,8 +91,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     path = write(tmp_path, "auth:\n  mode: ldap\nspawner:\n  isolation: docker\n")
     lines = problems_of(path)
     assert len(lines) == 2
-    assert any("auth.mode" in l and "'demo' or 'oidc'" in l for l in lines)
-    assert any("spawner.isolation" in l and "system-users" in l for l in lines)
+    assert any("auth.mode" in line and "'demo' or 'oidc'" in line for line in lines)
+    assert any("spawner.isolation" in line and "system-users" in line for line in lines)
 
 
 def test_bad_environment_value_names_the_variable():

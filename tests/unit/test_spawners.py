@@ -28,8 +28,13 @@ import pytest  # noqa: E402
 
 from hub.workspaces import accounts, spawners  # noqa: E402
 from hub.workspaces.accounts import (  # noqa: E402
-    IsolationError, account_comment, account_problem, closed_ancestor, prepare_home_root,
-    workspace_path, workspace_shell,
+    IsolationError,
+    account_comment,
+    account_problem,
+    closed_ancestor,
+    prepare_home_root,
+    workspace_path,
+    workspace_shell,
 )
 from hub.workspaces.spawners import SystemUserSpawner  # noqa: E402
 from tests.support import reachable_temp_folder  # noqa: E402
@@ -60,7 +65,8 @@ def test_an_account_agora_created_for_this_user_is_used():
 @pytest.mark.parametrize("entry,why", [
     (passwd(uid=0), "below 1000"),
     (passwd(uid=33, gecos="www-data"), "below 1000"),
-    (passwd(name="nobody", uid=65534, gecos="nobody", home="/nonexistent"), "not created by Agora for this purpose"),
+    (passwd(name="nobody", uid=65534, gecos="nobody", home="/nonexistent"),
+     "not created by Agora for this purpose"),
     (passwd(gecos="Jean Dupont,,,"), "not created by Agora for this purpose"),
     (passwd(gecos=account_comment("partner")), "expected 'Agora workspace of analyst'"),
     (passwd(home="/"), "not a private folder"),

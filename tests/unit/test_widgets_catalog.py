@@ -14,8 +14,6 @@ from hub.services.datasets import paths
 from widgets.catalog import CATALOG_PATH, DATASETS_PATH, catalog, datasets, describe, records
 from widgets.data import AgoraError, check_destination, service_url
 
-from .fake_datasets_service import fake_service  # noqa: F401
-
 SERVICE = "https://agora.example.org/base/services/datasets/"
 ALL_URL_VARIABLES = ("AGORA_DATASETS_URL", "JUPYTERHUB_PUBLIC_HUB_URL", "JUPYTERHUB_HOST",
                      "JUPYTERHUB_BASE_URL")

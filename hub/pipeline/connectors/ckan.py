@@ -98,7 +98,9 @@ class CkanConnector(Connector):
             if _last_page(len(batch), size, offset, result.get("total")):
                 break
         frame = stringify_objects(pd.DataFrame.from_records(records, columns=fields))
-        return frame, pages, {"url": str(self.params.base_url), "pages": len(pages), "bytes": sum(map(len, pages))}
+        summary = {"url": str(self.params.base_url), "pages": len(pages),
+                   "bytes": sum(map(len, pages))}
+        return frame, pages, summary
 
     def _download(self, resource: dict):
         url = urljoin(str(self.params.base_url), resource.get("url") or "")
@@ -141,13 +143,15 @@ def pick_resource(resources: list[dict], p: CkanParams, label: str) -> dict:
 def _matches(resource: dict, p: CkanParams) -> bool:
     return ((p.resource_id is None or resource.get("id") == p.resource_id)
             and (p.resource_name is None or resource.get("name") == p.resource_name)
-            and (p.resource_format is None or str(resource.get("format", "")).lower() == p.resource_format.lower()))
+            and (p.resource_format is None
+                 or str(resource.get("format", "")).lower() == p.resource_format.lower()))
 
 
 def _format_of(resource: dict, label: str) -> str:
     declared = str(resource.get("format") or "").lower().lstrip(".")
     if declared not in FORMAT_ALIASES:
-        raise SourceError(f"{label}: resource format {declared or 'unknown'!r} is not supported; set `read_as`")
+        raise SourceError(f"{label}: resource format {declared or 'unknown'!r} is not supported; "
+                          "set `read_as`")
     return FORMAT_ALIASES[declared]
 
 

@@ -46,7 +46,8 @@ class ShapefileZipConnector(FileConnector):
     summary = "A zipped ESRI Shapefile (path or URL); .prj and .cpg honoured"
 
     class Params(FileLocation):
-        layer: str | None = Field(None, description="name of the .shp (without extension) if the zip has several")
+        layer: str | None = Field(
+            None, description="name of the .shp (without extension) if the zip has several")
         encoding: str | None = Field(None, description="DBF encoding when the zip has no .cpg")
 
     def parse(self, data, source):

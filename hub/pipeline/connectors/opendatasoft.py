@@ -56,7 +56,8 @@ class OpendatasoftConnector(Connector):
             return {}
         key = self.context.environ.get(name)
         if not key:
-            raise SourceError(f"opendatasoft {self.params.dataset_id}: environment variable {name} is not set")
+            raise SourceError(f"opendatasoft {self.params.dataset_id}: environment variable "
+                              f"{name} is not set")
         return {"Authorization": f"Apikey {key}"}
 
 

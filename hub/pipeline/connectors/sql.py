@@ -25,7 +25,8 @@ class Select(Params):
     table: str
     schema_: str | None = Field(None, alias="schema")
     columns: list[str] | None = Field(None, description="default: every column")
-    where: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict, description="column: value or [values]")
+    where: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict,
+                                                    description="column: value or [values]")
     order_by: list[str] = Field(default_factory=list)
     limit: int | None = Field(None, gt=0)
 
@@ -42,7 +43,8 @@ class SqlParams(Params):
     @classmethod
     def _no_password(cls, value: str | None) -> str | None:
         if value is not None and sa.engine.make_url(value).password:
-            raise ValueError("no password in recipes: put the URL in an environment variable and name it in `url_env`")
+            raise ValueError("no password in recipes: put the URL in an environment variable "
+                             "and name it in `url_env`")
         return value
 
     @model_validator(mode="after")
@@ -123,7 +125,8 @@ def _reflect(connection, name: str, schema: str | None, label: str) -> sa.Table:
 
 def _column(table: sa.Table, name: str, label: str) -> sa.Column:
     if name not in table.c:
-        raise SourceError(f"{label}: table {table.name!r} has no column {name!r} (columns: {list(table.c.keys())})")
+        raise SourceError(f"{label}: table {table.name!r} has no column {name!r} "
+                          f"(columns: {list(table.c.keys())})")
     return table.c[name]
 
 

@@ -14,8 +14,15 @@ import pandas as pd
 import pytest
 
 from hub.pipeline import recipe, registry
-from hub.pipeline.interfaces import (Connector, Params, ProcessingError, Processor, SourceData,
-                                     SourceError, fingerprint_bytes)
+from hub.pipeline.interfaces import (
+    Connector,
+    Params,
+    ProcessingError,
+    Processor,
+    SourceData,
+    SourceError,
+    fingerprint_bytes,
+)
 from hub.pipeline.refresh import RefreshEnv
 from hub.pipeline.store import SnapshotStore
 

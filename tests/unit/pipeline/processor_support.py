@@ -10,7 +10,6 @@ from hub.pipeline import registry
 from hub.pipeline.interfaces import ProcessContext, QualityReport
 
 
-
 @dataclass
 class Run:
     out: pd.DataFrame

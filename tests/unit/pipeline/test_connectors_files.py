@@ -15,8 +15,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from hub.pipeline import registry
-from hub.pipeline.interfaces import Params, SourceError
 from hub.pipeline.connectors import _location
+from hub.pipeline.interfaces import Params, SourceError
 
 from . import replay_server
 from .connector_support import run

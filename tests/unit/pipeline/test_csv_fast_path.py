@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from hub.pipeline import parallel
 from hub.pipeline.connectors import _csv
-from hub.pipeline.interfaces import SourceError
 from hub.pipeline.connectors._csv import CsvOptions, detect_encoding, read_csv_bytes
+from hub.pipeline.interfaces import SourceError
 
 
 def _decodes(data: bytes) -> bool:

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hub.pipeline import execute, registry
+from hub.pipeline import execute, parallel, registry
 from hub.pipeline.execute import Deadline, RefreshFailed, run_processors, step_groups
 from hub.pipeline.interfaces import ProcessContext
-from hub.pipeline import parallel
 from hub.pipeline.recipe import Step
 
 

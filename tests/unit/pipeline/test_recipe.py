@@ -2,11 +2,9 @@
 
 import pytest
 
+from hub.config.problems import ConfigProblems
 from hub.pipeline.deps import UnknownDataset, refresh_order
 from hub.pipeline.recipe import load_catalog
-from hub.config.problems import ConfigProblems
-
-from .glue_support import fakes, workspace  # noqa: F401
 
 FULL = """\
 title: Air quality

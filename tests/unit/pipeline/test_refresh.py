@@ -5,8 +5,6 @@ import pytest
 from hub.cli.main import main
 from hub.pipeline.refresh import refresh_dataset, refresh_many
 
-from .glue_support import fakes, workspace  # noqa: F401
-
 KEEP = "  - test_keep_below: {column: value, below: 12}"  # keeps ids 0..7 of 10
 
 
@@ -288,8 +286,8 @@ def test_a_source_over_the_size_limit_fails_and_current_stays(tmp_path):
 
 
 def test_the_source_size_limit_comes_from_the_settings(tmp_path):
-    from hub.pipeline.refresh import RefreshEnv
     from hub.config.loading import load_settings
+    from hub.pipeline.refresh import RefreshEnv
 
     environ = {"AGORA_HUB__DATA_DIR": str(tmp_path)}
     assert RefreshEnv.from_settings(load_settings(environ=environ)).max_source_bytes == 1 << 30
@@ -302,9 +300,9 @@ def test_the_hubs_secret_variables_never_reach_a_source(tmp_path):
     `agora check` cannot refuse them in a recipe: the refresh withholds them from sources."""
     import sqlite3
 
+    from hub.config.loading import load_settings
     from hub.pipeline.recipe import load_catalog
     from hub.pipeline.refresh import RefreshEnv
-    from hub.config.loading import load_settings
 
     with sqlite3.connect(tmp_path / "db.sqlite") as db:
         db.execute("CREATE TABLE t (x INTEGER)")

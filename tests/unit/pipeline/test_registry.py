@@ -6,12 +6,12 @@ import sys
 import pytest
 
 from hub.cli.main import main
+from hub.config.problems import ConfigProblems
 from hub.pipeline import registry
 from hub.pipeline.connectors.files import CsvConnector
 from hub.pipeline.recipe import load_catalog
 from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.pipeline.store import SnapshotStore
-from hub.config.problems import ConfigProblems
 
 PACKAGE = "agora_example_plugin"
 

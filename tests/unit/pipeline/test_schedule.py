@@ -8,7 +8,7 @@ import pytest
 from hub.pipeline.cron import TIMEZONE, Cron
 from hub.pipeline.schedule import ScheduleRunner, due_datasets, is_due
 
-from .glue_support import Sleep, fakes, workspace  # noqa: F401
+from .glue_support import Sleep
 
 
 def paris(*args) -> datetime:

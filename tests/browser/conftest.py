@@ -1,0 +1,76 @@
+"""Headless Chromium (Debian's, driven by Playwright) against a real Agora, network cut.
+
+Every request a page makes goes through `offline_page`'s route: loopback requests continue,
+anything else is aborted and recorded, and the test fails if there was any, so "offline" is
+proven, not assumed. Screenshots go to $AGORA_ARTIFACTS (default /tmp/agora-artifacts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# flags that keep Chromium from calling home at start (no network here; see DESIGN.md)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+def artifacts() -> Path:
+    folder = Path(os.environ.get("AGORA_ARTIFACTS", "/tmp/agora-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class OfflinePage:
+    """A page whose requests off loopback are refused and listed in `.outside`."""
+
+    def __init__(self, browser, viewport=(1280, 900)):
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        self.page = self.context.new_page()
+        self.outside: list[str] = []
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:", "about:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def screenshot(self, name: str) -> Path:
+        path = artifacts() / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    page = OfflinePage(browser)
+    yield page
+    page.close()
+    assert page.outside == [], f"requests left loopback: {page.outside}"

@@ -1,0 +1,3 @@
+"""Fixtures shared by the unit tests."""
+
+from .fake_datasets_service import fake_service  # noqa: F401 - re-exported as a fixture
