@@ -1,6 +1,6 @@
 """Helper of bench/datasets_api.py: the datasets service's real tornado app in its own process.
 
-Everything is the production code path (hub/services/datasets/app.py ``make_app``: registry
+Everything is the production code path (hub/services/datasets/http/app.py ``make_app``: registry
 with fail-closed catalog reloads, policy ``decide``, DuckDB engine and its thread pools,
 streaming export writers, audit log) except ONE seam, the ``user_model`` application setting
 that tests/unit/test_datasets_service.py also replaces: instead of asking the hub to check the
@@ -28,10 +28,10 @@ sys.path.insert(0, str(REPO))
 from hub.login import demo_accounts as demo  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402
 from hub.services.datasets import audit  # noqa: E402
-from hub.services.datasets.app import make_app  # noqa: E402
-from hub.services.datasets.engine import Engine  # noqa: E402
-from hub.services.datasets.identity import Identity, StaticGroups  # noqa: E402
-from hub.services.datasets.registry import DatasetRegistry  # noqa: E402
+from hub.services.datasets.http.app import make_app  # noqa: E402
+from hub.services.datasets.read.engine import Engine  # noqa: E402
+from hub.services.datasets.http.identity import Identity, StaticGroups  # noqa: E402
+from hub.services.datasets.read.registry import DatasetRegistry  # noqa: E402
 
 PREFIX = "/services/datasets/"
 USERS = {a.name: {"kind": "user", "name": a.name, "admin": a.admin, "groups": list(a.groups)}

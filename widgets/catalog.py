@@ -25,7 +25,7 @@ from intake.readers.entry import Catalog
 from .data import get, service_url, trust
 
 # The JSON form of the catalog: json.loads takes ~10 ms where a YAML parser takes ~0.3-0.7 s
-# on 1,000 datasets. hub/services/datasets/paths.py has the same paths (checked by a test).
+# on 1,000 datasets. hub/services/datasets/http/paths.py has the same paths (checked by a test).
 CATALOG_PATH = "api/catalog.json"
 DATASETS_PATH = "api/datasets"
 LISTING_COLUMNS = ["id", "title", "rows", "updated", "licence", "geo"]

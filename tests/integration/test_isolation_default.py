@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from hub.services.datasets.app import AUTH_CACHE_SECONDS
+from hub.services.datasets.http.app import AUTH_CACHE_SECONDS
 from hub.workspaces.accounts import system_account_name
 from tests.support import (
     PROBE_TAG,

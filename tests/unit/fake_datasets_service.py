@@ -22,8 +22,8 @@ import pytest
 import shapely
 
 import widgets.data
-from hub.services.datasets.catalog import intake_catalog_json, intake_catalog_yaml
-from hub.services.datasets.visible import Column, VisibleDataset
+from hub.services.datasets.published.catalog import intake_catalog_json, intake_catalog_yaml
+from hub.services.datasets.read.visible import Column, VisibleDataset
 
 BASE_PATH = "/agora/services/datasets/"
 

@@ -14,7 +14,7 @@ from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
 from hub.login.authenticators import AgoraOIDCAuthenticator
 from hub.login.claims import AttributeStore
-from hub.services.datasets.identity import Identity, StaticGroups, identity_from_settings
+from hub.services.datasets.http.identity import Identity, StaticGroups, identity_from_settings
 
 MAPPING = {"territories": "insee_codes"}
 

@@ -56,12 +56,12 @@ from hub.pipeline.recipe import load_catalog  # noqa: E402
 from hub.pipeline.refresh import RefreshEnv, refresh_many  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402
 from hub.services.datasets import audit  # noqa: E402
-from hub.services.datasets.app import make_app  # noqa: E402
-from hub.services.datasets.engine import Engine  # noqa: E402
-from hub.services.datasets.identity import Identity, StaticGroups  # noqa: E402
-from hub.services.datasets.openapi import openapi_document  # noqa: E402
-from hub.services.datasets.query import ALL_OPERATORS  # noqa: E402
-from hub.services.datasets.registry import DatasetRegistry  # noqa: E402
+from hub.services.datasets.http.app import make_app  # noqa: E402
+from hub.services.datasets.read.engine import Engine  # noqa: E402
+from hub.services.datasets.http.identity import Identity, StaticGroups  # noqa: E402
+from hub.services.datasets.published.openapi import openapi_document  # noqa: E402
+from hub.services.datasets.read.query import ALL_OPERATORS  # noqa: E402
+from hub.services.datasets.read.registry import DatasetRegistry  # noqa: E402
 from tests.datasets_support import KEY, RECIPES, incidents_frame, stations_frame  # noqa: E402
 from tests.support import free_port  # noqa: E402
 

@@ -7,7 +7,7 @@ import pytest
 from hub.policy.evaluate import Decision, RowFilter
 from hub.policy.pseudonym import pseudonym
 from hub.policy.rules import ColumnRule
-from hub.services.datasets.query import Filter, QueryError, RecordsRequest, compile_records
+from hub.services.datasets.read.query import Filter, QueryError, RecordsRequest, compile_records
 
 KEY = b"k" * 32
 

@@ -1,6 +1,6 @@
 """The registry's in-memory state and per-caller view cache, and the catalog cache built on it.
 
-Properties checked (hub/services/datasets/registry.py module docstring):
+Properties checked (hub/services/datasets/read/registry.py module docstring):
 
 - a view is keyed by the generation and everything the policy reads of a caller: callers with
   other groups, other attributes (territories) or, where a recipe lists names, another name
@@ -23,9 +23,9 @@ from hub.pipeline import store as store_module
 from hub.pipeline.recipe import load_catalog
 from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.policy.caller import Caller
-from hub.services.datasets import registry as registry_module
-from hub.services.datasets.catalog import CatalogCache
-from hub.services.datasets.registry import CatalogUnavailable, DatasetRegistry
+from hub.services.datasets.read import registry as registry_module
+from hub.services.datasets.published.catalog import CatalogCache
+from hub.services.datasets.read.registry import CatalogUnavailable, DatasetRegistry
 from tests.datasets_support import KEY, build_workspace, incidents_frame
 
 SERVICE = "http://127.0.0.1:9/agora/services/datasets/"
@@ -250,7 +250,7 @@ def test_callers_arriving_together_share_one_rendering(ws, monkeypatch):
     """100 users opening their catalog at once: one rendering per view, not one each."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hub.services.datasets import published
+    from hub.services.datasets.http import published_handlers as published
 
     from .test_datasets_service import get, start_service
 

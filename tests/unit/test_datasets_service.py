@@ -25,10 +25,10 @@ import requests
 from hub.login import demo_accounts as demo
 from hub.policy.pseudonym import pseudonym
 from hub.services.datasets import audit
-from hub.services.datasets.app import make_app
-from hub.services.datasets.engine import Engine
-from hub.services.datasets.identity import Identity, StaticGroups
-from hub.services.datasets.registry import UNAVAILABLE, DatasetRegistry
+from hub.services.datasets.http.app import make_app
+from hub.services.datasets.read.engine import Engine
+from hub.services.datasets.http.identity import Identity, StaticGroups
+from hub.services.datasets.read.registry import UNAVAILABLE, DatasetRegistry
 from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port
 
@@ -282,7 +282,7 @@ def test_xlsx_export(service):
 
 
 def test_xlsx_row_cap_is_a_400(service, monkeypatch):
-    from hub.services.datasets import exports
+    from hub.services.datasets.read import exports
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)  # same process: the service's module
     response = get(service, "api/datasets/incidents/export.xlsx")
     assert response.status_code == 400 and "do not fit in an Excel sheet" in response.text

@@ -8,7 +8,7 @@ import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
 
-from hub.services.datasets.dcat import dcat_catalog, licence_node, theme_uri
+from hub.services.datasets.published.dcat import dcat_catalog, licence_node, theme_uri
 
 from .fake_datasets_service import fake_datasets
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from hub.services.datasets.catalog import READER, intake_catalog_json, intake_catalog_yaml
+from hub.services.datasets.published.catalog import READER, intake_catalog_json, intake_catalog_yaml
 from widgets.data import AgoraError, AgoraParquetReader
 
 from .fake_datasets_service import AIR, fake_datasets

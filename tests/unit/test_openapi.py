@@ -8,9 +8,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from hub.services.datasets import paths
-from hub.services.datasets.openapi import WHERE_PATTERN, openapi_document
-from hub.services.datasets.query import ALL_OPERATORS, MAX_LIMIT
+from hub.services.datasets.http import paths
+from hub.services.datasets.published.openapi import WHERE_PATTERN, openapi_document
+from hub.services.datasets.read.query import ALL_OPERATORS, MAX_LIMIT
 
 from .fake_datasets_service import FakeService, fake_datasets
 

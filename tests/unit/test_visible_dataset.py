@@ -10,7 +10,7 @@ from hub.pipeline.recipe import Metadata
 from hub.policy.access import AccessRules
 from hub.policy.caller import Caller
 from hub.policy.evaluate import decide
-from hub.services.datasets.visible import Column, visible_dataset
+from hub.services.datasets.read.visible import Column, visible_dataset
 
 RECIPE = SimpleNamespace(id="social_aid", metadata=Metadata(
     title="Social aid", description="Beneficiaries.", theme="SOCI", keywords=["aid"],

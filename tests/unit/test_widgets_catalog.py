@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import widgets
-from hub.services.datasets import paths
+from hub.services.datasets.http import paths
 from widgets.catalog import CATALOG_PATH, DATASETS_PATH, catalog, datasets, describe, records
 from widgets.data import AgoraError, check_destination, service_url
 

@@ -19,8 +19,8 @@ from urllib.parse import urlparse
 from hub.config.problems import ConfigProblems
 from hub.config.loading import load_settings
 
-from .app import app_from_settings
-from .registry import CatalogUnavailable
+from .http.app import app_from_settings
+from .read.registry import CatalogUnavailable
 
 log = logging.getLogger("agora.datasets")
 

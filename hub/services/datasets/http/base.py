@@ -24,9 +24,9 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuthenticated, UserNotAllowed
 from tornado import web
 
-from . import audit
-from .query import QueryError
-from .registry import UNAVAILABLE, CatalogUnavailable, Resolved
+from .. import audit
+from ..read.query import QueryError
+from ..read.registry import UNAVAILABLE, CatalogUnavailable, Resolved
 
 log = logging.getLogger("agora.datasets")
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")  # as hub/pipeline/recipe.py

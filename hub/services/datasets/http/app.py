@@ -19,14 +19,16 @@ from tornado import web
 
 from hub.pipeline.store import SnapshotStore
 
-from . import audit, paths, published
+from .. import audit
+from . import paths
+from . import published_handlers as published
 from .base import hub_user_model
-from .engine import Engine
+from ..read.engine import Engine
 from .export_handler import ExportHandler
 from .handlers import (AuditHandler, IndexHandler, ListHandler, MetadataHandler,
                        NotFoundHandler, RecordsHandler, UnknownDatasetPath)
 from .identity import GroupProperties, Identity, identity_from_settings
-from .registry import DatasetRegistry
+from ..read.registry import DatasetRegistry
 
 access_log = logging.getLogger("agora.datasets.access")
 AUTH_CACHE_SECONDS = 30  # a revoked or expired token stops working within this time

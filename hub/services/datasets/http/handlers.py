@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from . import audit
+from .. import audit
 from .base import ApiError, DatasetsHandler, api, not_found
 from .params import parse_int, parse_request
-from .query import MAX_LIMIT, QueryError, RecordsRequest, compile_records
-from .records import to_records
-from .registry import Resolved
+from ..read.query import MAX_LIMIT, QueryError, RecordsRequest, compile_records
+from ..read.records import to_records
+from ..read.registry import Resolved
 
 QUERY_PARAMS = ("select", "order_by", "limit", "offset", "where")
 STATUS_KEYS = ("last_attempt", "last_result", "last_success", "last_error",

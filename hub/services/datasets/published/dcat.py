@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .paths import DCAT_JSONLD, EXPORT_FORMATS, base, dataset_url, export_formats, export_url
-from .visible import VisibleDataset
+from ..http.paths import DCAT_JSONLD, EXPORT_FORMATS, base, dataset_url, export_formats, export_url
+from ..read.visible import VisibleDataset
 
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"

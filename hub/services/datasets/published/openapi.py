@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .query import ALL_OPERATORS, MAX_LIMIT
+from ..read.query import ALL_OPERATORS, MAX_LIMIT
 
-from .paths import (AUDIT, CATALOG_JSON, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS,
+from ..http.paths import (AUDIT, CATALOG_JSON, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS,
                     OPENAPI_JSON, base)
 
 API_VERSION = "1.0.0"

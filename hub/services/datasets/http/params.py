@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
-from .query import (ALL_OPERATORS, LIST_OPERATORS, MAX_LIMIT, UNARY_OPERATORS, Filter,
+from ..read.query import (ALL_OPERATORS, LIST_OPERATORS, MAX_LIMIT, UNARY_OPERATORS, Filter,
                     QueryError, RecordsRequest)
 
 MAX_FILTERS = 50

@@ -16,9 +16,9 @@ import functools
 import json
 
 from .base import DatasetsHandler, api
-from .catalog import MEDIA_TYPES, CatalogCache
-from .dcat import dcat_catalog
-from .openapi import openapi_document
+from ..published.catalog import MEDIA_TYPES, CatalogCache
+from ..published.dcat import dcat_catalog
+from ..published.openapi import openapi_document
 from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"

@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 
-from .paths import dataset_url, export_url
-from .registry import View
-from .visible import VisibleDataset
+from ..http.paths import dataset_url, export_url
+from ..read.registry import View
+from ..read.visible import VisibleDataset
 
 READER = "widgets.data:AgoraParquetReader"
 DATAFRAME, GEODATAFRAME = "pandas:DataFrame", "geopandas:GeoDataFrame"

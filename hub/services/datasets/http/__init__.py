@@ -1,0 +1,1 @@
+"""The datasets service's HTTP layer: the tornado app, authentication, parameters, handlers."""
