@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agora's two entry points on a fresh Debian machine with Python 3.11:
 #   ./dev.sh up     install what is missing, then start the workspace (http://127.0.0.1:8000)
-#   ./dev.sh test   install what is missing (test extras too), then run the whole test suite
+#   ./dev.sh test   install what is missing (test extras too), lint (ruff), then run the test suite
 #   ./dev.sh install [--test]   only install
 # Environment: AGORA_VENV (default /opt/agora/venv as root, ./.venv otherwise).
 set -euo pipefail
@@ -60,7 +60,9 @@ install() {
 
 case "${1:-}" in
   up)      shift; install run; cd "$ROOT"; exec "$VENV/bin/agora" up "$@" ;;
-  test)    shift; install test; cd "$ROOT"; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)    shift; install test; cd "$ROOT"
+           say "lint: ruff check"; "$VENV/bin/ruff" check --quiet . || { say "lint failed (ruff check --fix fixes some)"; exit 1; }
+           exec "$VENV/bin/python" -m pytest "$@" ;;
   install) shift; if [[ "${1:-}" == --test ]]; then install test; else install run; fi ;;
   *) echo "usage: ./dev.sh up | test [pytest args] | install [--test]" >&2; exit 64 ;;
 esac

@@ -29,8 +29,8 @@ from hub.login import demo_accounts as demo  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402
 from hub.services.datasets import audit  # noqa: E402
 from hub.services.datasets.http.app import make_app  # noqa: E402
-from hub.services.datasets.read.engine import Engine  # noqa: E402
 from hub.services.datasets.http.identity import Identity, StaticGroups  # noqa: E402
+from hub.services.datasets.read.engine import Engine  # noqa: E402
 from hub.services.datasets.read.registry import DatasetRegistry  # noqa: E402
 
 PREFIX = "/services/datasets/"

@@ -27,10 +27,24 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.access_oracle import (CATALOGS, PARSERS, PROBE_ACCESS, PROBE_DATASET, TEST_KEY,
-                                 Service, Snapshot, accounts_from_hub, admin_token, compare_rows,
-                                 expected_access, ints_in, oracle_view, strings_in,
-                                 token_made_by_admin, write_catalog)
+from tests.access_oracle import (
+    CATALOGS,
+    PARSERS,
+    PROBE_ACCESS,
+    PROBE_DATASET,
+    TEST_KEY,
+    Service,
+    Snapshot,
+    accounts_from_hub,
+    admin_token,
+    compare_rows,
+    expected_access,
+    ints_in,
+    oracle_view,
+    strings_in,
+    token_made_by_admin,
+    write_catalog,
+)
 from tests.support import running_agora
 
 pytestmark = pytest.mark.integration

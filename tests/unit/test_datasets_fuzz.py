@@ -48,8 +48,7 @@ from hypothesis import HealthCheck, example, given, settings  # noqa: E402  (sch
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (positive_data_acceptance,  # noqa: E402
-                                               response_schema_conformance)
+from schemathesis.specs.openapi.checks import positive_data_acceptance, response_schema_conformance  # noqa: E402
 
 from hub.login import demo_accounts as demo  # noqa: E402
 from hub.pipeline.recipe import load_catalog  # noqa: E402
@@ -57,9 +56,9 @@ from hub.pipeline.refresh import RefreshEnv, refresh_many  # noqa: E402
 from hub.pipeline.store import SnapshotStore  # noqa: E402
 from hub.services.datasets import audit  # noqa: E402
 from hub.services.datasets.http.app import make_app  # noqa: E402
-from hub.services.datasets.read.engine import Engine  # noqa: E402
 from hub.services.datasets.http.identity import Identity, StaticGroups  # noqa: E402
 from hub.services.datasets.published.openapi import openapi_document  # noqa: E402
+from hub.services.datasets.read.engine import Engine  # noqa: E402
 from hub.services.datasets.read.query import ALL_OPERATORS  # noqa: E402
 from hub.services.datasets.read.registry import DatasetRegistry  # noqa: E402
 from tests.datasets_support import KEY, RECIPES, incidents_frame, stations_frame  # noqa: E402

@@ -1,7 +1,7 @@
 """Small hardening rules of the datasets service (found in review)."""
 
-from hub.services.datasets.read.exports import _cell
 from hub.services.datasets.http.handlers import refresh_status
+from hub.services.datasets.read.exports import _cell
 
 
 def test_xlsx_cells_never_become_formulas():

@@ -23,8 +23,8 @@ from hub.pipeline import store as store_module
 from hub.pipeline.recipe import load_catalog
 from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.policy.caller import Caller
-from hub.services.datasets.read import registry as registry_module
 from hub.services.datasets.published.catalog import CatalogCache
+from hub.services.datasets.read import registry as registry_module
 from hub.services.datasets.read.registry import CatalogUnavailable, DatasetRegistry
 from tests.datasets_support import KEY, build_workspace, incidents_frame
 

@@ -26,8 +26,8 @@ from hub.login import demo_accounts as demo
 from hub.policy.pseudonym import pseudonym
 from hub.services.datasets import audit
 from hub.services.datasets.http.app import make_app
-from hub.services.datasets.read.engine import Engine
 from hub.services.datasets.http.identity import Identity, StaticGroups
+from hub.services.datasets.read.engine import Engine
 from hub.services.datasets.read.registry import UNAVAILABLE, DatasetRegistry
 from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port

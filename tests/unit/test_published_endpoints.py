@@ -24,8 +24,8 @@ from hub.login import demo_accounts as demo
 from hub.services.datasets import audit
 from hub.services.datasets.http import published_handlers as published
 from hub.services.datasets.http.app import make_app, published_routes
-from hub.services.datasets.read.engine import Engine
 from hub.services.datasets.http.identity import Identity, StaticGroups
+from hub.services.datasets.read.engine import Engine
 from hub.services.datasets.read.registry import DatasetRegistry
 from tests.datasets_support import KEY, build_workspace
 from tests.support import free_port

@@ -16,8 +16,8 @@ import signal
 import sys
 from urllib.parse import urlparse
 
-from hub.config.problems import ConfigProblems
 from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
 
 from .http.app import app_from_settings
 from .read.registry import CatalogUnavailable

@@ -20,15 +20,22 @@ from tornado import web
 from hub.pipeline.store import SnapshotStore
 
 from .. import audit
+from ..read.engine import Engine
+from ..read.registry import DatasetRegistry
 from . import paths
 from . import published_handlers as published
 from .base import hub_user_model
-from ..read.engine import Engine
 from .export_handler import ExportHandler
-from .handlers import (AuditHandler, IndexHandler, ListHandler, MetadataHandler,
-                       NotFoundHandler, RecordsHandler, UnknownDatasetPath)
+from .handlers import (
+    AuditHandler,
+    IndexHandler,
+    ListHandler,
+    MetadataHandler,
+    NotFoundHandler,
+    RecordsHandler,
+    UnknownDatasetPath,
+)
 from .identity import GroupProperties, Identity, identity_from_settings
-from ..read.registry import DatasetRegistry
 
 access_log = logging.getLogger("agora.datasets.access")
 AUTH_CACHE_SECONDS = 30  # a revoked or expired token stops working within this time

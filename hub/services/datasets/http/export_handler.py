@@ -17,12 +17,12 @@ from tornado.iostream import StreamClosedError
 
 from hub.policy.evaluate import Decision
 
-from .base import ApiError, api
 from ..read.exports import WRITERS, snapshot_file_chunks
+from ..read.query import QueryError, RecordsRequest
+from .base import ApiError, api
 from .handlers import DataHandler
 from .params import parse_request
 from .paths import EXPORT_FORMATS
-from ..read.query import QueryError, RecordsRequest
 from .stream import ChunkStream
 
 log = logging.getLogger("agora.datasets.export")

@@ -13,11 +13,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .. import audit
-from .base import ApiError, DatasetsHandler, api, not_found
-from .params import parse_int, parse_request
 from ..read.query import MAX_LIMIT, QueryError, RecordsRequest, compile_records
 from ..read.records import to_records
 from ..read.registry import Resolved
+from .base import ApiError, DatasetsHandler, api, not_found
+from .params import parse_int, parse_request
 
 QUERY_PARAMS = ("select", "order_by", "limit", "offset", "where")
 STATUS_KEYS = ("last_attempt", "last_result", "last_success", "last_error",

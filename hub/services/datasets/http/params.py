@@ -16,8 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
-from ..read.query import (ALL_OPERATORS, LIST_OPERATORS, MAX_LIMIT, UNARY_OPERATORS, Filter,
-                    QueryError, RecordsRequest)
+from ..read.query import (
+    ALL_OPERATORS,
+    LIST_OPERATORS,
+    MAX_LIMIT,
+    UNARY_OPERATORS,
+    Filter,
+    QueryError,
+    RecordsRequest,
+)
 
 MAX_FILTERS = 50
 MAX_IN_VALUES = 1000

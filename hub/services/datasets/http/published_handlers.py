@@ -15,10 +15,10 @@ import asyncio
 import functools
 import json
 
-from .base import DatasetsHandler, api
 from ..published.catalog import MEDIA_TYPES, CatalogCache
 from ..published.dcat import dcat_catalog
 from ..published.openapi import openapi_document
+from .base import DatasetsHandler, api
 from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"

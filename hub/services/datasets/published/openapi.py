@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..http.paths import (
+    AUDIT,
+    CATALOG_JSON,
+    CATALOG_YAML,
+    DATASETS,
+    DCAT_JSONLD,
+    EXPORT_FORMATS,
+    OPENAPI_JSON,
+    base,
+)
 from ..read.query import ALL_OPERATORS, MAX_LIMIT
-
-from ..http.paths import (AUDIT, CATALOG_JSON, CATALOG_YAML, DATASETS, DCAT_JSONLD, EXPORT_FORMATS,
-                    OPENAPI_JSON, base)
 
 API_VERSION = "1.0.0"
 WHERE_PATTERN = rf"^[A-Za-z_][A-Za-z0-9_]*:({'|'.join(ALL_OPERATORS)})(:.*)?$"
@@ -263,7 +270,8 @@ def _paths() -> dict[str, Any]:
              **_errors("400", "401", "403")},
             [_query("dataset", {"type": "string"}, "Only this dataset."),
              _query("user", {"type": "string"}, "Only this user."),
-             _query("since", {"type": "string"}, "From this date or time (ISO 8601; UTC when it has no offset)."),
+             _query("since", {"type": "string"},
+                    "From this date or time (ISO 8601; UTC when it has no offset)."),
              _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT,
                               "default": 100}, f"At most this many records (<= {MAX_LIMIT}).")],
             tags=("admin",)),

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hub.config.problems import ConfigProblems
 from hub.pipeline.recipe import Recipe, RecipeCache, load_catalog
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import Decision, decide
-from hub.config.problems import ConfigProblems
 
 from .visible import VisibleDataset, visible_dataset
 
