@@ -228,9 +228,12 @@ def to_shape(value):
 
 
 def pseudonym(value, key: bytes) -> str | None:
-    """The documented keyed pseudonym (HMAC-SHA256, 16 hex) — computed here independently."""
+    """The documented keyed pseudonym (HMAC-SHA256, 16 hex; a whole float hashed as its
+    integer) — computed here independently."""
     if _null(value):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 

@@ -1,12 +1,12 @@
 """Records queries compiled from a request + policy decision, executed for real in DuckDB."""
 
-import duckdb
 import pandas as pd
 import pytest
 
 from hub.policy.evaluate import Decision, RowFilter
 from hub.policy.pseudonym import pseudonym
 from hub.policy.rules import ColumnRule
+from hub.services.datasets.engine import connect
 from hub.services.datasets.query import Filter, QueryError, RecordsRequest, compile_records
 
 KEY = b"k" * 32
@@ -29,9 +29,7 @@ def snapshot(tmp_path):
 def run(snapshot, decision, request=RecordsRequest()):
     path, schema = snapshot
     compiled = compile_records(path, schema, decision, request)
-    con = duckdb.connect()
-    con.create_function("agora_pseudonym", lambda v: pseudonym(v, KEY), [str], str)
-    return con.execute(compiled.sql, compiled.params).df()
+    return connect(KEY).execute(compiled.sql, compiled.params).df()
 
 
 def test_row_filter_keeps_only_the_callers_rows(snapshot):

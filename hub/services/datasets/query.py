@@ -74,8 +74,8 @@ def column_expression(name: str, rule: ColumnRule | None, params: list) -> str:
     col = quote(name)
     if rule is None:
         return col
-    if rule.action == "pseudonymise":
-        return f"agora_pseudonym(CAST({col} AS VARCHAR))"
+    if rule.action == "pseudonymise":  # the column's type: whole floats hash as integers
+        return f"agora_pseudonym(CAST({col} AS VARCHAR), typeof({col}))"
     if rule.to == "year":
         return f"CAST(year(CAST({col} AS DATE)) AS INTEGER)"
     if rule.to == "month":

@@ -11,7 +11,8 @@ logged once per snapshot version):
 
 - it has a recipe and a current snapshot;
 - every column its access rules name exists in the snapshot's schema;
-- if any column rule pseudonymises, a pseudonym key is configured.
+- if any column rule pseudonymises, a valid pseudonym key is configured
+  (:func:`hub.policy.pseudonym.check_key`).
 
 The two functions the rest of the service (and the catalog, DCAT and OpenAPI handlers) build
 on are :meth:`DatasetRegistry.visible` (every dataset a caller may read, as
@@ -228,8 +229,8 @@ class DatasetRegistry:
                       "snapshot %s", recipe.id, ", ".join(sorted(missing)), version)
             return None
         if needs_key(recipe) and not self.has_key:
-            log.error("not serving %s: a column rule pseudonymises and no pseudonym key is set",
-                      recipe.id)
+            log.error("not serving %s: a column rule pseudonymises and no valid pseudonym key "
+                      "is set (data.pseudonym_key_env, at least 16 characters)", recipe.id)
             return None
         return snapshot
 
