@@ -241,11 +241,12 @@ def _band(value, edges) -> str | None:
     if _null(value):
         return None
     fmt = lambda n: str(int(n)) if float(n).is_integer() else str(n)  # noqa: E731
+    whole = all(float(e).is_integer() for e in edges)
     x = float(value)
     for lo, hi in zip(edges, edges[1:]):
         if lo <= x < hi:
-            return f"{fmt(lo)}-{fmt(hi)}"
-    return f"{fmt(edges[-1])}+" if x >= edges[-1] else f"<{fmt(edges[0])}"
+            return f"{fmt(lo)}-{int(hi) - 1}" if whole else f"[{fmt(lo)}, {fmt(hi)})"
+    return f"{fmt(edges[-1])}+" if x >= edges[-1] else None  # below the first edge: no band
 
 
 def transform(series: pd.Series, rule: dict, key: bytes) -> tuple[list, str]:

@@ -66,7 +66,15 @@ def test_generalise_dates_and_bands(snapshot):
     ))
     out = run(snapshot, decision)
     assert list(out.birth_date) == [1980, 1991, 2001, 1975]
-    assert list(out.age) == ["25-45", "25-45", "0-25", "45+"]
+    assert list(out.age) == ["25-44", "25-44", "0-24", "45+"]
+
+
+def test_band_edges_and_labels_are_bound_parameters(snapshot):
+    decision = Decision(True, (), (("age", ColumnRule(action="generalise", to="band",
+                                                      bands=[0, 25, 45])),))
+    compiled = compile_records(snapshot[0], snapshot[1], decision, RecordsRequest())
+    assert "0-24" not in compiled.sql and "25" not in compiled.sql
+    assert compiled.params[:8] == [0.0, 25.0, "0-24", 25.0, 45.0, "25-44", 45.0, "45+"]
 
 
 def test_injection_in_values_is_just_data(snapshot):

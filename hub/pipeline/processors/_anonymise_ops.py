@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from ...policy.bands import band_series
 from ...policy.pseudonym import PseudonymKeyError, key_from, pseudonyms
 from ..base import ProcessingError
 from ._checks import as_numbers
@@ -45,21 +45,9 @@ def generalise_date(series: pd.Series, level: str) -> tuple[pd.Series, pd.Series
     return spread(labels.astype("str"), codes, series.index), failed
 
 
-def band_labels(edges: list[float]) -> list[str]:
-    """[0, 18, 25] -> ["0-17", "18-24", "25+"] (integers), "[0.5, 1.5)" style otherwise."""
-    whole = all(float(e).is_integer() for e in edges)
-    fmt = (lambda e: str(int(e))) if whole else (lambda e: f"{e:g}")  # noqa: E731
-    labels = []
-    for low, high in zip(edges, edges[1:]):
-        labels.append(f"{fmt(low)}-{int(high) - 1}" if whole else f"[{fmt(low)}, {fmt(high)})")
-    return labels + [f"{fmt(edges[-1])}+"]
-
-
 def band(series: pd.Series, edges: list[float]) -> tuple[pd.Series, pd.Series]:
-    """(band label per value, mask of values below the first edge or not numbers)."""
-    numbers = as_numbers(series)
-    cut = pd.cut(numbers, bins=[*edges, np.inf], right=False, labels=band_labels(edges))
-    labels = cut.astype("str")
+    """(band label per value, mask of values with no band: below the first edge, not numbers)."""
+    labels = band_series(as_numbers(series), edges)
     return labels, series.notna() & labels.isna()
 
 
