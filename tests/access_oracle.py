@@ -228,9 +228,12 @@ def to_shape(value):
 
 
 def pseudonym(value, key: bytes) -> str | None:
-    """The documented keyed pseudonym (HMAC-SHA256, 16 hex) — computed here independently."""
+    """The documented keyed pseudonym (HMAC-SHA256, 16 hex; a whole float hashed as its
+    integer) — computed here independently."""
     if _null(value):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
@@ -238,11 +241,12 @@ def _band(value, edges) -> str | None:
     if _null(value):
         return None
     fmt = lambda n: str(int(n)) if float(n).is_integer() else str(n)  # noqa: E731
+    whole = all(float(e).is_integer() for e in edges)
     x = float(value)
     for lo, hi in zip(edges, edges[1:]):
         if lo <= x < hi:
-            return f"{fmt(lo)}-{fmt(hi)}"
-    return f"{fmt(edges[-1])}+" if x >= edges[-1] else f"<{fmt(edges[0])}"
+            return f"{fmt(lo)}-{int(hi) - 1}" if whole else f"[{fmt(lo)}, {fmt(hi)})"
+    return f"{fmt(edges[-1])}+" if x >= edges[-1] else None  # below the first edge: no band
 
 
 def transform(series: pd.Series, rule: dict, key: bytes) -> tuple[list, str]:

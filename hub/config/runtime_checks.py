@@ -2,9 +2,9 @@
 
 `agora check` and `agora up` run `check_runtime` after the settings load, so a production
 hub never starts with OIDC login but no usable auth-state key (JupyterHub would refuse to
-start with a terse message, or an operator might be tempted to turn auth state off). Every
-problem keeps the `Problem` shape: file (or environment variable), key, message, fix. Secret
-values are never echoed.
+start with a terse message, or an operator might be tempted to turn auth state off), nor with
+a pseudonym key that fails hub/policy/pseudonym.py's rule. Every problem keeps the `Problem`
+shape: file (or environment variable), key, message, fix. Secret values are never echoed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import binascii
 import os
 from urllib.parse import urlparse
 
+from ..policy.pseudonym import PseudonymKeyError, key_from
 from ..workspaces.spawners import SHARED_MODE_WARNING
 from .environment import ENV_PREFIX
 from .problems import ConfigProblems, Problem
@@ -111,9 +112,22 @@ def isolation_warnings(s: Settings) -> list[Problem]:
                     f"workspaces share one OS account ({cause}): {SHARED_MODE_WARNING['en']}", fix)]
 
 
+def pseudonym_key_problems(s: Settings, environ: dict) -> list[Problem]:
+    """A pseudonym key that is set must pass the one key rule (unset: checked where needed)."""
+    env = s.data.pseudonym_key_env
+    if not environ.get(env):
+        return []
+    try:
+        key_from(environ, env)
+    except PseudonymKeyError as exc:
+        return [Problem(env, "data.pseudonym_key_env", exc.problem, exc.fix)]
+    return []
+
+
 def runtime_problems(s: Settings, environ: dict | None = None) -> list[Problem]:
     environ = dict(os.environ if environ is None else environ)
-    return oidc_problems(s, environ) + crypt_key_problems(s, environ)
+    return (oidc_problems(s, environ) + crypt_key_problems(s, environ)
+            + pseudonym_key_problems(s, environ))
 
 
 def check_runtime(s: Settings, environ: dict | None = None) -> None:

@@ -14,7 +14,7 @@ Evaluation order for a caller and a dataset (each step is one small function in 
    the caller's attribute ``in_attribute`` (e.g. territories). Several rules combine with AND.
    A missing or empty attribute keeps no rows (fail closed).
 3. ``column_actions``: every column rule that applies (caller not in its ``exempt_groups``) hides,
-   pseudonymises (keyed HMAC) or generalises the column.
+   pseudonymises (keyed HMAC, pseudonym.py) or generalises (number bands: bands.py) the column.
 
 Caller attributes come from JupyterHub group properties and identity-provider claims.
 """

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .bands import edges_problem
+
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 
 
@@ -31,13 +33,14 @@ class ColumnRule(_Rule):
     to: Literal["year", "month", "decade", "band"] | None = Field(
         None, description="generalise: target granularity (dates: year/month, numbers: "
         "decade or band)")
-    bands: list[float] = Field([], description="generalise to band: ascending band edges.")
+    bands: list[float] = Field([], description="generalise to band: strictly increasing band "
+                               "edges.")
     exempt_groups: list[str] = Field([], description="Groups that see the original values.")
 
     @model_validator(mode="after")
     def _generalise_needs_target(self):
         if self.action == "generalise" and self.to is None:
             raise ValueError("generalise needs `to`: year, month, decade or band")
-        if self.to == "band" and (len(self.bands) < 2 or self.bands != sorted(self.bands)):
-            raise ValueError("generalise to band needs at least two ascending `bands` edges")
+        if self.to == "band" and edges_problem(self.bands):
+            raise ValueError(f"generalise to band: {edges_problem(self.bands)}")
         return self

@@ -1,12 +1,12 @@
 """Records queries compiled from a request + policy decision, executed for real in DuckDB."""
 
-import duckdb
 import pandas as pd
 import pytest
 
 from hub.policy.evaluate import Decision, RowFilter
 from hub.policy.pseudonym import pseudonym
 from hub.policy.rules import ColumnRule
+from hub.services.datasets.read.engine import connect
 from hub.services.datasets.read.query import Filter, QueryError, RecordsRequest, compile_records
 
 KEY = b"k" * 32
@@ -29,9 +29,7 @@ def snapshot(tmp_path):
 def run(snapshot, decision, request=RecordsRequest()):
     path, schema = snapshot
     compiled = compile_records(path, schema, decision, request)
-    con = duckdb.connect()
-    con.create_function("agora_pseudonym", lambda v: pseudonym(v, KEY), [str], str)
-    return con.execute(compiled.sql, compiled.params).df()
+    return connect(KEY).execute(compiled.sql, compiled.params).df()
 
 
 def test_row_filter_keeps_only_the_callers_rows(snapshot):
@@ -68,7 +66,15 @@ def test_generalise_dates_and_bands(snapshot):
     ))
     out = run(snapshot, decision)
     assert list(out.birth_date) == [1980, 1991, 2001, 1975]
-    assert list(out.age) == ["25-45", "25-45", "0-25", "45+"]
+    assert list(out.age) == ["25-44", "25-44", "0-24", "45+"]
+
+
+def test_band_edges_and_labels_are_bound_parameters(snapshot):
+    decision = Decision(True, (), (("age", ColumnRule(action="generalise", to="band",
+                                                      bands=[0, 25, 45])),))
+    compiled = compile_records(snapshot[0], snapshot[1], decision, RecordsRequest())
+    assert "0-24" not in compiled.sql and "25" not in compiled.sql
+    assert compiled.params[:8] == [0.0, 25.0, "0-24", 25.0, 45.0, "25-44", 45.0, "45+"]
 
 
 def test_injection_in_values_is_just_data(snapshot):

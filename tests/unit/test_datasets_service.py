@@ -143,7 +143,7 @@ def test_records_apply_row_and_column_rules(service):
     assert {r["commune_code"] for r in body["records"]} == {"99101"}
     assert len(body["records"]) == 10 and "nir" not in body["columns"]
     first = body["records"][0]
-    assert first["name"] == pseudonym("person0", KEY.encode()) and first["age"] == "0-30"
+    assert first["name"] == pseudonym("person0", KEY.encode()) and first["age"] == "0-29"
     analyst = records(service, limit=1)["records"][0]
     assert analyst["name"] == "person0" and analyst["age"] == 20 and "nir" not in analyst
 

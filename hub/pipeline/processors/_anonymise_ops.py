@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-import numpy as np
 import pandas as pd
 
+from ...policy.bands import band_series
+from ...policy.pseudonym import PseudonymKeyError, key_from, pseudonyms
 from ..interfaces import ProcessingError
 from ._checks import as_numbers
 from ._common import as_text, distinct, spread
 
-MIN_KEY_LENGTH = 16
-
 
 def pseudonym_key(environ, key_env: str) -> bytes:
     """The HMAC secret from the environment; refuse to run without a real one."""
-    secret = environ.get(key_env, "")
-    if len(secret) < MIN_KEY_LENGTH:
-        state = "is not set" if not secret else f"is shorter than {MIN_KEY_LENGTH} characters"
-        raise ProcessingError(
-            f"anonymise: the pseudonym secret {key_env} {state}; refusing to pseudonymise "
-            "(an unkeyed hash of an identifier can be reversed by trying every value)"
-        )
-    return secret.encode("utf-8")
+    try:
+        return key_from(environ, key_env)
+    except PseudonymKeyError as exc:
+        raise ProcessingError(f"anonymise: {exc}") from None
 
 
 def pseudonymise(series: pd.Series, key: bytes, length: int) -> pd.Series:
-    """HMAC-SHA256 of each value's text, as `length` hex characters; nulls stay null.
+    """The keyed pseudonym of each value (hub/policy/pseudonym.py); nulls stay null.
 
-    Whole floats are hashed without ".0", so 1234.0 and "1234" get the same token. The HMAC
-    runs once per DISTINCT value.
+    The HMAC runs once per DISTINCT value.
     """
-    if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
-        series = series.astype("Int64")
     codes, values = distinct(as_text(series))
-    base = hmac.new(key, digestmod=hashlib.sha256)  # keyed state computed once, then copied
-    tokens = []
-    for value in values:
-        state = base.copy()
-        state.update(value.encode("utf-8"))
-        tokens.append(state.hexdigest()[:length])
+    tokens = pseudonyms(values.tolist(), key, length, pd.api.types.is_float_dtype(series))
     return spread(pd.Series(tokens, dtype="str"), codes, series.index)
 
 
@@ -61,21 +45,9 @@ def generalise_date(series: pd.Series, level: str) -> tuple[pd.Series, pd.Series
     return spread(labels.astype("str"), codes, series.index), failed
 
 
-def band_labels(edges: list[float]) -> list[str]:
-    """[0, 18, 25] -> ["0-17", "18-24", "25+"] (integers), "[0.5, 1.5)" style otherwise."""
-    whole = all(float(e).is_integer() for e in edges)
-    fmt = (lambda e: str(int(e))) if whole else (lambda e: f"{e:g}")  # noqa: E731
-    labels = []
-    for low, high in zip(edges, edges[1:]):
-        labels.append(f"{fmt(low)}-{int(high) - 1}" if whole else f"[{fmt(low)}, {fmt(high)})")
-    return labels + [f"{fmt(edges[-1])}+"]
-
-
 def band(series: pd.Series, edges: list[float]) -> tuple[pd.Series, pd.Series]:
-    """(band label per value, mask of values below the first edge or not numbers)."""
-    numbers = as_numbers(series)
-    cut = pd.cut(numbers, bins=[*edges, np.inf], right=False, labels=band_labels(edges))
-    labels = cut.astype("str")
+    """(band label per value, mask of values with no band: below the first edge, not numbers)."""
+    labels = band_series(as_numbers(series), edges)
     return labels, series.notna() & labels.isna()
 
 

@@ -3,11 +3,13 @@
 Steps run in this fixed order: ``generalise_dates`` and ``bands`` (so suppression can group by
 an age band), ``suppress`` (small counts), ``pseudonymise``, ``drop``.
 
-Pseudonyms are HMAC-SHA256 tokens keyed by a secret read from the environment variable
-``key_env`` (default AGORA_PSEUDONYM_KEY, at least 16 characters): the same value gives the
-same token in every dataset and every refresh that use the same secret, so pseudonymised
-tables still join, but nobody without the secret can recompute them. There is no unkeyed
-fallback: without the secret the refresh fails.
+Pseudonyms and bands are defined once, in hub/policy/pseudonym.py and hub/policy/bands.py,
+for this processor and the datasets service's column rules alike. Pseudonyms are HMAC-SHA256
+tokens keyed by a secret read from the environment variable ``key_env`` (default
+AGORA_PSEUDONYM_KEY, at least 16 characters): the same value gives the same token in every
+dataset and every refresh that use the same secret, so pseudonymised tables still join, but
+nobody without the secret can recompute them. There is no unkeyed fallback: without the
+secret the refresh fails.
 
 Small-count suppression (the French "secret statistique"): rows of groups with fewer than
 ``k`` rows — or, for tables of counts, whose ``count_column`` sums to 1..k-1 — are dropped or
@@ -23,6 +25,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from ...policy.bands import edges_problem
 from ..interfaces import Params, ProcessContext, Processor
 from . import _anonymise_ops as ops
 from ._common import examples, require_columns
@@ -55,8 +58,8 @@ class AnonymiseParams(Params):
     @classmethod
     def _increasing(cls, bands: dict[str, list[float]]) -> dict[str, list[float]]:
         for column, edges in bands.items():
-            if not edges or any(b <= a for a, b in zip(edges, edges[1:])):
-                raise ValueError(f"bands for {column!r} must be a non-empty increasing list")
+            if edges_problem(edges):
+                raise ValueError(f"bands for {column!r}: {edges_problem(edges)}")
         return bands
 
 

@@ -18,6 +18,7 @@ from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from tornado import web
 
 from hub.pipeline.store import SnapshotStore
+from hub.policy.pseudonym import PseudonymKeyError, key_from
 
 from .. import audit
 from ..read.engine import Engine
@@ -38,6 +39,7 @@ from .handlers import (
 from .identity import GroupProperties, Identity, identity_from_settings
 
 access_log = logging.getLogger("agora.datasets.access")
+log = logging.getLogger("agora.datasets")
 AUTH_CACHE_SECONDS = 30  # a revoked or expired token stops working within this time
 ID = r"([^/]+)"
 
@@ -90,7 +92,13 @@ def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity
 
 
 def pseudonym_key(settings, environ: Mapping[str, str]) -> bytes:
-    return environ.get(settings.data.pseudonym_key_env, "").encode("utf-8")
+    """The checked key, or b"" (then datasets whose column rules pseudonymise are not served)."""
+    try:
+        return key_from(environ, settings.data.pseudonym_key_env)
+    except PseudonymKeyError as exc:
+        if environ.get(exc.env):  # set but unusable (unset is logged per dataset needing it)
+            log.error("%s", exc)
+        return b""
 
 
 def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:

@@ -7,9 +7,10 @@ at most :data:`DUCKDB_THREADS` threads: by default DuckDB starts one per core in
 connection, so 8 query threads on 2 cores asked for 16 busy threads and throughput fell under
 load; concurrency comes from the pool instead (and a query under a row rule reads one or two
 row groups of a clustered snapshot, which DuckDB scans one per thread anyway). Every
-connection has ``agora_pseudonym(VARCHAR) -> VARCHAR``: the keyed HMAC of
-hub/policy/pseudonym.py, vectorised over Arrow arrays. Without a key the function raises, and
-the registry never serves a dataset that needs it (fail closed, never an unkeyed hash).
+connection has ``agora_pseudonym(text VARCHAR, type VARCHAR) -> VARCHAR``: the keyed HMAC of
+hub/policy/pseudonym.py over Arrow arrays, given each value's text and its column's type (DuckDB
+``typeof``). Without a key the function raises, and the registry never serves a dataset that
+needs it (fail closed, never an unkeyed hash).
 """
 
 from __future__ import annotations
@@ -22,17 +23,19 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pyarrow as pa
 
-from hub.policy.pseudonym import pseudonym
+from hub.policy.pseudonym import pseudonyms
 
 from .query import Compiled
 
 DEFAULT_WORKERS = 8
 DUCKDB_THREADS = max(1, (os.cpu_count() or 2) // 4)  # per connection: 1 on up to 7 cores
+FLOAT_TYPES = frozenset({"FLOAT", "DOUBLE"})
 
 
 def pseudonym_udf(key: bytes):
-    def agora_pseudonym(values: pa.Array) -> pa.Array:
-        return pa.array([pseudonym(v, key) for v in values.to_pylist()], pa.string())
+    def agora_pseudonym(texts: pa.Array, types: pa.Array) -> pa.Array:
+        is_float = len(types) > 0 and types[0].as_py() in FLOAT_TYPES  # one column: one type
+        return pa.array(pseudonyms(texts.to_pylist(), key, is_float=is_float), pa.string())
     return agora_pseudonym
 
 
@@ -41,7 +44,7 @@ def connect(key: bytes, threads: int | None = DUCKDB_THREADS) -> duckdb.DuckDBPy
     at most (None: DuckDB's default, one per core)."""
     con = duckdb.connect(":memory:")
     varchar = duckdb.sqltype("VARCHAR")
-    con.create_function("agora_pseudonym", pseudonym_udf(key), [varchar], varchar,
+    con.create_function("agora_pseudonym", pseudonym_udf(key), [varchar, varchar], varchar,
                         type="arrow", side_effects=False)
     if threads:
         con.execute(f"SET threads = {int(threads)}")

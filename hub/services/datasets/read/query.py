@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hub.policy.bands import band_sql
 from hub.policy.evaluate import Decision
 from hub.policy.rules import ColumnRule
 
@@ -74,30 +75,15 @@ def column_expression(name: str, rule: ColumnRule | None, params: list) -> str:
     col = quote(name)
     if rule is None:
         return col
-    if rule.action == "pseudonymise":
-        return f"agora_pseudonym(CAST({col} AS VARCHAR))"
+    if rule.action == "pseudonymise":  # the column's type: whole floats hash as integers
+        return f"agora_pseudonym(CAST({col} AS VARCHAR), typeof({col}))"
     if rule.to == "year":
         return f"CAST(year(CAST({col} AS DATE)) AS INTEGER)"
     if rule.to == "month":
         return f"strftime(CAST({col} AS DATE), '%Y-%m')"
     if rule.to == "decade":
         return f"CAST(floor(CAST({col} AS DOUBLE) / 10) * 10 AS INTEGER)"
-    return band_expression(col, rule.bands)
-
-
-def band_expression(col: str, edges: list[float]) -> str:
-    cases = " ".join(
-        f"WHEN CAST({col} AS DOUBLE) >= {float(lo)!r} AND CAST({col} AS DOUBLE) < {float(hi)!r} "
-        f"THEN '{_fmt(lo)}-{_fmt(hi)}'"
-        for lo, hi in zip(edges, edges[1:])
-    )
-    return (f"CASE WHEN {col} IS NULL THEN NULL {cases} "
-            f"WHEN CAST({col} AS DOUBLE) >= {float(edges[-1])!r} THEN '{_fmt(edges[-1])}+' "
-            f"ELSE '<{_fmt(edges[0])}' END")
-
-
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+    return band_sql(col, rule.bands, params)
 
 
 def policy_select(path_param: str, schema: list[str], decision: Decision,

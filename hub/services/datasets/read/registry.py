@@ -195,8 +195,8 @@ class DatasetRegistry:
                       "snapshot %s", recipe.id, ", ".join(sorted(missing)), version)
             return None
         if needs_key(recipe) and not self.has_key:
-            log.error("not serving %s: a column rule pseudonymises and no pseudonym key is set",
-                      recipe.id)
+            log.error("not serving %s: a column rule pseudonymises and no valid pseudonym key "
+                      "is set (data.pseudonym_key_env, at least 16 characters)", recipe.id)
             return None
         return snapshot
 
