@@ -20,6 +20,7 @@ from tornado import web
 from hub.pipeline.store import SnapshotStore
 
 from . import audit, paths, published
+from .aggregate_handler import AggregateHandler
 from .base import hub_user_model
 from .engine import Engine
 from .export_handler import ExportHandler
@@ -64,6 +65,7 @@ def routes(prefix: str) -> list:
         (prefix + paths.AUDIT, AuditHandler),
         (rf"{datasets}/{ID}", MetadataHandler),
         (rf"{datasets}/{ID}/records", RecordsHandler),
+        (rf"{datasets}/{ID}/aggregate", AggregateHandler),
         (rf"{datasets}/{ID}/export\.([A-Za-z0-9]+)", ExportHandler),
         (rf"{datasets}/(.+)", UnknownDatasetPath),
     ]
