@@ -183,6 +183,24 @@ def check_output(request: AggregateRequest) -> None:
                              f"{', '.join(names)}")
 
 
+def measure_type(measure: Measure, types: Mapping[str, str]) -> str:
+    """The Arrow type name of a measure's column in the answer."""
+    if measure.column is None or measure.function in COUNTS:
+        return "int64"
+    if measure.function in ORDERED:
+        return types[measure.column]
+    if measure.function == "sum" and types[measure.column].startswith(("int", "uint")):
+        return "int64"
+    return "double"
+
+
+def output_types(request: AggregateRequest, types: Mapping[str, str]) -> list[str]:
+    """The Arrow type name of each output column (the answer's `schema`): keys keep the
+    visible type, buckets are dates, then the measures, then `suppressed`."""
+    return ([types[c] for c in request.by] + ["date32[day]"] * len(request.buckets)
+            + [measure_type(m, types) for m in request.measures] + ["bool"])
+
+
 def compile_aggregate(path: str, schema: list[str], decision: Decision,
                       request: AggregateRequest, types: Mapping[str, str]) -> Compiled:
     """The parameterised query for one aggregate request (columns: keys, measures, SIZE)."""

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 import duckdb
 
-from .aggregate import AggregateRequest, compile_aggregate
+from .aggregate import AggregateRequest, compile_aggregate, output_types
 from .aggregate_params import PARAMS, parse_aggregate
 from .aggregate_result import Answer, answer
 from .base import api
 from .handlers import DataHandler
 from .query import Compiled, QueryError
-from .records import to_records
+from .records import jsonable
 from .registry import Resolved
 
 AUDITED = {"where": "filters", "by": "by", "measure": "measures", "bucket": "buckets",
            "order_by": "order_by", "limit": "limit"}
 
 
-def body(resolved: Resolved, result: Answer, min_size: int | None, limit) -> dict:
+def body(resolved: Resolved, result: Answer, types: list[str], min_size: int | None,
+         limit: int | None) -> dict:
     """The JSON answer (schema Aggregate in openapi.py)."""
-    table = result.table
-    return {"dataset": resolved.id, "version": resolved.version,
-            "columns": table.column_names,
-            "schema": [{"name": f.name, "type": str(f.type)} for f in table.schema],
-            "records": to_records(table, set(), str(resolved.snapshot.path)),
+    names = result.columns
+    return {"dataset": resolved.id, "version": resolved.version, "columns": names,
+            "schema": [{"name": n, "type": t} for n, t in zip(names, types)],
+            "records": [dict(zip(names, map(jsonable, row))) for row in result.rows],
             "groups": result.groups, "suppressed_groups": result.suppressed_groups,
             "min_group_size": min_size, "limit": limit}
 
@@ -43,13 +43,13 @@ class AggregateHandler(DataHandler):
         """Run in the query pool; a value DuckDB cannot fit (a sum too large) is a 400 whose
         message holds none of DuckDB's text (it quotes the value: a withheld group's sum)."""
         try:
-            table = self.engine.arrow(compiled)
+            rows = self.engine.rows(compiled)
         except (duckdb.ConversionException, duckdb.OutOfRangeException,
                 duckdb.InvalidInputException):
             raise QueryError("a value does not fit its type: a filter value too large for its "
                              "column, or a sum beyond 64-bit integers (use mean, or filter "
                              "with where=)") from None
-        return answer(table, request, min_size)
+        return answer(rows, request, min_size)
 
     @api
     async def get(self, dataset_id: str):
@@ -62,6 +62,7 @@ class AggregateHandler(DataHandler):
                                      resolved.decision, request, types)
         min_size = resolved.decision.min_group_size
         result = await self.run(self.grouped, compiled, request, min_size)
-        self.audit_fields.update(rows=result.table.num_rows,
+        self.audit_fields.update(rows=len(result.rows),
                                  suppressed_groups=result.suppressed_groups)
-        self.write_json(body(resolved, result, min_size, request.limit))
+        self.write_json(body(resolved, result, output_types(request, types), min_size,
+                             request.limit))

@@ -1,58 +1,60 @@
-"""The grouped Arrow table of aggregate.py -> the answer: suppressed, sorted, limited.
+"""The grouped rows of aggregate.py -> the answer: suppressed, sorted, limited.
 
 Suppression comes first (hub/policy/suppression.py decides which groups; their measures become
 null and ``suppressed`` true), then ``order_by`` (nulls last, so a withheld group's place in
 the order tells nothing of its values) and ``limit``. Every group is computed before the
-limit: a sort could otherwise rank groups by values the caller may not see.
+limit: a sort could otherwise rank groups by values the caller may not see. An answer has at
+most MAX_GROUPS rows, so plain Python tuples serve (an Arrow table cost more than the query
+for a few hundred groups).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from hub.policy.suppression import withheld
 
-from .aggregate import MAX_GROUPS, SIZE, SUPPRESSED, AggregateRequest
+from .aggregate import MAX_GROUPS, AggregateRequest
 from .query import QueryError
 
 
 @dataclass(frozen=True)
 class Answer:
-    table: pa.Table  # the output columns (request.output), in order
+    columns: list[str]  # request.output
+    rows: list[tuple]  # after the limit
     groups: int  # before the limit
     suppressed_groups: int  # before the limit
 
 
-def suppress(table: pa.Table, request: AggregateRequest, min_size: int | None) -> pa.Table:
-    """Measures of withheld groups set to null, a ``suppressed`` column added, SIZE dropped."""
-    columns = [table.column(k).to_pylist() for k in request.keys]
-    keys = list(zip(*columns)) if columns else [()] * table.num_rows
-    mask = pa.array(withheld(keys, table.column(SIZE).to_pylist(), min_size), pa.bool_())
-    for measure in request.measures:
-        index = table.schema.get_field_index(measure.name)
-        column = table.column(index)
-        table = table.set_column(index, measure.name,
-                                 pc.if_else(mask, pa.scalar(None, column.type), column))
-    return table.drop_columns([SIZE]).append_column(SUPPRESSED, mask)
+def suppress(rows: list[tuple], request: AggregateRequest, min_size: int | None) -> list[tuple]:
+    """Each row (keys, measures, size) -> (keys, measures or nulls, suppressed)."""
+    width = len(request.keys)
+    sizes = [row[-1] for row in rows]
+    if min_size is None or all(size >= min_size for size in sizes):
+        return [(*row[:-1], False) for row in rows]
+    hidden = withheld([row[:width] for row in rows], sizes, min_size)
+    nulls = (None,) * len(request.measures)
+    return [(*row[:width], *nulls, True) if flag else (*row[:-1], False)
+            for row, flag in zip(rows, hidden)]
 
 
-def order(table: pa.Table, request: AggregateRequest) -> pa.Table:
-    """Sorted by order_by, then by the keys (ascending), nulls last either way."""
-    wanted = [(n, "descending" if desc else "ascending", "at_end") for n, desc in request.order_by]
-    named = {n for n, _ in request.order_by}
-    wanted += [(k, "ascending", "at_end") for k in request.keys if k not in named]
-    return table.sort_by(wanted) if request.order_by else table
+def order(rows: list[tuple], request: AggregateRequest) -> list[tuple]:
+    """Sorted by order_by, nulls last either way; ties keep the query's order (by keys)."""
+    names = request.output
+    for name, descending in reversed(request.order_by):
+        index = names.index(name)
+        present = [row for row in rows if row[index] is not None]
+        present.sort(key=lambda row: row[index], reverse=descending)  # stable, even reversed
+        rows = present + [row for row in rows if row[index] is None]
+    return rows
 
 
-def answer(table: pa.Table, request: AggregateRequest, min_size: int | None) -> Answer:
-    """The caller's answer from the grouped table (at most MAX_GROUPS + 1 rows)."""
-    if table.num_rows > MAX_GROUPS:
+def answer(rows: list[tuple], request: AggregateRequest, min_size: int | None) -> Answer:
+    """The caller's answer from the grouped rows (at most MAX_GROUPS + 1 of them)."""
+    if len(rows) > MAX_GROUPS:
         raise QueryError(f"more than {MAX_GROUPS} groups: group by fewer columns, use a "
                          "coarser bucket (e.g. month instead of day) or filter with where=")
-    table = order(suppress(table, request, min_size), request)
-    hidden = pc.sum(table.column(SUPPRESSED).cast(pa.int64())).as_py() or 0
-    shown = table if request.limit is None else table.slice(0, request.limit)
-    return Answer(shown, table.num_rows, hidden)
+    rows = order(suppress(rows, request, min_size), request)
+    hidden = sum(1 for row in rows if row[-1])
+    shown = rows if request.limit is None else rows[:request.limit]
+    return Answer(request.output, shown, len(rows), hidden)
