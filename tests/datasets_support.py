@@ -5,7 +5,7 @@ so the manifests, schemas and GeoParquet metadata are exactly what production wr
 
 - ``incidents`` (30 rows, communes 99101/99102/99103): analysts and officials; officials see
   their territories only; ``nir`` hidden, ``name`` pseudonymised and ``age`` banded except for
-  analysts.
+  analysts; aggregates withhold groups of fewer than 5 rows (nobody has raw access).
 - ``stations`` (6 points in Lambert-93): analysts and partners.
 - ``secret_hr``: group ``hr`` only (nobody in the demo).
 - ``ghost_rules``: analysts, but its column rule names a column the snapshot lacks: not served.
@@ -50,6 +50,7 @@ access:
     nir: {action: hide}
     name: {action: pseudonymise, exempt_groups: [analysts]}
     age: {action: generalise, to: band, bands: [0, 30, 40], exempt_groups: [analysts]}
+  min_group_size: 5
 """,
     "stations": HEADER.format(title="Stations") + """
 source: {connector: geoparquet, path: stations.parquet}
@@ -103,12 +104,13 @@ class Workspace:
         return SnapshotStore(self.store_dir)
 
 
-def build_workspace(root: Path) -> Workspace:
-    """Write the recipes and sources under `root` and refresh every dataset for real."""
+def build_workspace(root: Path, recipes: dict[str, str] = RECIPES) -> Workspace:
+    """Write the recipes (default: RECIPES; a test may add others on the same sources) and
+    the sources under `root`, and refresh every dataset for real."""
     ws = Workspace(root, root / "catalog", root / "sources", root / "store", root / "data")
     for folder in (ws.catalog_dir, ws.sources_dir, ws.data_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    for name, text in RECIPES.items():
+    for name, text in recipes.items():
         (ws.catalog_dir / f"{name}.yaml").write_text(text)
     incidents_frame().to_parquet(ws.sources_dir / "incidents.parquet", index=False)
     stations_frame().to_parquet(ws.sources_dir / "stations.parquet", index=False)

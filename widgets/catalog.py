@@ -31,7 +31,9 @@ DATASETS_PATH = "api/datasets"
 LISTING_COLUMNS = ["id", "title", "rows", "updated", "licence", "geo"]
 
 
-def _service(url: str | None) -> str:
+def service_for(url: str | None) -> str:
+    """The service's base URL: `url` (trusted from now on in this process), else the
+    environment's."""
     return trust(url) if url else service_url()
 
 
@@ -46,7 +48,7 @@ def catalog(url: str | None = None) -> Catalog:
     ``geo`` and ``page``; the columns are in :func:`describe` (kept out of the catalog so that
     it opens fast with hundreds of datasets).
     """
-    return Catalog.from_dict(json.loads(get(_service(url) + CATALOG_PATH).content))
+    return Catalog.from_dict(json.loads(get(service_for(url) + CATALOG_PATH).content))
 
 
 def describe(dataset: str, url: str | None = None) -> dict[str, Any]:
@@ -57,21 +59,22 @@ def describe(dataset: str, url: str | None = None) -> dict[str, Any]:
     ``publisher``, ``contact``, ``update_frequency``, ``quality``, ``versions`` and
     ``lineage``. Example: ``[c["name"] for c in describe("air_quality")["columns"]]``.
     """
-    return get(f"{_service(url)}{DATASETS_PATH}/{quote(dataset, safe='')}").json()
+    return get(f"{service_for(url)}{DATASETS_PATH}/{quote(dataset, safe='')}").json()
 
 
 def datasets(url: str | None = None):
     """A DataFrame listing the datasets you may read: id, title, rows, updated, licence, geo."""
     import pandas as pd
 
-    body = get(_service(url) + DATASETS_PATH).json()
+    body = get(service_for(url) + DATASETS_PATH).json()
     items = body.get("datasets", []) if isinstance(body, Mapping) else body
     frame = pd.DataFrame(list(items), columns=None).reindex(columns=LISTING_COLUMNS)
     frame["updated"] = pd.to_datetime(frame["updated"], utc=True, errors="coerce")
     return frame
 
 
-def _where_param(condition) -> str:
+def where_param(condition) -> str:
+    """One ``where=`` value from ``"column:op:value"`` or ``(column, op[, value])``."""
     if isinstance(condition, str):
         return condition
     column, op, *value = condition
@@ -95,12 +98,12 @@ def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
     """
     import pandas as pd
 
-    params: list[tuple[str, str | int]] = [("where", _where_param(c)) for c in where]
+    params: list[tuple[str, str | int]] = [("where", where_param(c)) for c in where]
     if select:
         params.append(("select", ",".join(select)))
     if order_by:
         params.append(("order_by", ",".join(order_by)))
     params += [("limit", limit), ("offset", offset)]
     path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/records"
-    body = get(_service(url) + path, params=params).json()
+    body = get(service_for(url) + path, params=params).json()
     return pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)

@@ -15,6 +15,9 @@ Evaluation order for a caller and a dataset (each step is one small function in 
    A missing or empty attribute keeps no rows (fail closed).
 3. ``column_actions``: every column rule that applies (caller not in its ``exempt_groups``) hides,
    pseudonymises (keyed HMAC, pseudonym.py) or generalises (number bands: bands.py) the column.
+4. ``min_group_size``: the recipe's ``access.min_group_size``, unless the caller has *raw
+   access* (no row rule and no column rule applied in steps 2-3). Aggregates then withhold
+   the measures of groups with fewer rows (suppression.py says which groups).
 
 Caller attributes come from JupyterHub group properties and identity-provider claims.
 """

@@ -1,8 +1,8 @@
 """Policy evaluation: one rule per function, in the order documented in hub/policy/__init__.py.
 
 Functions take an ``access`` object with ``groups``, ``users``, ``rows`` (RowRule list) and
-``columns`` ({column: ColumnRule}) and a :class:`Caller`; they never raise on a caller, they
-answer "no".
+``columns`` ({column: ColumnRule}), optionally ``min_group_size``, and a :class:`Caller`; they
+never raise on a caller, they answer "no".
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Decision:
     allowed: bool
     row_filters: tuple[RowFilter, ...] = ()
     column_actions: tuple[tuple[str, ColumnRule], ...] = ()
+    min_group_size: int | None = None  # aggregates: smaller groups are withheld
 
     @property
     def hidden_columns(self) -> frozenset[str]:
@@ -65,8 +66,17 @@ def column_actions(caller: Caller, access) -> tuple[tuple[str, ColumnRule], ...]
     )
 
 
+def min_group_size(access, rows: tuple, columns: tuple) -> int | None:
+    """Step 4: small-count suppression of aggregates, unless the caller has raw access (no
+    row or column rule applies to them: they may read every stored row and value anyway)."""
+    if not rows and not columns:
+        return None
+    return getattr(access, "min_group_size", None)
+
+
 def decide(caller: Caller, access) -> Decision:
     """The whole decision for one caller and one dataset's access section."""
     if access is None or not may_read(caller, access):
         return DENIED
-    return Decision(True, row_filters(caller, access), column_actions(caller, access))
+    rows, columns = row_filters(caller, access), column_actions(caller, access)
+    return Decision(True, rows, columns, min_group_size(access, rows, columns))

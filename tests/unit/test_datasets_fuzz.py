@@ -13,15 +13,16 @@ incidents forbidden).
 
 The operations and their parameters come from the served ``api/openapi.json``. Each operation
 gets schemathesis cases in positive and negative mode and, for dataset operations, "steered"
-cases whose dataset id, ``where``/``select``/``order_by``/``limit``/``offset`` are drawn from
-the real ids and column names (hidden ones included), since random names only ever hit 404 or
-"unknown column". Properties checked on every answer:
+cases whose dataset id, ``where``/``select``/``order_by``/``limit``/``offset`` (aggregates:
+``by``/``bucket``/``measure``) are drawn from the real ids and column names (hidden ones
+included), since random names only ever hit 404 or "unknown column". Properties checked on every answer:
 
 1. no 5xx, and the answer conforms to the document (schemathesis' checks);
 2. no rule bypass: a 200 to the official never carries another commune's row, the hidden
    column, a clear name or a raw age, nor more than its 10 rows; no 200 ever carries data,
    metadata or catalog entries of a dataset the caller may not read; the audit log is never
-   served to them.
+   served to them; an aggregate groups only the official's commune and age bands, never by
+   a pseudonym, and shows no group of fewer than 5 rows (``min_group_size``).
 
 Bounded for CI: derandomized, no example database, MAX_EXAMPLES schemathesis cases per
 operation and STEERED_EXAMPLES steered ones per dataset operation (about 30 s in all).
@@ -194,6 +195,34 @@ def _where(dataset_id: str):
     )
 
 
+FUNCTIONS = ["count", "distinct", "sum", "mean", "min", "max", "p0", "p50", "p100", "p101",
+             "median", ""]
+UNITS = ["day", "week", "month", "quarter", "year", "hour", ""]
+OUTPUTS = ["count", "-count", "commune_code", "-sum_amount", "suppressed", "age", "-nope"]
+
+
+def _measure(dataset_id: str):
+    return st.one_of(st.just("count"), st.builds(lambda f, c: f"{f}:{c}",
+                                                 st.sampled_from(FUNCTIONS), _column(dataset_id)))
+
+
+def steered_aggregate(dataset_id: str):
+    """An aggregate query string: groups, buckets, measures, filters, sort and limit."""
+    every = {
+        "by": _names(dataset_id, False),
+        "bucket": st.lists(st.builds(lambda c, u: f"{c}:{u}", _column(dataset_id),
+                                     st.sampled_from(UNITS)), min_size=1, max_size=2),
+        "measure": st.lists(_measure(dataset_id), min_size=1, max_size=4),
+        "where": st.lists(_where(dataset_id), min_size=1, max_size=2),
+        "order_by": st.lists(st.sampled_from(OUTPUTS), min_size=1, max_size=2).map(",".join),
+        "limit": st.one_of(st.sampled_from(NUMBERS), st.sampled_from(HUGE)),
+    }
+    focused = [("by",), ("bucket",), ("measure",), ("by", "measure", "order_by", "limit"),
+               ("by", "where"), tuple(every)]
+    return st.one_of([st.just({}), *(st.fixed_dictionaries(
+        {}, optional={name: every[name] for name in names}) for names in focused)])
+
+
 def steered_query(dataset_id: str):
     """A query string focused on one concern (so the others do not mask it with a 400)."""
     where = st.lists(_where(dataset_id), min_size=1, max_size=3)
@@ -263,6 +292,27 @@ def check_rows(token: str, dataset: str | None, columns: list[str], rows: list[d
         assert not any(str(v).startswith("NIR0") for v in row.values()), f"nir value: {row}"
 
 
+def check_groups(token: str, body: dict) -> None:
+    """An official's groups: their commune only, their counts only, bands, small groups
+    withheld (min_group_size 5 applies to them: a row rule does)."""
+    columns, records = body["columns"], body["records"]
+    assert "nir" not in columns and "name" not in columns, f"hidden or pseudonym key: {columns}"
+    assert sum(r.get("count") or 0 for r in records) <= OWN_ROWS
+    measures = [c for c in columns if c not in ("commune_code", "age", "label", "amount",
+                                                "reported_at", "suppressed")
+                and not c.startswith("reported_at_")]
+    for row in records:
+        if "commune_code" in row:
+            assert row["commune_code"] == OWN_COMMUNE, f"group of another commune: {row}"
+        if "age" in row:
+            assert row["age"] in AGE_BANDS, f"raw age group: {row}"
+        if row["suppressed"]:
+            assert all(row[m] is None for m in measures), f"withheld group with values: {row}"
+        elif row.get("count") is not None:
+            assert row["count"] >= 5, f"small group shown: {row}"
+    assert body["min_group_size"] == 5 or token != OFFICIAL
+
+
 def check_no_bypass(token: str, path: str, case, response) -> None:
     """`response`: schemathesis' Response (lower-case header names, list values)."""
     who = USERS[token]["name"]
@@ -291,6 +341,11 @@ def check_no_bypass(token: str, path: str, case, response) -> None:
         assert body["dataset"] in MAY_READ[token], f"{who} got records of {body['dataset']}"
         check_rows(token, dataset_of(body["columns"]) or body["dataset"], body["columns"],
                    body["records"], body["offset"])
+    elif path.endswith("/aggregate"):
+        body = response.json()
+        assert body["dataset"] in MAY_READ[token], f"{who} got groups of {body['dataset']}"
+        if body["dataset"] == "incidents":
+            check_groups(token, body)
     elif "/export." in path:
         fmt = path.rsplit(".", 1)[1]
         disposition = " ".join(response.headers.get("content-disposition", []))
@@ -367,14 +422,16 @@ def test_fuzz_dataset_operation_with_real_names(service, schema, path):
     allowed = [(t, d) for t in sorted(USERS) for d in sorted(MAY_READ[t])]
     anything = st.tuples(CALLER, st.sampled_from(IDS))
     who_what = st.one_of(st.sampled_from(allowed), st.sampled_from(allowed), anything)
+    steer = steered_aggregate if path.endswith("/aggregate") else steered_query
 
     @settings(SETTINGS, max_examples=STEERED_EXAMPLES)
     @example(query=(OFFICIAL, "incidents", {"offset": 2**63}))  # was a 500 (records)
     @example(query=(OUTSIDER, "stations", {"limit": 2**63}))  # was a truncated geojson
     @example(query=(OFFICIAL, "incidents", {"select": "commune_code,commune_code"}))
     @example(query=(OUTSIDER, "stations", {"select": "geometry,geometry"}))
+    @example(query=(OFFICIAL, "incidents", {"by": "age", "measure": ["count", "sum:amount"]}))
     @given(query=who_what.flatmap(lambda pair: st.tuples(
-        st.just(pair[0]), st.just(pair[1]), steered_query(pair[1]))))
+        st.just(pair[0]), st.just(pair[1]), steer(pair[1]))))
     def run(query):
         token, dataset_id, params = query
         fuzzer.send(fuzzer.operation.Case(path_parameters={"dataset_id": dataset_id},

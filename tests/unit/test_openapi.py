@@ -9,7 +9,13 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from hub.services.datasets.http import paths
-from hub.services.datasets.published.openapi import WHERE_PATTERN, openapi_document
+from hub.services.datasets.published.openapi import (
+    BUCKET_PATTERN,
+    MEASURE_PATTERN,
+    WHERE_PATTERN,
+    openapi_document,
+)
+from hub.services.datasets.read.aggregate import MAX_GROUPS, UNITS
 from hub.services.datasets.read.query import ALL_OPERATORS, MAX_LIMIT
 
 from .fake_datasets_service import FakeService, fake_datasets
@@ -36,7 +42,7 @@ def test_document_is_valid_openapi_3_1(document):
 
 
 def test_every_endpoint_is_described(document):
-    expected = {"/api/datasets", ITEM, ITEM + "/records", "/api/catalog.json",
+    expected = {"/api/datasets", ITEM, ITEM + "/records", ITEM + "/aggregate", "/api/catalog.json",
                 "/api/catalog.yaml", "/api/dcat.jsonld", "/api/openapi.json", "/api/audit", "/",
                 *(f"{ITEM}/export.{fmt}" for fmt in ("parquet", "csv", "xlsx", "geojson"))}
     assert set(document["paths"]) == expected
@@ -64,8 +70,8 @@ def test_security_is_the_hub_token_header(document):
     assert document["security"] == [{"hubToken": []}]
 
 
-def records_parameters(document):
-    refs = document["paths"][ITEM + "/records"]["get"]["parameters"]
+def records_parameters(document, operation="/records"):
+    refs = document["paths"][ITEM + operation]["get"]["parameters"]
     params = [document["components"]["parameters"][r["$ref"].rsplit("/", 1)[-1]]
               for r in refs]
     return {p["name"]: p for p in params}
@@ -93,6 +99,27 @@ def test_where_pattern_accepts(condition):
                                        "1col:eq:1"])
 def test_where_pattern_rejects(condition):
     assert not re.match(WHERE_PATTERN, condition)
+
+
+def test_aggregate_parameters(document):
+    params = records_parameters(document, "/aggregate")
+    assert set(params) == {"dataset_id", "by", "bucket", "measure", "where", "order_by", "limit"}
+    assert params["limit"]["schema"]["maximum"] == MAX_GROUPS
+    assert params["where"] == records_parameters(document)["where"]  # the same filters
+    for name in ("bucket", "measure"):
+        assert params[name]["schema"]["type"] == "array" and params[name]["explode"] is True
+    assert all(unit in params["bucket"]["description"] for unit in UNITS)
+
+
+@pytest.mark.parametrize("pattern, good, bad", [
+    (MEASURE_PATTERN, ["count", "count:a", "distinct:a", "sum:amount", "p90:x", "p0:x",
+                       "p100:x"], ["sum", "p101:x", "median:x", "count:", "p9"]),
+    (BUCKET_PATTERN, ["at:day", "decided_on:week", "a:quarter", "a:year", "a:month"],
+     ["at", "at:hour", ":day"]),
+])
+def test_aggregate_patterns(pattern, good, bad):
+    assert all(re.match(pattern, text) for text in good)
+    assert not any(re.match(pattern, text) for text in bad)
 
 
 def test_exports_declare_their_media_types(document):

@@ -5,9 +5,11 @@ written with a single ``os.write`` on a descriptor opened with ``O_APPEND``, so 
 writers (threads or processes) never interleave lines and nothing sits in a buffer.
 
 A record holds: ``time`` (UTC, ISO 8601), ``user``, ``dataset``, ``action`` (list, metadata,
-records, export:<fmt>, catalog, dcat, audit), every parameter that shaped the rows of a read or
-an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``) as the caller gave
-them, ``rows`` returned and the HTTP ``status``. Never a token, a cookie or a header: the
+records, aggregate, export:<fmt>, catalog, dcat, audit), every parameter that shaped the rows
+of a read or an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``; for an
+aggregate ``by``, ``measures``, ``buckets``) as the caller gave them, ``rows`` returned (an
+aggregate: groups), ``suppressed_groups`` (an aggregate's withheld groups) and the HTTP
+``status``. Never a token, a cookie or a header: the
 record is built from named fields only (:func:`record`), so nothing else can slip in.
 
 Times are UTC everywhere: in the records, in the month of a file's name and in :func:`query`,
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("time", "user", "dataset", "action", "filters", "select", "order_by", "limit",
-          "offset", "rows", "status")
+          "offset", "by", "measures", "buckets", "rows", "suppressed_groups", "status")
 MAX_VALUE_CHARS = 500  # a caller-supplied value is cut, so a huge query cannot bloat the log
 
 

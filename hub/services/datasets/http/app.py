@@ -25,6 +25,7 @@ from ..read.engine import Engine
 from ..read.registry import DatasetRegistry
 from . import paths
 from . import published_handlers as published
+from .aggregate_handler import AggregateHandler
 from .base import hub_user_model
 from .export_handler import ExportHandler
 from .handlers import (
@@ -75,6 +76,7 @@ def routes(prefix: str) -> list:
         (prefix + paths.AUDIT, AuditHandler),
         (rf"{datasets}/{ID}", MetadataHandler),
         (rf"{datasets}/{ID}/records", RecordsHandler),
+        (rf"{datasets}/{ID}/aggregate", AggregateHandler),
         (rf"{datasets}/{ID}/export\.([A-Za-z0-9]+)", ExportHandler),
         (rf"{datasets}/(.+)", UnknownDatasetPath),
     ]

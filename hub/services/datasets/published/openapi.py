@@ -20,10 +20,13 @@ from ..http.paths import (
     OPENAPI_JSON,
     base,
 )
+from ..read.aggregate import MAX_GROUPS, UNITS
 from ..read.query import ALL_OPERATORS, MAX_LIMIT
 
 API_VERSION = "1.0.0"
 WHERE_PATTERN = rf"^[A-Za-z_][A-Za-z0-9_]*:({'|'.join(ALL_OPERATORS)})(:.*)?$"
+MEASURE_PATTERN = r"^(count(:.+)?|(distinct|sum|mean|min|max|p(100|[1-9]?[0-9])):.+)$"
+BUCKET_PATTERN = rf"^.+:({'|'.join(UNITS)})$"
 ERRORS = {
     "400": "Invalid request: unknown column, bad operator or value, limit out of range.",
     "401": "No credentials: send `Authorization: token <JupyterHub API token>` (a browser "
@@ -138,18 +141,45 @@ SCHEMAS: dict[str, Any] = {
                               description="The next page, or null on the last one."),
         },
     },
+    "Aggregate": {
+        "type": "object",
+        "required": ["dataset", "version", "columns", "schema", "records", "groups",
+                     "suppressed_groups", "min_group_size"],
+        "properties": {
+            "dataset": {"type": "string"},
+            "version": {"type": "string", "description": "The snapshot aggregated (lineage)."},
+            "columns": {"type": "array", "items": {"type": "string"}, "description":
+                        "Group keys (by columns, then buckets), measures, then `suppressed`."},
+            "schema": {"type": "array", "items": {
+                "type": "object", "required": ["name", "type"],
+                "properties": {"name": {"type": "string"}, "type": {"type": "string"}}},
+                "description": "Arrow type of each column (buckets are `date32[day]`)."},
+            "records": {"type": "array", "items": {"type": "object"}, "description":
+                        "One object per group; a withheld group has `suppressed: true` and "
+                        "null measures."},
+            "groups": {"type": "integer", "minimum": 0,
+                       "description": "Groups before `limit`."},
+            "suppressed_groups": {"type": "integer", "minimum": 0,
+                                  "description": "Groups withheld, before `limit`."},
+            "min_group_size": _nullable("integer", description="The smallest group shown "
+                                        "with its measures; null: no suppression for you."),
+            "limit": _nullable("integer"),
+        },
+    },
     "AuditEvent": {
         "type": "object", "required": ["time", "user", "action", "status"],
         "properties": {
             "time": {"type": "string", "format": "date-time"},
             "user": _nullable("string"),
             "action": {"type": "string", "description": "list, metadata, records, "
-                       "export:<format>, catalog, dcat, audit"},
+                       "aggregate, export:<format>, catalog, dcat, audit"},
             "dataset": _nullable("string"),
             "rows": _nullable("integer"),
             "status": {"type": "integer"},
             **{name: {"type": "array", "items": {"type": "string"}}
-               for name in ("filters", "select", "order_by", "limit", "offset")},
+               for name in ("filters", "select", "order_by", "limit", "offset", "by",
+                            "measures", "buckets")},
+            "suppressed_groups": {"type": "integer"},
         },
     },
     "AuditLog": {"type": "array", "items": _ref("AuditEvent")},
@@ -187,6 +217,27 @@ PARAMETERS: dict[str, Any] = {
                           "At most this many rows (default: all)."),
     "Offset": _query("offset", {"type": "integer", "minimum": 0, "default": 0},
                      "Rows to skip."),
+    "By": _query("by", {"type": "string"}, "Grouping columns, comma-separated (default: "
+                 "none, one group). Pseudonymised columns and geometries cannot be grouped."),
+    "Bucket": _query("bucket", {"type": "array", "items": {"type": "string",
+                                                            "pattern": BUCKET_PATTERN}},
+                     "Time bucket, repeatable: `<date or timestamp column>:<unit>`, unit one "
+                     "of " + ", ".join(UNITS) + " (week: ISO, from Monday; timestamps with a "
+                     "time zone in UTC); the column `<column>_<unit>` holds each bucket's "
+                     "first day.", style="form", explode=True),
+    "Measure": _query("measure", {"type": "array", "items": {"type": "string",
+                                                              "pattern": MEASURE_PATTERN}},
+                      "Measure, repeatable (default: `count`): `count` (rows), `count:<c>`, "
+                      "`distinct:<c>`, `sum:<c>`, `mean:<c>`, `min:<c>`, `max:<c>`, "
+                      "`p<0-100>:<c>` (quantile, interpolated); output column `count`, "
+                      "`<function>_<c>`. Pseudonymised columns: count and distinct only.",
+                      style="form", explode=True),
+    "AggregateOrderBy": _query("order_by", {"type": "string"}, "Sort on output columns, "
+                               "comma-separated; `-column` sorts descending; nulls (withheld "
+                               "measures) last. Default: by the group keys."),
+    "AggregateLimit": _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_GROUPS},
+                             f"Groups returned (default: all; a request may make at most "
+                             f"{MAX_GROUPS} groups)."),
 }
 
 
@@ -244,6 +295,17 @@ def _paths() -> dict[str, Any]:
             {**_ok("One page of rows.", "application/json", _ref("Records")),
              **_errors("400", "401", "403", "404", "503")},
             _params("DatasetId", "Select", "Where", "OrderBy", "Limit", "Offset")),
+        f"{item}/aggregate": _get(
+            "get_aggregate", "Groups and measures over the rows you may read",
+            {**_ok("One row per group.", "application/json", _ref("Aggregate")),
+             **_errors("400", "401", "403", "404", "503")},
+            _params("DatasetId", "By", "Bucket", "Measure", "Where", "AggregateOrderBy",
+                    "AggregateLimit"),
+            description="Computed over the rows and columns your rights allow (row rules "
+            "and column rules apply first). When the dataset sets `min_group_size` and a "
+            "row or column rule applies to you, groups of fewer rows are withheld "
+            "(`suppressed: true`, measures null), with complementary suppression so that "
+            "no margin of the answer withholds exactly one group."),
         **{f"{item}/export.{fmt}": _export(fmt) for fmt in EXPORT_FORMATS},
         f"/{CATALOG_JSON}": _get(
             "get_intake_catalog_json", "Your Intake v2 catalog, as JSON (what widgets reads)",

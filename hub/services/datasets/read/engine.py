@@ -75,6 +75,11 @@ class Engine:
         """Run a compiled query in the calling (worker) thread; the result as an Arrow table."""
         return self.connection().sql(compiled.sql, params=compiled.params).to_arrow_table()
 
+    def rows(self, compiled: Compiled) -> list[tuple]:
+        """The same, as Python tuples: for small results (aggregates), where building an
+        Arrow table costs more than the query."""
+        return self.connection().execute(compiled.sql, compiled.params).fetchall()
+
     def cached_count(self, cache_key) -> int | None:
         """A count already in the cache (no thread hop needed), else None."""
         with self._counts_lock:

@@ -38,10 +38,8 @@ def to_records(table: pa.Table, geometry_columns: set[str], snapshot_path: str) 
     shapes = {name: geo.geojson_objects(table.column(name), geo.to_wgs84(snapshot_path, name))
               for name in geometry_columns if name in table.column_names}
     rows = table.drop_columns(list(shapes)).to_pylist() if shapes else table.to_pylist()
-    records = []
-    for index, row in enumerate(rows):
-        record = {}
-        for name in table.column_names:
-            record[name] = shapes[name][index] if name in shapes else jsonable(row[name])
-        records.append(record)
-    return records
+    names = table.column_names  # a new list on each access: read once, not once per row
+    if not shapes:
+        return [{name: jsonable(row[name]) for name in names} for row in rows]
+    return [{name: shapes[name][index] if name in shapes else jsonable(row[name])
+             for name in names} for index, row in enumerate(rows)]
