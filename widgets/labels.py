@@ -38,6 +38,8 @@ LABELS: dict[str, tuple[str, str]] = {
                  "highest value: {value} on {date}"),
     "alt_threshold": ("valeurs au-dessus du seuil « {label} » ({value})\u00a0: {count}",
                       "values above the threshold “{label}” ({value}): {count}"),
+    "alt_bar": ("diagramme en barres de {what} par {category} (une barre)",
+                "bar chart of {what} by {category} (one bar)"),
     "alt_bars": ("diagramme en barres de {what} par {category} ({count} barres)",
                  "bar chart of {what} by {category} ({count} bars)"),
     "alt_stacked": (", empilées par {stack}", ", stacked by {stack}"),
