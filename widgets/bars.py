@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .chart import Chart, values
-from .i18n import format_number, t
+from .i18n import format_date, format_number, t
 from .source import Query, measure_column
 from .style import PALETTE
 from .titles import axis_title, measure_label, sentence
@@ -60,9 +60,17 @@ class BarChart(Chart):
                                      if self.measure else self.value)
         return axis_title(title, self.unit)
 
+    def bars(self):
+        """The rows drawn, categories as text (dates written in the reader's language)."""
+        frame = self.shown
+        if frame[self.category].dtype.kind == "M":
+            frame = frame.sort_values(self.category, kind="stable").assign(**{
+                self.category: frame[self.category].map(lambda d: format_date(d, self.locale))})
+        return frame.assign(**{self.category: frame[self.category].astype(str)})
+
     def totals(self):
         """Each category's value (summed over the stack), largest first."""
-        frame = self.shown.dropna(subset=[self.value])
+        frame = self.bars().dropna(subset=[self.value])
         return frame.groupby(self.category, sort=False)[self.value].sum().sort_values(
             ascending=False, kind="stable")
 
@@ -71,13 +79,15 @@ class BarChart(Chart):
         if self.sort == "value":
             return [str(c) for c in self.totals().index]
         if self.sort == "category":
-            return sorted({str(c) for c in self.shown[self.category].dropna()})
-        return list(dict.fromkeys(str(c) for c in self.shown[self.category].dropna()))
+            dates = self.shown[self.category].dtype.kind == "M"  # bars() put them in order
+            names = self.bars()[self.category]
+            return list(dict.fromkeys(names)) if dates else sorted(set(names))
+        return list(dict.fromkeys(self.bars()[self.category]))
 
     def layers(self):
         import altair as alt
 
-        count = self.shown[self.category].nunique()
+        count = self.bars()[self.category].nunique()
         if self.auto_height:  # one line per bar
             self.height = max(80, 26 * count)
         category = (alt.Y if self.horizontal else alt.X)(
@@ -86,7 +96,7 @@ class BarChart(Chart):
         value = (alt.X if self.horizontal else alt.Y)(f"{self.value}:Q", title=self.axis())
         tooltip = [alt.Tooltip(f"{self.category}:N", title=self.category_title or self.category),
                    alt.Tooltip(f"{self.value}:Q", title=self.axis(), format=",.2~f")]
-        base = alt.Chart(alt.Data(values=values(self.shown)))
+        base = alt.Chart(alt.Data(values=values(self.bars())))
         colour = {"color": alt.Color(f"{self.stack}:N", title=self.stack)} if self.stack else {}
         if self.stack:
             tooltip.insert(1, alt.Tooltip(f"{self.stack}:N"))

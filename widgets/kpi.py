@@ -137,7 +137,8 @@ class KPICard(DataView):
         if status is None:
             return ""
         sign = "≤" if self.better == "lower" else "≥"
-        goal = f"{sign} {self._number(self.target)}{' ' + self.unit if self.unit else ''}"
+        unit = f"\u00a0{self.unit}" if self.unit else ""
+        goal = f"{sign}\u00a0{self._number(self.target)}{unit}"  # kept on one line
         word = t("on_track" if status == "good" else "off_target", self.locale)
         return tag("div", pill(status, word), " ",
                    tag("span", esc(t("target", self.locale, goal=goal)),
@@ -147,7 +148,7 @@ class KPICard(DataView):
     def value_html(self, value) -> str:
         unit = tag("span", esc(self.unit), style=css(font_size="1rem", font_weight="500")
                    ) if self.unit and not is_missing(value) else ""
-        return tag("div", esc(self._number(value)), " " if unit else "", unit,
+        return tag("div", esc(self._number(value)), "\u00a0" if unit else "", unit,
                    style=css(font_size="2rem", font_weight="700", line_height="1.2"))
 
     def static_html(self) -> str:

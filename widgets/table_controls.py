@@ -60,7 +60,8 @@ def controls(table):
     following.on_click(turn(1))
     sort.observe(resort, names="value")
     show()
-    parts = [sort, body, w.HBox([previous, status, following])]
+    status.layout.margin = "0 0.5rem"
+    parts = [body, w.HBox([previous, status, following, sort])]
     return w.VBox(parts + [exports if table.query is not None else _frame_exports(table)])
 
 

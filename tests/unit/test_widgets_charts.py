@@ -186,3 +186,11 @@ def test_time_axes_from_hours_to_years(periods, freq, label):
                           "v": range(periods)})
     svg = w.TimeSeries(frame, time="t", value="v", locale="fr").svg()
     assert label in svg
+
+
+def test_date_categories_are_written_as_dates_and_sorted_in_time():
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-03-01", "2026-01-01", "2026-02-01"]),
+                          "count": [3, 1, 2]})
+    bars = w.BarChart(frame, category="month", value="count", sort="category", locale="fr")
+    assert bars.order() == ["01/01/2026", "01/02/2026", "01/03/2026"]
+    assert "La plus haute\u00a0: 01/03/2026 (3)" in bars.alt_text()

@@ -20,8 +20,8 @@ SERVICE = "https://agora.example.org/services/datasets/"
 
 def parts(widget):
     """The interactive table's pieces: sort dropdown, page HTML, buttons, status, exports."""
-    sort, body, pager, exports = widget.children
-    previous, status, following = pager.children
+    body, pager, exports = widget.children
+    previous, status, following, sort = pager.children
     return sort, body, previous, status, following, exports
 
 
