@@ -34,6 +34,7 @@ class BarChart(Chart):
                  category_title: str | None = None, **options):
         super().__init__(data, **options)
         self.auto_height = horizontal and options.get("height") is None
+        self.auto_width = not horizontal and options.get("width") is None
         self.category, self.value, self.stack = category, value, stack
         self.horizontal, self.sort, self.unit = horizontal, sort, unit
         self.value_title, self.category_title = value_title, category_title
@@ -89,7 +90,9 @@ class BarChart(Chart):
 
         count = self.bars()[self.category].nunique()
         if self.auto_height:  # one line per bar
-            self.height = max(80, 26 * count)
+            self.height = max(40, 26 * count)
+        if self.auto_width:  # bars no wider than about 60 pixels
+            self.width = min(Chart.width, max(160, 80 * count))
         category = (alt.Y if self.horizontal else alt.X)(
             f"{self.category}:N", sort=self.order(), title=self.category_title,
             axis=alt.Axis(labelLimit=220, labelAngle=0 if self.horizontal or count <= 8 else -40))

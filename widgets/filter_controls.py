@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from .i18n import format_date, format_number, t
 
+LABEL = {"description_width": "initial"}  # the column's whole name, not "commune…"
+
 
 class CategoryFilter:
     """Values to keep (a multiple selection): ``(column, "in", [values])``."""
@@ -18,7 +20,7 @@ class CategoryFilter:
         import ipywidgets as w
 
         self.column, self.locale = column, locale
-        self.control = w.SelectMultiple(options=list(options), description=column,
+        self.control = w.SelectMultiple(options=list(options), description=column, style=LABEL,
                                         rows=min(6, max(2, len(options))))
 
     def where(self) -> list[tuple]:
@@ -37,7 +39,7 @@ class TextFilter:
         import ipywidgets as w
 
         self.column, self.locale = column, locale
-        self.control = w.Text(description=column, placeholder=t("contains", locale),
+        self.control = w.Text(description=column, placeholder=t("contains", locale), style=LABEL,
                               continuous_update=False)
 
     def where(self) -> list[tuple]:
@@ -59,7 +61,7 @@ class RangeFilter:
         kind = w.IntRangeSlider if integer else w.FloatRangeSlider
         step = 1 if integer else ((high - low) / 100 or 1)
         self.control = kind(min=low, max=high, value=(low, high), step=step,
-                            description=column, continuous_update=False)
+                            description=column, continuous_update=False, style=LABEL)
 
     def where(self) -> list[tuple]:
         (low, high), (start, end) = self.bounds, self.control.value

@@ -8,8 +8,14 @@ filtered in the notebook). ``panel.observe(callback)`` and :func:`link` follow c
 from __future__ import annotations
 
 from . import source
-from .filter_controls import (CategoryFilter, DateRangeFilter, RangeFilter, TextFilter, reset,
-                              watch)
+from .filter_controls import (
+    CategoryFilter,
+    DateRangeFilter,
+    RangeFilter,
+    TextFilter,
+    reset,
+    watch,
+)
 from .i18n import as_datetime, t
 from .render import View
 from .style import MUTED, block, css, esc, tag
@@ -73,7 +79,7 @@ class FilterPanel(View):
         self.locale, self.callbacks = locale, []
         self.filters = {}
         for column in schema or ():
-            if (columns is None or column["name"] in columns) and not column.get("rule") == (
+            if (columns is None or column["name"] in columns) and column.get("rule") != (
                     "pseudonymised"):
                 item = self._filter(column, options or {}, bounds or {})
                 if item is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import date, datetime
+from datetime import datetime
 
 from .labels import LABELS
 
@@ -72,7 +72,7 @@ def is_missing(x) -> bool:
     if x is None:
         return True
     try:
-        return bool(x != x)  # NaN, NaT; pandas.NA raises TypeError on bool()
+        return bool(x != x)  # noqa: PLR0124 (NaN and NaT differ from themselves; NA raises)
     except TypeError:
         return True
 
@@ -132,7 +132,7 @@ def as_datetime(d) -> datetime | None:
     if is_missing(d):
         return None
     if isinstance(d, str):
-        d = datetime.fromisoformat(d.replace("Z", "+00:00"))
+        d = datetime.fromisoformat(d)
     if hasattr(d, "to_pydatetime"):
         d = d.to_pydatetime()
     if not isinstance(d, datetime):
@@ -143,6 +143,7 @@ def as_datetime(d) -> datetime | None:
 def format_date(d, locale: str | None = None) -> str:
     """A date as ``dd/mm/yyyy`` in French and ISO ``yyyy-mm-dd`` in English (unambiguous).
 
+    >>> from datetime import date
     >>> format_date("2026-11-28", "fr"), format_date(date(2026, 11, 28), "en")
     ('28/11/2026', '2026-11-28')
     """

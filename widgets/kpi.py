@@ -91,6 +91,8 @@ class KPICard(DataView):
            filters=None, label: str | None = None, **options) -> KPICard:
         """A card of an aggregate `measure`; with `bucket` ("date:month"), the last period
         is the value, the one before it the previous value, all of them the sparkline.
+        The last period may still be under way: end `where` at the last complete one to
+        compare whole periods (``where=[("measured_at", "lt", "2026-12-01")]``).
 
         ``KPICard.of("air_quality", measure="mean:pm10", bucket="measured_at:month",
         label="PM10", unit="µg/m³", target=40, better="lower", filters=panel)``
@@ -106,8 +108,7 @@ class KPICard(DataView):
         """(value, previous, history) from the arguments or from the data."""
         if self.data is None:
             return self.value, self.previous, list(self.history or ())
-        column = self.data[self.column] if self.column in self.data else None
-        if column is None:  # suppressed groups are dropped below; a missing column is not
+        if self.column not in self.data:
             raise ValueError(f"KPICard: the data has no column {self.column!r}")
         numbers = list(visible_rows(self.data)[0][self.column])
         value = numbers[-1] if numbers else None
@@ -204,8 +205,9 @@ class KPIBoard(View):
         import ipywidgets
 
         boxes = [card.widget() for card in self.cards]
-        for box in boxes:
-            box.layout.flex, box.layout.min_width, box.layout.max_width = "1 1 14rem", "12rem", "22rem"
+        for box in boxes:  # as CARD's sizes, which the Box around each card hides from the row
+            box.layout.flex, box.layout.min_width, box.layout.max_width = (
+                CARD["flex"], CARD["min_width"], CARD["max_width"])
         row = ipywidgets.HBox(boxes, layout=ipywidgets.Layout(flex_flow="row wrap",
                                                               grid_gap="1rem"))
         return ipywidgets.VBox([ipywidgets.HTML(block(self.heading()))] + [row]

@@ -31,8 +31,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "measure_max": ("maximum de {column}", "maximum {column}"),
     "measure_quantile": ("{p}e centile de {column}", "{p}th percentile of {column}"),
     # chart text alternatives
-    "alt_timeseries": ("courbe de {what} du {start} au {end}", "line chart of {what} from "
-                       "{start} to {end}"),
+    "alt_timeseries": ("courbe de {what} du {start} au {end}",
+                       "line chart of {what} from {start} to {end}"),
     "alt_series": ("{count} séries\u00a0: {names}", "{count} series: {names}"),
     "alt_peak": ("valeur la plus haute\u00a0: {value} le {date}",
                  "highest value: {value} on {date}"),
@@ -82,12 +82,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "quality_good": ("Qualité vérifiée", "Quality checked"),
     "quality_warn": ("À vérifier", "To check"),
     "quality_unknown": ("Qualité", "Quality"),
-    "quality_no_issue": ("aucun problème détecté par les contrôles", "no issue found by the "
-                         "checks"),
+    "quality_no_issue": ("aucun problème détecté par les contrôles",
+                         "no issue found by the checks"),
     "quality_issues": ("{count} valeurs à vérifier", "{count} values to check"),
-    "quality_withheld": ("non communiquée\u00a0: les contrôles portent aussi sur des lignes hors de "
-                         "vos droits", "not shown: the checks also cover rows outside your "
-                         "rights"),
+    "quality_withheld": (("non communiquée\u00a0: les contrôles portent aussi sur des lignes "
+                          "hors de vos droits"),
+                         "not shown: the checks also cover rows outside your rights"),
     "quality_not_checked": ("aucun contrôle déclaré pour ce jeu de données",
                             "no checks declared for this dataset"),
     # filters

@@ -60,7 +60,8 @@ def export_url(dataset: str, fmt: str, where=(), select=(), order_by=(),
     params += [(name, ",".join(v)) for name, v in (("select", select), ("order_by", order_by))
                if v]
     query = f"?{urlencode(params)}" if params else ""
-    return f"{service or service_url()}{DATASETS_PATH}/{quote(dataset, safe='')}/export.{fmt}{query}"
+    path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/export.{fmt}"
+    return f"{service or service_url()}{path}{query}"
 
 
 @dataclass

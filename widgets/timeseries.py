@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from .chart import Chart, values
 from .i18n import format_date, format_number, t
 from .source import Query, bucket_column, measure_column
-from .style import TEXT
+from .style import PALETTE, TEXT
 from .titles import axis_title, sentence
 
 DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])  # a second cue besides colour (grey print)
@@ -99,7 +99,8 @@ class TimeSeries(Chart):
         frame = frame.rename(columns={self.time: "time"})
         frame["time"] = pd.to_datetime(frame["time"])
         keep = ["time", "value"] + (["series"] if "series" in frame else [])
-        return frame[keep].dropna(subset=["value"]).sort_values("time", kind="stable")
+        return (frame[keep].dropna(subset=["value"]).sort_values("time", kind="stable")
+                .reset_index(drop=True))
 
     def value_labels(self) -> list[str]:
         from .titles import measure_label
@@ -118,9 +119,10 @@ class TimeSeries(Chart):
 
         frame, axis = self.long(), self.axis()
         several = "series" in frame and frame["series"].nunique() > 1
+        lines = frame["series"].nunique() if several else 1
         line = alt.Chart(alt.Data(values=values(frame))).mark_line(
-            strokeWidth=2, point=len(frame) <= 40 * (frame["series"].nunique() if several
-                                                    else 1))
+            strokeWidth=2, color=PALETTE[0],
+            point={"filled": True, "color": PALETTE[0]} if len(frame) <= 40 * lines else False)
         days = (frame["time"].max() - frame["time"].min()).total_seconds() / 86400
         ticks = time_ticks(days, self.width, self.lang())
         encoding = {"x": alt.X("time:T", title=None, axis=alt.Axis(**ticks)),
@@ -163,7 +165,7 @@ class TimeSeries(Chart):
         if "series" in frame and frame["series"].nunique() > 1:
             names = [str(s) for s in frame["series"].unique()]
             parts.append(t("alt_series", loc, count=len(names), names=", ".join(names[:6])))
-        peak = frame.loc[frame["value"].idxmax()]
+        peak = frame.iloc[int(frame["value"].to_numpy().argmax())]
         where = f" ({peak['series']})" if len(parts) > 1 else ""
         parts.append(t("alt_peak", loc, value=format_number(peak["value"], locale=loc) + unit,
                        date=format_date(peak["time"], loc)) + where)

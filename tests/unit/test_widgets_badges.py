@@ -1,16 +1,20 @@
 """Freshness and quality badges, from a dataset's metadata."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 import widgets as w
 from widgets.badges import freshness_status
 
-from .widgets_fakes import METADATA, check_static, fake_source  # noqa: F401
-from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
+from .widgets_fakes import (  # noqa: F401
+    METADATA,
+    check_static,
+    default_mode_and_locale,  # noqa: F401 (autouse)
+    fake_source,
+)
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("updated", "frequency", "refresh", "status"), [

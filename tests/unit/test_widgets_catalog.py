@@ -11,7 +11,14 @@ import pytest
 
 import widgets
 from hub.services.datasets import paths
-from widgets.catalog import CATALOG_PATH, DATASETS_PATH, catalog, datasets, describe, records
+from widgets.catalog import (
+    CATALOG_PATH,
+    DATASETS_PATH,
+    catalog,
+    datasets,
+    describe,
+    records,
+)
 from widgets.data import AgoraError, check_destination, service_url
 
 from .fake_datasets_service import fake_service  # noqa: F401

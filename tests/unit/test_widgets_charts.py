@@ -16,8 +16,13 @@ from widgets import vega
 from widgets.i18n import MINUS, NARROW_NBSP
 from widgets.style import PALETTE
 
-from .widgets_fakes import AIR, check_static, fake_source, no_network  # noqa: F401
-from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
+from .widgets_fakes import (  # noqa: F401
+    AIR,
+    check_static,
+    default_mode_and_locale,  # noqa: F401 (autouse)
+    fake_source,
+    no_network,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEND = pd.DataFrame({"commune": ["Lyon", "Bron", "Caluire"],
@@ -160,7 +165,8 @@ def test_bar_chart_of_a_dataset_asks_for_the_top_groups(fake_source):
     assert call["limit"] == 2
 
 
-@pytest.mark.skipif(subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode,
+@pytest.mark.skipif(subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                                   check=False).returncode,
                     reason="needs a network namespace (unshare -n)")
 def test_static_and_interactive_charts_in_a_process_without_any_network(tmp_path):
     """Stronger than a socket guard: vl-convert's own (Rust) code runs with no network."""
@@ -174,7 +180,7 @@ def test_static_and_interactive_charts_in_a_process_without_any_network(tmp_path
     """)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AGORA_CACHE_DIR": str(tmp_path)}
     done = subprocess.run(["unshare", "-n", sys.executable, "-c", script], env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and "offline ok" in done.stdout, done.stderr[-2000:]
 
 
@@ -194,3 +200,11 @@ def test_date_categories_are_written_as_dates_and_sorted_in_time():
     bars = w.BarChart(frame, category="month", value="count", sort="category", locale="fr")
     assert bars.order() == ["01/01/2026", "01/02/2026", "01/03/2026"]
     assert "La plus haute\u00a0: 01/03/2026 (3)" in bars.alt_text()
+
+
+def test_a_frame_with_a_repeated_index_and_one_series_in_the_palette_blue():
+    one = pd.DataFrame({"d": pd.date_range("2026-01-01", periods=4), "v": [1, 3, 2, 4]})
+    both = pd.concat([one.assign(s="a"), one.assign(s="b", v=one["v"] + 1)])  # index 0-3 twice
+    assert "Highest value: 5 on 2026-01-04 (b)." in w.TimeSeries(
+        both, time="d", value="v", series="s", locale="en").alt_text()
+    assert PALETTE[0] in w.TimeSeries(one, time="d", value="v").svg()

@@ -5,13 +5,21 @@ from datetime import date
 
 import ipywidgets
 import pandas as pd
-import pytest
 
 import widgets as w
-from widgets.filter_controls import CategoryFilter, DateRangeFilter, RangeFilter, TextFilter
+from widgets.filter_controls import (
+    CategoryFilter,
+    DateRangeFilter,
+    RangeFilter,
+    TextFilter,
+)
 
-from .widgets_fakes import AIR, check_static, fake_source  # noqa: F401
-from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
+from .widgets_fakes import (  # noqa: F401
+    AIR,
+    check_static,
+    default_mode_and_locale,  # noqa: F401 (autouse)
+    fake_source,
+)
 
 
 def test_the_panel_of_a_dataset_has_a_control_per_filterable_column(fake_source):

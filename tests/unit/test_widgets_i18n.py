@@ -2,14 +2,24 @@
 
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 
 from widgets import i18n
-from widgets.i18n import (MINUS, NARROW_NBSP, format_ago, format_date, format_datetime,
-                          format_number, format_percent, locale, set_locale, t)
+from widgets.i18n import (
+    MINUS,
+    NARROW_NBSP,
+    format_ago,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    locale,
+    set_locale,
+    t,
+)
 from widgets.labels import LABELS
 
 from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
@@ -85,7 +95,7 @@ def test_missing_dates_and_times():
     assert format_datetime("2026-03-07T09:05:00", "en") == "2026-03-07 09:05"
 
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("when", "fr", "en"), [

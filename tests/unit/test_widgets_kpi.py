@@ -9,8 +9,11 @@ import widgets as w
 from widgets.kpi import change, target_status
 from widgets.style import STATUS
 
-from .widgets_fakes import check_static, fake_source  # noqa: F401
-from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
+from .widgets_fakes import (  # noqa: F401
+    check_static,
+    default_mode_and_locale,  # noqa: F401 (autouse)
+    fake_source,
+)
 
 
 @pytest.mark.parametrize(("value", "previous", "better", "direction", "status"), [

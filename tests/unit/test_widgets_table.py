@@ -5,15 +5,18 @@ import io
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import ipywidgets
 import pandas as pd
 import pytest
 
 import widgets as w
 from widgets.export import download_link, file_bytes
 
-from .widgets_fakes import AIR, check_static, fake_source  # noqa: F401
-from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
+from .widgets_fakes import (  # noqa: F401
+    AIR,
+    check_static,
+    default_mode_and_locale,  # noqa: F401 (autouse)
+    fake_source,
+)
 
 SERVICE = "https://agora.example.org/services/datasets/"
 
@@ -80,7 +83,7 @@ def test_the_download_link_holds_the_file():
 def test_the_export_buttons_make_the_file_on_click():
     table = w.Table(AIR, page_size=2)
     exports = parts(table.interactive())[-1]
-    csv_button, xlsx_button, link = exports.children
+    _, xlsx_button, link = exports.children
     assert link.value == ""
     xlsx_button.click()
     assert "data:application/vnd.openxmlformats" in link.value
@@ -95,7 +98,7 @@ def service(monkeypatch):
 def test_a_dataset_table_reads_one_page_at_a_time(fake_source, service):
     table = w.Table.of("air_quality", select=["commune_code", "pm10"], sort="-pm10",
                        where=[("pm10", "gt", 15)], page_size=2, locale="en")
-    sort, body, previous, status, following, exports = parts(table.interactive())
+    *_, status, following, _ = parts(table.interactive())
     first = fake_source.called("records")[-1]
     assert first == {"where": [("pm10", "gt", 15)], "select": ["commune_code", "pm10"],
                      "order_by": ["-pm10"], "limit": 2, "offset": 0}

@@ -34,17 +34,18 @@ METADATA = {"id": "air_quality", "title": "Air quality", "updated": "2026-11-28T
             "refresh": {"last_result": "new", "consecutive_failures": 0}}
 
 
+OPERATORS = {"in": lambda data, value: data.isin(value), "eq": lambda data, value: data == value,
+             "ge": lambda data, value: data >= value, "le": lambda data, value: data <= value,
+             "gt": lambda data, value: data > value, "lt": lambda data, value: data < value,
+             "contains": lambda data, value: data.astype(str).str.contains(value)}
+
+
 def matches(frame: pd.DataFrame, where) -> pd.Series:
     """The rows of `frame` meeting conditions (column, op, value), as the service would."""
     keep = pd.Series(True, index=frame.index)
     for column, op, value in where:
         data = frame[column]
-        if data.dtype.kind == "M":
-            value = pd.Timestamp(value)
-        keep &= {"in": lambda: data.isin(value), "eq": lambda: data == value,
-                 "ge": lambda: data >= value, "le": lambda: data <= value,
-                 "gt": lambda: data > value, "lt": lambda: data < value,
-                 "contains": lambda: data.astype(str).str.contains(value)}[op]()
+        keep &= OPERATORS[op](data, pd.Timestamp(value) if data.dtype.kind == "M" else value)
     return keep
 
 
