@@ -7,14 +7,31 @@
     records("air_quality", where=[("pm10", "gt", 50)])   # filtered rows, server side
     aggregate("air_quality", by="commune_code", measures=["count", "mean:pm10"])  # groups
 
+    from widgets import FilterPanel, TimeSeries, KPICard, Table
+    panel = FilterPanel.of("air_quality", columns=["commune_code", "measured_at"])
+    TimeSeries.of("air_quality", bucket="measured_at:day", measure="mean:pm10", filters=panel)
+
+Widgets show interactively in notebooks and Voilà, and as static HTML in reports
+(``widgets.set_mode("static")`` or ``AGORA_WIDGETS_MODE=static``); see docs/user-guide.md.
+
 Note: the function ``widgets.catalog`` shadows the module of the same name on purpose
 (``from widgets import catalog`` gives the function); the module stays importable as
 ``widgets.catalog`` through ``import widgets.catalog`` / ``from widgets.catalog import ...``.
 """
 
 from .aggregates import aggregate
+from .badges import FreshnessBadge, QualityBadge
+from .bars import BarChart
 from .catalog import catalog, datasets, describe, records
 from .data import AgoraError, AgoraParquetReader
+from .filters import FilterPanel, link
+from .i18n import format_date, format_number, format_percent, locale, set_locale, t
+from .kpi import KPIBoard, KPICard
+from .render import View, html_page, mode, set_mode
+from .table import Table
+from .timeseries import TimeSeries
 
-__all__ = ["AgoraError", "AgoraParquetReader", "aggregate", "catalog", "datasets", "describe",
-           "records"]
+__all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "FilterPanel", "FreshnessBadge",
+           "KPIBoard", "KPICard", "QualityBadge", "Table", "TimeSeries", "View", "aggregate",
+           "catalog", "datasets", "describe", "format_date", "format_number", "format_percent",
+           "html_page", "link", "locale", "mode", "records", "set_locale", "set_mode", "t"]

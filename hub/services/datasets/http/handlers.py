@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from widgets.quality import quality_summary  # one summary for the API and the badges
+
 from .. import audit
 from ..read.query import MAX_LIMIT, QueryError, RecordsRequest, compile_records
 from ..read.records import to_records
@@ -22,19 +24,6 @@ from .params import parse_int, parse_request
 QUERY_PARAMS = ("select", "order_by", "limit", "offset", "where")
 STATUS_KEYS = ("last_attempt", "last_result", "last_success", "last_error",
                "consecutive_failures", "running")
-
-
-NOT_ISSUES = {"checked", "mapped", "corrected"}  # volumes and fixes, not problems left
-
-
-def quality_summary(quality: dict) -> dict[str, Any]:
-    """Counts of the visible quality report: problems left and columns concerned."""
-    columns = quality.get("columns") or {}
-    issues = {name: sum(v for k, v in stats.items()
-                        if isinstance(v, int) and not isinstance(v, bool) and k not in NOT_ISSUES)
-              for name, stats in columns.items()}
-    return {"issues": sum(issues.values()),
-            "columns_with_issues": sorted(n for n, count in issues.items() if count)}
 
 
 class DataHandler(DatasetsHandler):
