@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-
 from types import SimpleNamespace
 
 import pandas as pd
