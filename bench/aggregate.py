@@ -48,13 +48,13 @@ MEASURES = ["count", "sum:amount", "mean:amount", "p90:amount"]
 CASES = [  # name, user, params, DuckDB SQL (FROM the file), target or None (info)
     ("official, by category x month, 4 measures", OFFICIAL,
      {"by": "category", "bucket": "reported_at:month", "measure": MEASURES},
-     "SELECT category, CAST(date_trunc('month', timezone('UTC', reported_at)) AS DATE) AS m, "
-     "count(*), sum(amount), avg(amount), quantile_cont(amount, 0.9) FROM {file} "
-     "WHERE commune_code IN ('99101') GROUP BY 1, 2 ORDER BY 1, 2", TARGET),
+     ("SELECT category, CAST(date_trunc('month', timezone('UTC', reported_at)) AS DATE) AS m, "
+      "count(*), sum(amount), avg(amount), quantile_cont(amount, 0.9) FROM {file} "
+      "WHERE commune_code IN ('99101') GROUP BY 1, 2 ORDER BY 1, 2"), TARGET),
     ("official, by category, count + sum", OFFICIAL,
      {"by": "category", "measure": ["count", "sum:amount"]},
-     "SELECT category, count(*), sum(amount) FROM {file} WHERE commune_code IN ('99101') "
-     "GROUP BY 1 ORDER BY 1", None),
+     ("SELECT category, count(*), sum(amount) FROM {file} WHERE commune_code IN ('99101') "
+      "GROUP BY 1 ORDER BY 1"), None),
     ("analyst (raw access), every row, by commune_code, count + sum", ANALYST,
      {"by": "commune_code", "measure": ["count", "sum:amount"]},
      "SELECT commune_code, count(*), sum(amount) FROM {file} GROUP BY 1 ORDER BY 1", None),
@@ -64,7 +64,8 @@ CASES = [  # name, user, params, DuckDB SQL (FROM the file), target or None (inf
 def check_same(body: dict, expected: list[tuple], measures: list[str]) -> None:
     """Same groups, counts and sums as DuckDB (none withheld: every group here is large)."""
     first = len(expected[0]) - len(measures)  # DuckDB's measures come after the keys
-    assert body["suppressed_groups"] == 0, f"{body['suppressed_groups']} groups withheld: use more rows"
+    withheld = body["suppressed_groups"]
+    assert withheld == 0, f"{withheld} groups withheld: too few rows per group, use more --rows"
     assert len(body["records"]) == len(expected) > 0, (len(body["records"]), len(expected))
     for record, row in zip(body["records"], expected):
         assert record["count"] == row[first], (record, row)

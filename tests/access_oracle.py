@@ -5,7 +5,10 @@ snapshots straight from the store with pyarrow/geopandas, group memberships and 
 from the hub's REST API, and the rules (who reads, which rows, which columns) are re-implemented
 by hand from docs/recipes.md / hub/policy/__init__.py's written evaluation order. The responses
 of every format (records JSON, Parquet, CSV, XLSX, GeoJSON) are parsed into rows of canonical
-values so they can be compared, as multisets, with what the oracle expects.
+values so they can be compared, as multisets, with what the oracle expects. Aggregates are
+recomputed from the oracle's rows in plain Python; their small-count suppression is checked
+against the properties docs/policy.md states (every small group withheld, no margin withholding
+exactly one, nothing withheld without a small group), not against the service's algorithm.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ PROBE_ACCESS = {
         "amount_eur": {"action": "generalise", "to": "band", "bands": [0, 100, 500, 1000],
                        "exempt_groups": ["analysts"]},
     },
+    "min_group_size": 5,
 }
 
 
@@ -394,6 +398,132 @@ def compare_rows(columns: list[str], got: list[tuple], view: View, *, subset: bo
                 continue
             assert shapely.equals_exact(shape, target, tolerance=1e-5), (
                 f"{label}: geometry {column} of {key[:3]} differs from the snapshot's")
+
+
+# -- aggregates, by hand --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AggregateQuery:
+    """One aggregate request: group keys, an optional month bucket and the measured columns."""
+
+    by: tuple[str, ...] = ()
+    bucket: str | None = None  # a date/time column, bucketed by month
+    numeric: str | None = None  # measured with sum, mean, p50 and max
+    distinct: str | None = None  # counted distinct
+
+    @property
+    def keys(self) -> list[str]:
+        return [*self.by] + ([f"{self.bucket}_month"] if self.bucket else [])
+
+    @property
+    def measures(self) -> list[str]:
+        numeric = ([f"{f}_{self.numeric}" for f in ("sum", "mean", "p50", "max")]
+                   if self.numeric else [])
+        return ["count", *numeric] + ([f"distinct_{self.distinct}"] if self.distinct else [])
+
+    def params(self) -> dict:
+        params = {"measure": [m.replace("_", ":", 1) for m in self.measures]}
+        if self.by:
+            params["by"] = ",".join(self.by)
+        if self.bucket:
+            params["bucket"] = f"{self.bucket}:month"
+        return params
+
+
+def aggregate_query(view: View, rules: dict) -> AggregateQuery:
+    """A query that exercises the view: commune and a generalised column as keys, a month
+    bucket of a date column without rule, a numeric column, a pseudonym counted distinct."""
+    kinds, free = view.kinds, [c for c in view.columns if c not in rules]
+    generalised = [c for c in view.columns if rules.get(c, {}).get("action") == "generalise"]
+    pseudonyms = [c for c in view.columns if rules.get(c, {}).get("action") == "pseudonymise"]
+    by = [c for c in ("commune_code",) if c in free] + generalised[:1]
+    first = lambda names, wanted: next((c for c in names if kinds[c] in wanted), None)  # noqa: E731
+    texts = [c for c in free if c not in by]
+    return AggregateQuery(tuple(by), first(free, ("datetime",)), first(free, ("int", "float")),
+                          (pseudonyms or [None])[0] or first(texts, ("str",)))
+
+
+def expected_min_group_size(expected: Expected, access: dict | None) -> int | None:
+    """docs/policy.md step 4: the recipe's value unless no row or column rule applies."""
+    if not expected.row_filters and not expected.rules:
+        return None
+    return (access or {}).get("min_group_size")
+
+
+def _quantile(values: list, q: float) -> float:
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _measures(rows: list[dict], query: AggregateQuery) -> dict:
+    found = {"count": len(rows)}
+    if query.numeric:
+        values = [r[query.numeric] for r in rows if r[query.numeric] is not None]
+        n = query.numeric
+        found.update({f"sum_{n}": sum(values) if values else None,
+                      f"mean_{n}": sum(values) / len(values) if values else None,
+                      f"p50_{n}": _quantile(values, 0.5) if values else None,
+                      f"max_{n}": max(values) if values else None})
+    if query.distinct:
+        found[f"distinct_{query.distinct}"] = len({r[query.distinct] for r in rows} - {None})
+    return found
+
+
+def oracle_groups(view: View, query: AggregateQuery) -> dict[tuple, dict]:
+    """Group key -> measures, computed from the oracle's rows (canonical values)."""
+    groups: dict[tuple, list[dict]] = {}
+    for values in view.rows:
+        row = dict(zip(view.columns, values))
+        if query.bucket:
+            stamp = row[query.bucket]
+            row[f"{query.bucket}_month"] = None if stamp is None else stamp[:7] + "-01"
+        groups.setdefault(tuple(row[k] for k in query.keys), []).append(row)
+    if not query.keys and not groups:
+        groups[()] = []
+    return {key: _measures(rows, query) for key, rows in groups.items()}
+
+
+def _close(got, want) -> bool:
+    if got is None or want is None:
+        return got is None and want is None
+    return math.isclose(float(got), float(want), rel_tol=1e-6, abs_tol=1e-3)
+
+
+def compare_aggregate(body: dict, view: View, query: AggregateQuery, min_size: int | None,
+                      label: str) -> None:
+    """The answer equals the oracle's groups; withheld groups follow docs/policy.md."""
+    assert body["columns"] == [*query.keys, *query.measures, "suppressed"], body["columns"]
+    want = oracle_groups(view, query)
+    kinds = {**view.kinds, **({f"{query.bucket}_month": "str"} if query.bucket else {})}
+    got = {tuple(canon(r[k], kinds[k]) for k in query.keys): r for r in body["records"]}
+    assert set(got) == set(want), f"{label}: groups differ: {set(got) ^ set(want)}"
+    for key, row in got.items():
+        small = min_size is not None and want[key]["count"] < min_size
+        assert row["suppressed"] or not small, f"{label}: small group shown {key}"
+        for name in query.measures:
+            expected = None if row["suppressed"] else want[key][name]
+            assert _close(row[name], expected), (f"{label}: {name} of {key}: {row[name]} != "
+                                                 f"{expected}")
+    hidden = [row["suppressed"] for row in got.values()]
+    assert any(hidden) == any(min_size is not None and w["count"] < min_size
+                              for w in want.values()), f"{label}: withheld without cause"
+    assert body["suppressed_groups"] == sum(hidden) and body["groups"] == len(got)
+    assert body["min_group_size"] == min_size
+    assert_no_margin_withholds_one(list(got), hidden, label)
+
+
+def assert_no_margin_withholds_one(keys: list[tuple], hidden: list[bool], label: str) -> None:
+    """No line of groups sharing all keys but one (of 2+ groups) withholds exactly one."""
+    width = len(keys[0]) if keys else 0
+    for dim in range(max(width, 1)):
+        lines: dict[tuple, list[bool]] = {}
+        for key, flag in zip(keys, hidden):
+            lines.setdefault(key[:dim] + key[dim + 1:], []).append(flag)
+        lonely = [line for line, flags in lines.items() if len(flags) > 1 and sum(flags) == 1]
+        assert not lonely, f"{label}: a margin withholds exactly one group: {lonely[:3]}"
 
 
 # -- HTTP ------------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ independently of hub/policy and hub/services (YAML recipes, snapshot files read 
 with pandas/geopandas, memberships and group properties from the hub API) — says which
 datasets, rows and columns the account may get; each path's answer is parsed and compared:
 
-- list, metadata, records, export.{parquet,csv,xlsx,geojson}, catalog entry (catalog.json, the
-  same as catalog.yaml), DCAT entry;
+- list, metadata, records, aggregate, export.{parquet,csv,xlsx,geojson}, catalog entry
+  (catalog.json, the same as catalog.yaml), DCAT entry;
 - a forbidden dataset answers EXACTLY like an unknown one (status, headers, body but the id);
 - officials get only their commune's rows, and the right count; hidden columns appear nowhere;
   pseudonymised values are never an original value; generalised values are coarsened;
-- no row count in a description tells a row-restricted caller the total.
+- no row count in a description tells a row-restricted caller the total;
+- aggregates equal the oracle's groups of the account's own rows, hidden columns cannot be
+  grouped, measured or filtered, and small groups are withheld as docs/policy.md says.
 
 Test ids read account-dataset-path. The largest datasets are exported in full once per format
 (by analyst, who sees every row); other accounts use `limit` there and check a sub-multiset.
@@ -33,12 +35,16 @@ from tests.access_oracle import (
     PROBE_ACCESS,
     PROBE_DATASET,
     TEST_KEY,
+    AggregateQuery,
     Service,
     Snapshot,
     accounts_from_hub,
     admin_token,
+    aggregate_query,
+    compare_aggregate,
     compare_rows,
     expected_access,
+    expected_min_group_size,
     ints_in,
     oracle_view,
     strings_in,
@@ -52,7 +58,8 @@ pytestmark = pytest.mark.integration
 ACCOUNTS = ("analyst", "elu-rivemont", "elu-bellecombe", "partner", "scheduler", "admin")
 DATASETS = tuple(sorted([p.stem for p in CATALOGS.glob("*.yaml")] + [PROBE_DATASET]))
 FORMATS = ("parquet", "csv", "xlsx", "geojson")
-PATHS = ("list", "metadata", "records", *(f"export.{f}" for f in FORMATS), "catalog", "dcat")
+PATHS = ("list", "metadata", "records", "aggregate", *(f"export.{f}" for f in FORMATS),
+         "catalog", "dcat")
 UNKNOWN = "no_such_dataset"
 # these export everything in full, every format (all rows; an official's own rows); the
 # other accounts export in full up to FULL_EXPORT_MAX_ROWS rows, and use `limit` above that
@@ -211,6 +218,35 @@ def check_records(world, account, dataset, path):
     check_values(world, account, dataset, columns, rows)
 
 
+def check_aggregate(world, account, dataset, path):
+    view, expected = world.view(account, dataset), world.expected(account, dataset)
+    query = aggregate_query(view, expected.rules)
+    check_aggregate_query(world, account, dataset, query)
+    if query.bucket or len(query.by) > 1:  # and coarser: fewer groups withheld, more values
+        check_aggregate_query(world, account, dataset,
+                              AggregateQuery(query.by[:1], None, query.numeric, query.distinct))
+    url = f"api/datasets/{dataset}/aggregate"
+    for hidden in sorted(expected.hidden):
+        for params in ({"by": hidden}, {"measure": f"distinct:{hidden}"},
+                       {"where": f"{hidden}:not_null"}, {"bucket": f"{hidden}:month"}):
+            response = world.services[account].get(url, params)
+            assert response.status_code == 400, (params, response.text[:300])
+            assert response.json() == {"error": f"unknown column '{hidden}'"}
+
+
+def check_aggregate_query(world, account, dataset, query: AggregateQuery) -> dict:
+    """One aggregate request compared with the oracle; the answer."""
+    response = world.services[account].get(f"api/datasets/{dataset}/aggregate", query.params())
+    assert response.status_code == 200, (query, response.text[:500])
+    body = response.json()
+    assert body["dataset"] == dataset and body["version"] == world.snapshots[dataset].version
+    min_size = expected_min_group_size(world.expected(account, dataset),
+                                       world.recipes[dataset].get("access"))
+    compare_aggregate(body, world.view(account, dataset), query, min_size,
+                      f"{account}/{dataset}/aggregate {query.params()}")
+    return body
+
+
 def check_export(world, account, dataset, path):
     fmt = path.split(".", 1)[1]
     view = world.view(account, dataset)
@@ -271,7 +307,8 @@ def check_dcat(world, account, dataset, path):
 
 
 CHECKS = {"list": check_list, "metadata": check_metadata, "records": check_records,
-          "export": check_export, "catalog": check_catalog, "dcat": check_dcat}
+          "aggregate": check_aggregate, "export": check_export, "catalog": check_catalog,
+          "dcat": check_dcat}
 
 
 def check_no_hidden(world, account, dataset, body) -> None:
@@ -344,12 +381,14 @@ def forbidden_path(world, account, dataset, path):
     if path == "metadata":
         same_as_unknown(world, account, dataset, "api/datasets/{id}")
         same_as_unknown(world, account, dataset, "api/datasets/{id}/anything/else")
-    elif path == "records":
-        same_as_unknown(world, account, dataset, "api/datasets/{id}/records")
+    elif path in ("records", "aggregate"):
+        url = "api/datasets/{id}/" + path
+        same_as_unknown(world, account, dataset, url)
         # bad parameters must not make a forbidden dataset answer differently (no 400 oracle)
         for params in ({"limit": "-1"}, {"where": "nope:eq:1"}, {"select": "nope"},
-                       {"where": "commune_code:in:99101|99102", "limit": "5"}):
-            same_as_unknown(world, account, dataset, "api/datasets/{id}/records", params)
+                       {"where": "commune_code:in:99101|99102", "limit": "5"},
+                       {"by": "nope"}, {"measure": "bogus"}, {"bucket": "x:hour"}):
+            same_as_unknown(world, account, dataset, url, params)
     else:
         same_as_unknown(world, account, dataset, "api/datasets/{id}/" + path)
         same_as_unknown(world, account, dataset, "api/datasets/{id}/" + path, {"limit": "x"})
@@ -374,7 +413,8 @@ def forbidden_listed(world, account, dataset, path):
 
 
 FORBIDDEN = {"list": forbidden_listed, "catalog": forbidden_listed, "dcat": forbidden_listed,
-             "metadata": forbidden_path, "records": forbidden_path, "export": forbidden_path}
+             "metadata": forbidden_path, "records": forbidden_path, "aggregate": forbidden_path,
+             "export": forbidden_path}
 
 
 # -- a few whole-answer checks ---------------------------------------------------------------
@@ -430,6 +470,29 @@ def test_generalised_and_pseudonymised_columns_cannot_be_probed_by_filters(world
                    {"where": "sex:eq:F"}):
         response = service.get(url, params)
         assert response.status_code == 400 and "unknown column" in response.json()["error"]
+
+
+# -- aggregates: small groups withheld -------------------------------------------------------
+
+@pytest.mark.parametrize("account, dataset, query", [
+    ("analyst", "social_aid_beneficiaries",
+     AggregateQuery(("commune_code", "aid_type"), "decided_on", "amount_eur", "beneficiary")),
+    ("elu-rivemont", PROBE_DATASET,
+     AggregateQuery(("aid_type", "amount_eur"), None, None, "email")),
+])
+def test_fine_groupings_withhold_small_groups(world, account, dataset, query):
+    """Groupings fine enough to have small groups: they are withheld, as the oracle says (the
+    coarser groupings of check_aggregate show values)."""
+    body = check_aggregate_query(world, account, dataset, query)
+    assert body["min_group_size"] == 5 and body["suppressed_groups"] > 0
+    withheld = [r for r in body["records"] if r["suppressed"]]
+    assert all(r["count"] is None for r in withheld)
+
+
+def test_pseudonymised_columns_cannot_be_grouped(world):
+    response = world.services["partner"].get(f"api/datasets/{PROBE_DATASET}/aggregate",
+                                             {"by": "email"})
+    assert response.status_code == 400 and "pseudonymised" in response.json()["error"]
 
 
 # -- row counts: a row-restricted caller never learns the total ------------------------------

@@ -1,7 +1,7 @@
 """`GET api/datasets/{id}/aggregate` in-process: the real app, registry, policy, DuckDB and audit.
 
 The caller is named by the token (``Authorization: token <user>``, the user_model seam), so the
-notebook client (tests/unit/test_widgets_aggregate.py) can run against the same service.
+notebook client (tests/unit/test_widgets_aggregate.py) runs against the same service.
 Workspace: tests/datasets_support plus ``incidents_raw``, the same rows where admins are exempt
 from every rule (raw access).
 """

@@ -15,7 +15,8 @@ The operations and their parameters come from the served ``api/openapi.json``. E
 gets schemathesis cases in positive and negative mode and, for dataset operations, "steered"
 cases whose dataset id, ``where``/``select``/``order_by``/``limit``/``offset`` (aggregates:
 ``by``/``bucket``/``measure``) are drawn from the real ids and column names (hidden ones
-included), since random names only ever hit 404 or "unknown column". Properties checked on every answer:
+included), since random names only ever hit 404 or "unknown column". Properties checked on
+every answer:
 
 1. no 5xx, and the answer conforms to the document (schemathesis' checks);
 2. no rule bypass: a 200 to the official never carries another commune's row, the hidden

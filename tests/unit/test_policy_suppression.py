@@ -1,4 +1,4 @@
-"""Small-count suppression: the rule (who, step 4), its validation, and which groups it withholds."""
+"""Small-count suppression: the rule (who, step 4), its validation, which groups it withholds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The notebook client `widgets.aggregate` against the real service in-process: a typed DataFrame."""
+"""The notebook client `widgets.aggregate` against the real service in-process: typed frames."""
 
 from __future__ import annotations
 
