@@ -20,7 +20,7 @@ from .config.environment import is_settings_variable
 from .config.settings import Settings
 from .login import demo_accounts as demo
 from .login.claims import AttributeStore, attribute_claims_in_use
-from .workspaces.spawners import SHARED_MODE_ANNOUNCEMENT
+from .workspaces.shared_mode import SHARED_MODE_ANNOUNCEMENT
 
 TEMPLATES = Path(__file__).parent / "templates"
 

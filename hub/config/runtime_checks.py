@@ -15,7 +15,7 @@ import os
 from urllib.parse import urlparse
 
 from ..policy.pseudonym import PseudonymKeyError, key_from
-from ..workspaces.spawners import SHARED_MODE_WARNING
+from ..workspaces.shared_mode import SHARED_MODE_WARNING
 from .environment import ENV_PREFIX
 from .problems import ConfigProblems, Problem
 from .settings import Settings, is_loopback

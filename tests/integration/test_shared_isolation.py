@@ -20,7 +20,7 @@ import requests
 
 from hub.config.loading import load_settings
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
-from hub.workspaces.spawners import SHARED_MODE_CSS
+from hub.workspaces.shared_mode import SHARED_MODE_CSS
 from tests.support import (
     PROBE_TAG,
     login_form,

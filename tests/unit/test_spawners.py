@@ -26,7 +26,7 @@ from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
 
-from hub.workspaces import accounts, spawners  # noqa: E402
+from hub.workspaces import accounts, shared_mode, spawners  # noqa: E402
 from hub.workspaces.accounts import (  # noqa: E402
     IsolationError,
     account_comment,
@@ -306,15 +306,15 @@ def test_shared_workspace_preexec_writes_the_banner_into_jupyterlab_custom_css(m
     finally:
         os.chdir(here)
     css = (tmp_path / "homes" / "analyst" / ".jupyter" / "custom" / "custom.css").read_text()
-    assert css.startswith(spawners.SHARED_MODE_CSS_MARK) and "#jp-top-panel::after" in css
-    assert css.isascii() and spawners.css_string(spawners.SHARED_MODE_LAB_LABEL) in css
+    assert css.startswith(shared_mode.SHARED_MODE_CSS_MARK) and "#jp-top-panel::after" in css
+    assert css.isascii() and shared_mode.css_string(shared_mode.SHARED_MODE_LAB_LABEL) in css
 
 
 def test_css_string_escapes_what_is_not_ascii():
     import tinycss2
 
     label = 'Mode partagé ⚠ "quoted" \\ back'
-    [token] = [t for t in tinycss2.parse_component_value_list(spawners.css_string(label))
+    [token] = [t for t in tinycss2.parse_component_value_list(shared_mode.css_string(label))
                if t.type == "string"]
     assert token.value == label
 
@@ -323,8 +323,8 @@ def test_shared_mode_css_keeps_the_users_own_rules_and_is_written_once(tmp_path)
     custom = tmp_path / ".jupyter" / "custom"
     custom.mkdir(parents=True)
     (custom / "custom.css").write_text(".my-rule { color: red; }\n")
-    spawners.write_shared_mode_css(str(tmp_path))
-    spawners.write_shared_mode_css(str(tmp_path))
+    shared_mode.write_shared_mode_css(str(tmp_path))
+    shared_mode.write_shared_mode_css(str(tmp_path))
     css = (custom / "custom.css").read_text()
     assert css.count("#jp-top-panel::after") == 1
     assert css.endswith(".my-rule { color: red; }\n")
