@@ -51,6 +51,42 @@ class Contact(_Model):
                               description="Contact e-mail address, e.g. donnees@example.org.")
 
 
+Text = str | dict[str, str]  # one text, or {fr: ..., en: ...}
+
+
+def localised(text: Text | None) -> dict[str, str] | None:
+    """`text` as {"fr": ..., "en": ...}; a plain string stands for both languages.
+
+    >>> localised("PM10"), localised({"fr": "Commune"})
+    ({'fr': 'PM10', 'en': 'PM10'}, {'fr': 'Commune', 'en': 'Commune'})
+    """
+    if text is None:
+        return None
+    if isinstance(text, str):
+        return {"fr": text, "en": text}
+    first = next(iter(text.values()))
+    return {"fr": text.get("fr", first), "en": text.get("en", first)}
+
+
+class ColumnDoc(_Model):
+    """What a column means, for the people reading it (chart axes, table headers, menus)."""
+
+    title: Text | None = Field(None, description="Readable name, e.g. 'PM10' or "
+                               "{fr: Commune, en: Municipality}.")
+    description: Text | None = Field(None, description="What the values are, in a sentence.")
+    unit: str | None = Field(None, description="Unit of the values, e.g. µg/m³ or €.")
+
+    @field_validator("title", "description", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if (isinstance(value, dict) and value and set(value) <= {"fr", "en"}
+                and all(isinstance(v, str) for v in value.values())):
+            return value
+        raise ValueError("write a text, or {fr: <French>, en: <English>}")
+
+
 class Metadata(_Model):
     title: str = Field(min_length=1, description="Title shown in catalogs and dashboards.")
     description: str = Field(min_length=1, description="What the data is (Markdown).")
@@ -63,6 +99,9 @@ class Metadata(_Model):
         None, description="DCAT frequency: " + ", ".join(FREQUENCIES))
     spatial: str | None = Field(None, description="Spatial coverage, free text.")
     synthetic: bool = Field(False, description="true for generated demo data.")
+    column_docs: dict[str, ColumnDoc] = Field(
+        {}, description="column name -> {title, description, unit}: what readers see instead "
+        "of the names (chart axes, table headers, menus).")
 
     @property
     def frequency_uri(self) -> str | None:

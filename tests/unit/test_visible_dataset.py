@@ -100,3 +100,29 @@ def test_a_dataset_without_snapshot_is_listed_empty():
 def test_a_denied_decision_is_refused():
     with pytest.raises(PermissionError):
         visible_dataset(RECIPE, MANIFEST, decide(Caller("nobody"), ACCESS))
+
+
+def test_column_docs_reach_the_caller_in_both_languages_for_visible_columns_only():
+    documented = SimpleNamespace(id="social_aid", metadata=RECIPE.metadata.model_copy(update={
+        "column_docs": Metadata.model_validate({
+            "title": "t", "description": "d", "column_docs": {
+                "income": {"title": {"fr": "Revenu", "en": "Income"}, "unit": "€",
+                           "description": "Monthly, before tax."},
+                "birth_date": {"title": {"fr": "Naissance"}, "unit": "date"},
+                "address": {"title": "Adresse"}}}).column_docs}))
+    seen = {c.name: c for c in visible_dataset(documented, MANIFEST,
+                                               decide(OFFICIAL, ACCESS)).columns}
+    assert seen["income"].title == {"fr": "Revenu", "en": "Income"}
+    assert seen["income"].description == {"fr": "Monthly, before tax.",
+                                           "en": "Monthly, before tax."}
+    assert seen["income"].unit == "€"
+    # a generalised column keeps its name but not its unit (its values are years now)
+    assert seen["birth_date"].title == {"fr": "Naissance", "en": "Naissance"}
+    assert seen["birth_date"].unit is None
+    assert "address" not in seen  # hidden: its docs are not shown either
+    assert seen["commune_code"].title is None
+    metadata = visible_dataset(documented, MANIFEST, decide(OFFICIAL, ACCESS)).to_dict()
+    assert {"name": "income", "type": "double", "rule": None, "unit": "€",
+            "title": {"fr": "Revenu", "en": "Income"},
+            "description": {"fr": "Monthly, before tax.", "en": "Monthly, before tax."}
+            } in metadata["columns"]

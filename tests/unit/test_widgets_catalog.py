@@ -98,7 +98,8 @@ def test_describe_gives_the_columns_the_catalog_leaves_out(workspace):
     assert "columns" not in entry.metadata
     meta = describe("air_quality")
     assert workspace.requests[-1].path.endswith("/api/datasets/air_quality")
-    assert meta["columns"][0] == {"name": "sensor_id", "type": "string", "rule": "pseudonymised"}
+    assert meta["columns"][0] == {"name": "sensor_id", "type": "string", "rule": "pseudonymised",
+                                  "title": None, "description": None, "unit": None}
     assert entry.metadata["page"] == workspace.url + "api/datasets/air_quality"
     with pytest.raises(AgoraError) as missing:
         describe("nope")

@@ -70,8 +70,8 @@ def test_unknown_top_level_key_suggests_the_close_one(workspace):
     file = workspace.recipe("air", extra="titel: typo")
     assert problems(workspace) == [
         f"{file}:8: titel: unknown key -> remove it; did you mean 'title'? use one of: access, "
-        "contact, description, keywords, licence, processors, publisher, refresh, schedule, "
-        "source, spatial, synthetic, theme, title, update_frequency"]
+        "column_docs, contact, description, keywords, licence, processors, publisher, refresh, "
+        "schedule, source, spatial, synthetic, theme, title, update_frequency"]
 
 
 def test_unknown_processor_suggests_the_close_one(workspace):
@@ -287,3 +287,18 @@ def test_a_recipe_cache_parses_only_the_files_that_changed(workspace, monkeypatc
         load_catalog(workspace.catalog, cache)
     air.unlink()
     assert list(load_catalog(workspace.catalog, cache)) == ["water"]
+
+
+def test_column_docs_take_a_text_or_french_and_english(workspace):
+    workspace.recipe("air", extra="column_docs:\n  value: {title: {fr: Valeur, en: Value}, "
+                     "unit: µg/m³}\n  id: {title: Identifiant}")
+    docs = workspace.load()["air"].metadata.column_docs
+    assert docs["value"].title == {"fr": "Valeur", "en": "Value"} and docs["value"].unit == "µg/m³"
+    assert docs["id"].title == "Identifiant"
+
+
+def test_a_column_doc_in_another_language_says_how_to_write_it(workspace):
+    file = workspace.recipe("air", extra="column_docs:\n  value: {title: {de: Wert}}")
+    assert problems(workspace) == [
+        f"{file}:9: column_docs.value.title: write a text, or "
+        "{fr: <French>, en: <English>}"]

@@ -48,6 +48,8 @@ def _nullable(kind: str, **extra) -> dict[str, Any]:
     return {"type": [kind, "null"], **extra}
 
 
+LOCALISED = {"fr": {"type": "string"}, "en": {"type": "string"}}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error"],
@@ -61,6 +63,12 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "description": "Arrow type; `geometry` for geometries."},
             "rule": _nullable("string", description="`pseudonymised`, `generalised to "
                               "<year|month|decade|band>`, or null."),
+            "title": _nullable("object", properties=LOCALISED, description="Readable name "
+                               "from the recipe; null when the recipe gives none."),
+            "description": _nullable("object", properties=LOCALISED,
+                                     description="What the values are."),
+            "unit": _nullable("string", description="Unit of the values (null when a column "
+                              "rule changed them)."),
         },
     },
     "DatasetSummary": {

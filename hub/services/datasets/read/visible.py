@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hub.pipeline.recipe import localised
 from hub.policy.evaluate import Decision
 from hub.policy.rules import ColumnRule
 
@@ -32,11 +33,15 @@ GENERALISED_TYPES = {"year": "int32", "month": "string", "decade": "int32", "ban
 
 @dataclass(frozen=True)
 class Column:
-    """A column as the caller sees it: name, Arrow type ("geometry" for geometries), rule."""
+    """A column as the caller sees it: name, Arrow type ("geometry" for geometries), rule,
+    and the recipe's words for it (title and description as {"fr", "en"}, unit)."""
 
     name: str
     type: str
     rule: str | None = None  # None, "pseudonymised", "generalised to <to>"
+    title: dict[str, str] | None = None
+    description: dict[str, str] | None = None
+    unit: str | None = None  # dropped when a rule changes the values
 
 
 @dataclass(frozen=True)
@@ -96,14 +101,23 @@ def _rule_type(rule: ColumnRule, original: str) -> str:
     return GENERALISED_TYPES.get(rule.to or "", original)
 
 
-def visible_columns(schema: list[Mapping[str, str]], decision: Decision) -> tuple[Column, ...]:
-    """The manifest schema ([{name, type}]) after the caller's column rules."""
+def visible_columns(schema: list[Mapping[str, str]], decision: Decision,
+                    docs: Mapping[str, Any] | None = None) -> tuple[Column, ...]:
+    """The manifest schema ([{name, type}]) after the caller's column rules, with the
+    recipe's `docs` (column name -> ColumnDoc) for the columns that remain."""
     rules = {name: rule for name, rule in decision.column_actions if rule.action != "hide"}
-    hidden = decision.hidden_columns
-    return tuple(
-        Column(c["name"], _rule_type(rules[c["name"]], c["type"]), _rule_note(rules[c["name"]]))
-        if c["name"] in rules else Column(c["name"], c["type"])
-        for c in schema if c["name"] not in hidden)
+    hidden, docs = decision.hidden_columns, docs or {}
+    return tuple(_column(c["name"], c["type"], rules.get(c["name"]), docs.get(c["name"]))
+                 for c in schema if c["name"] not in hidden)
+
+
+def _column(name: str, type_: str, rule: ColumnRule | None, doc) -> Column:
+    words = {} if doc is None else {
+        "title": localised(doc.title), "description": localised(doc.description),
+        "unit": None if rule is not None else doc.unit}
+    if rule is None:
+        return Column(name, type_, **words)
+    return Column(name, _rule_type(rule, type_), _rule_note(rule), **words)
 
 
 def _counts_only(stats: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,7 +153,7 @@ def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decisi
         raise PermissionError(f"{recipe.id}: the policy denies this dataset to the caller")
     manifest = manifest or {}
     meta = recipe.metadata
-    columns = visible_columns(manifest.get("schema") or [], decision)
+    columns = visible_columns(manifest.get("schema") or [], decision, meta.column_docs)
     row_filtered = bool(decision.row_filters)
     if row_count is None and not row_filtered:
         row_count = manifest.get("row_count")
