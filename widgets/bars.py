@@ -6,7 +6,7 @@ from .chart import Chart, values
 from .i18n import format_date, format_number, t
 from .source import Query, measure_column
 from .style import PALETTE
-from .titles import axis_title, measure_label, sentence
+from .titles import axis_title, sentence
 
 MAX_LABELLED = 25  # bars with their value written on them (more would crowd the chart)
 
@@ -57,9 +57,16 @@ class BarChart(Chart):
         return chart
 
     def axis(self) -> str:
-        title = self.value_title or (measure_label(self.measure, self.locale)
-                                     if self.measure else self.value)
-        return axis_title(title, self.unit)
+        title = self.value_title or (self.measure_text(self.measure) if self.measure
+                                     else self.label(self.value))
+        return axis_title(title, self.value_unit())
+
+    def value_unit(self) -> str | None:
+        """`unit`, else the unit of the measured column (a dataset's chart)."""
+        return self.unit or (self.unit_of(self.measure) if self.measure else None)
+
+    def category_name(self) -> str:
+        return self.category_title or self.label(self.category)
 
     def bars(self):
         """The rows drawn, categories as text (dates written in the reader's language)."""
@@ -94,15 +101,16 @@ class BarChart(Chart):
         if self.auto_width:  # bars no wider than about 60 pixels
             self.width = min(Chart.width, max(160, 80 * count))
         category = (alt.Y if self.horizontal else alt.X)(
-            f"{self.category}:N", sort=self.order(), title=self.category_title,
+            f"{self.category}:N", sort=self.order(), title=self.category_name(),
             axis=alt.Axis(labelLimit=220, labelAngle=0 if self.horizontal or count <= 8 else -40))
         value = (alt.X if self.horizontal else alt.Y)(f"{self.value}:Q", title=self.axis())
-        tooltip = [alt.Tooltip(f"{self.category}:N", title=self.category_title or self.category),
+        tooltip = [alt.Tooltip(f"{self.category}:N", title=self.category_name()),
                    alt.Tooltip(f"{self.value}:Q", title=self.axis(), format=",.2~f")]
         base = alt.Chart(alt.Data(values=values(self.bars())))
-        colour = {"color": alt.Color(f"{self.stack}:N", title=self.stack)} if self.stack else {}
+        stack = self.label(self.stack) if self.stack else None
+        colour = {"color": alt.Color(f"{self.stack}:N", title=stack)} if self.stack else {}
         if self.stack:
-            tooltip.insert(1, alt.Tooltip(f"{self.stack}:N"))
+            tooltip.insert(1, alt.Tooltip(f"{self.stack}:N", title=stack))
         edges = {"stroke": "white", "strokeWidth": 0.5} if self.stack else {}  # apart in grey
         bars = base.mark_bar(color=PALETTE[0], **edges).encode(category, value, tooltip=tooltip,
                                                                **colour)
@@ -128,12 +136,12 @@ class BarChart(Chart):
         totals, loc = self.totals(), self.locale
         if totals.empty:
             return t("no_data", loc)
-        unit = f" {self.unit}" if self.unit else ""
-        named = {"what": self.axis(), "category": self.category_title or self.category,
+        unit = f" {self.value_unit()}" if self.value_unit() else ""
+        named = {"what": self.axis(), "category": self.category_name(),
                  "count": len(totals)}
         first = t("alt_bars" if len(totals) > 1 else "alt_bar", loc, **named)
         if self.stack:
-            first += t("alt_stacked", loc, stack=self.stack)
+            first += t("alt_stacked", loc, stack=self.label(self.stack))
 
         def item(name):
             return f"{name} ({format_number(totals[name], locale=loc)}{unit})"

@@ -40,25 +40,30 @@ def cell_text(value, how: str, locale: str | None, decimals: int | None = None) 
     return str(value)
 
 
-def header(name: str, sort: tuple[str, bool] | None, align: str) -> str:
+def header(name: str, sort: tuple[str, bool] | None, align: str, text: str | None = None) -> str:
+    """A column's <th>: `text` (default: the name) and the sort order of column `name`."""
     order = None
     if sort and sort[0] == name:
         order = "descending" if sort[1] else "ascending"
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(order, "")
-    return tag("th", esc(name), tag("span", arrow, aria_hidden="true") if arrow else "",
+    return tag("th", esc(text or name), tag("span", arrow, aria_hidden="true") if arrow else "",
                scope="col", aria_sort=order,
                style=css(text_align=align, border_bottom=f"2px solid {MUTED}",
                          padding="0.3rem 0.6rem", white_space="nowrap"))
 
 
 def html_table(frame, caption: str | None = None, sort: tuple[str, bool] | None = None,
-               locale: str | None = None, decimals: int | None = None) -> str:
-    """`frame`'s rows as a <table>; `sort` (column, descending) marks the sorted header."""
+               locale: str | None = None, decimals: int | None = None,
+               headers: dict | None = None) -> str:
+    """`frame`'s rows as a <table>; `sort` (column, descending) marks the sorted header;
+    `headers`: column -> the text of its header (default: the column's name)."""
+    headers = headers or {}
     hidden = frame[SUPPRESSED].fillna(False).astype(bool) if SUPPRESSED in frame else None
     columns = [c for c in frame.columns if c != SUPPRESSED]
     kinds = {c: kind(frame[c]) for c in columns}
     aligns = {c: "right" if kinds[c] == "number" else "left" for c in columns}
-    head = tag("thead", tag("tr", *(header(str(c), sort, aligns[c]) for c in columns)),
+    head = tag("thead", tag("tr", *(header(str(c), sort, aligns[c], headers.get(c))
+                                  for c in columns)),
                style=css(display="table-header-group"))
     rows = []
     for i, (_, row) in enumerate(frame.iterrows()):

@@ -37,8 +37,8 @@ class Chart(DataView):
     width, height = 640, 280
 
     def __init__(self, data=None, *, query=None, title=None, locale=None, width=None,
-                 height=None):
-        super().__init__(data, query=query, locale=locale, title=title)
+                 height=None, labels=None):
+        super().__init__(data, query=query, locale=locale, title=title, labels=labels)
         self.width, self.height = width or self.width, height or self.height
 
     @property

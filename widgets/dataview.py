@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .render import View
 from .source import SUPPRESSED, Query
+from .titles import column_title, measure_label, measure_unit
 
 
 class DataView(View):
@@ -16,13 +17,33 @@ class DataView(View):
     needs_data = True  # False: the view can also be given its numbers directly
 
     def __init__(self, data=None, *, query: Query | None = None, locale: str | None = None,
-                 title: str | None = None):
+                 title: str | None = None, labels: dict[str, str] | None = None):
         if data is None and query is None and self.needs_data:
             raise ValueError(f"{type(self).__name__}: give data= (a DataFrame) or build it "
                              f"from a dataset with {type(self).__name__}.of(...)")
         self._data, self.query, self.locale, self.title = data, query, locale, title
+        self.labels = dict(labels or {})
         if query is not None and getattr(query.filters, "observe", None):
             query.filters.observe(lambda _panel: self.refresh())
+
+    def label(self, column: str) -> str:
+        """What readers call `column`: `labels`' word, else the dataset's title for it (in
+        the reader's language), else its name."""
+        if column in self.labels:
+            return self.labels[column]
+        return column_title(self.query.column(column) if self.query else None, column,
+                            self.locale)
+
+    def measure_text(self, measure: str) -> str:
+        """``"mean:pm10"`` -> "moyenne de PM10", with the column's title."""
+        column = measure.partition(":")[2]
+        return measure_label(measure, self.locale, self.label(column) if column else None)
+
+    def unit_of(self, measure: str) -> str | None:
+        """The unit of an aggregate measure's values, from the dataset's column."""
+        column = measure.partition(":")[2]
+        return measure_unit(measure, self.query.column(column) if self.query and column
+                            else None)
 
     def fetch(self):
         """The DataFrame for the query (subclasses say which service call)."""

@@ -16,11 +16,12 @@ LABEL = {"description_width": "initial"}  # the column's whole name, not "commun
 class CategoryFilter:
     """Values to keep (a multiple selection): ``(column, "in", [values])``."""
 
-    def __init__(self, column: str, options, locale: str | None = None):
+    def __init__(self, column: str, options, locale: str | None = None,
+                 label: str | None = None):
         import ipywidgets as w
 
-        self.column, self.locale = column, locale
-        self.control = w.SelectMultiple(options=list(options), description=column, style=LABEL,
+        self.column, self.locale, self.label = column, locale, label or column
+        self.control = w.SelectMultiple(options=list(options), description=self.label, style=LABEL,
                                         rows=min(6, max(2, len(options))))
 
     def where(self) -> list[tuple]:
@@ -28,18 +29,18 @@ class CategoryFilter:
         return [(self.column, "in", chosen)] if chosen else []
 
     def summary(self) -> str:
-        return t("filter_in", self.locale, column=self.column,
+        return t("filter_in", self.locale, column=self.label,
                  values=", ".join(str(v) for v in self.control.value))
 
 
 class TextFilter:
     """Text the column must contain (for columns with too many values to list)."""
 
-    def __init__(self, column: str, locale: str | None = None):
+    def __init__(self, column: str, locale: str | None = None, label: str | None = None):
         import ipywidgets as w
 
-        self.column, self.locale = column, locale
-        self.control = w.Text(description=column, placeholder=t("contains", locale), style=LABEL,
+        self.column, self.locale, self.label = column, locale, label or column
+        self.control = w.Text(description=self.label, placeholder=t("contains", locale), style=LABEL,
                               continuous_update=False)
 
     def where(self) -> list[tuple]:
@@ -47,21 +48,22 @@ class TextFilter:
         return [(self.column, "contains", text)] if text else []
 
     def summary(self) -> str:
-        return t("filter_contains", self.locale, column=self.column, text=self.control.value)
+        return t("filter_contains", self.locale, column=self.label, text=self.control.value)
 
 
 class RangeFilter:
     """A numeric range between the column's bounds: ``ge`` / ``le`` for the moved ends."""
 
     def __init__(self, column: str, low, high, integer: bool = False,
-                 locale: str | None = None):
+                 locale: str | None = None, label: str | None = None):
         import ipywidgets as w
 
-        self.column, self.locale, self.bounds = column, locale, (low, high)
+        self.column, self.locale, self.label = column, locale, label or column
+        self.bounds = (low, high)
         kind = w.IntRangeSlider if integer else w.FloatRangeSlider
         step = 1 if integer else ((high - low) / 100 or 1)
         self.control = kind(min=low, max=high, value=(low, high), step=step,
-                            description=column, continuous_update=False, style=LABEL)
+                            description=self.label, continuous_update=False, style=LABEL)
 
     def where(self) -> list[tuple]:
         (low, high), (start, end) = self.bounds, self.control.value
@@ -70,7 +72,7 @@ class RangeFilter:
 
     def summary(self) -> str:
         start, end = (format_number(v, locale=self.locale) for v in self.control.value)
-        return t("filter_range", self.locale, column=self.column, start=start, end=end)
+        return t("filter_range", self.locale, column=self.label, start=start, end=end)
 
 
 class DateRangeFilter:
@@ -78,16 +80,17 @@ class DateRangeFilter:
     after the last, so a time column keeps the whole last day)."""
 
     def __init__(self, column: str, first: date | None = None, last: date | None = None,
-                 locale: str | None = None):
+                 locale: str | None = None, label: str | None = None):
         import ipywidgets as w
 
-        self.column, self.locale, self.bounds = column, locale, (first, last)
+        self.column, self.locale, self.label = column, locale, label or column
+        self.bounds = (first, last)
         self.start = w.DatePicker(description=t("date_from", locale))
         self.end = w.DatePicker(description=t("date_to", locale))
         # the data's dates as a hint, not as limits: a later snapshot may hold newer days
         span = (f" ({format_date(first, locale)} – {format_date(last, locale)})"
                 if first and last else "")
-        self.control = w.VBox([w.Label(column + span), w.HBox([self.start, self.end])])
+        self.control = w.VBox([w.Label(self.label + span), w.HBox([self.start, self.end])])
 
     def observe(self, callback) -> None:
         for picker in (self.start, self.end):
@@ -100,7 +103,7 @@ class DateRangeFilter:
 
     def summary(self) -> str:
         start, end = self.start.value, self.end.value
-        return t("filter_dates", self.locale, column=self.column,
+        return t("filter_dates", self.locale, column=self.label,
                  start=format_date(start, self.locale) if start else "…",
                  end=format_date(end, self.locale) if end else "…")
 

@@ -19,6 +19,7 @@ from .filter_controls import (
 from .i18n import as_datetime, t
 from .render import View
 from .style import MUTED, block, css, esc, tag
+from .titles import column_title
 
 MAX_OPTIONS = 200  # more distinct values than this: a "contains" text filter instead
 NUMBER_TYPES = ("int", "uint", "float", "double", "decimal")
@@ -88,19 +89,20 @@ class FilterPanel(View):
 
     def _filter(self, column: dict, options: dict, bounds: dict):
         name, kind = column["name"], column_kind(column["type"])
+        label = column_title(column, name, self.locale)
         if kind == "date":
             first, last = (as_datetime(v) for v in bounds.get(name, (None, None)))
             return DateRangeFilter(name, first and first.date(), last and last.date(),
-                                   self.locale)
+                                   self.locale, label)
         if kind == "number" and name in bounds and None not in bounds[name]:
             low, high = bounds[name]
             return RangeFilter(name, low, high, column["type"].startswith(("int", "uint")),
-                               self.locale)
+                               self.locale, label)
         if kind == "category":
             values = options.get(name)
             if values is None or len(values) >= MAX_OPTIONS:
-                return TextFilter(name, self.locale)
-            return CategoryFilter(name, values, self.locale)
+                return TextFilter(name, self.locale, label)
+            return CategoryFilter(name, values, self.locale, label)
         return None
 
     @classmethod

@@ -14,7 +14,6 @@ from .render import View
 from .source import Query, bucket_column, measure_column
 from .sparkline import sparkline
 from .style import BORDER, MUTED, STATUS, block, css, esc, pill, tag
-from .titles import measure_label
 
 ARROWS = {"up": "▲", "down": "▼", "flat": "▶"}
 HIDDEN = css(position="absolute", width="1px", height="1px", overflow="hidden",
@@ -77,14 +76,37 @@ class KPICard(DataView):
 
     needs_data = False
 
-    def __init__(self, value=None, *, label: str, unit: str | None = None, previous=None,
+    def __init__(self, value=None, *, label: str | None, unit: str | None = None, previous=None,
                  target=None, better: str | None = "higher", history=None, data=None,
                  column: str | None = None, decimals: int | None = None,
                  compared_to: str | None = None, **options):
+        self.measure: str | None = None  # a dataset's card: the aggregate measure shown
         super().__init__(data, title=label, **options)
         self.value, self.previous, self.history = value, previous, history
         self.unit, self.target, self.better, self.decimals = unit, target, better, decimals
         self.column, self.compared_to = column, compared_to
+
+    @property
+    def title(self) -> str:
+        """`label`, else (a dataset's card) the measure in words, with the column's title."""
+        if self._title is None and self.measure:
+            return self.measure_text(self.measure)
+        return self._title or ""
+
+    @title.setter
+    def title(self, label: str | None) -> None:
+        self._title = label
+
+    @property
+    def unit(self) -> str | None:
+        """`unit`, else (a dataset's card) the unit of the measured column."""
+        if self._unit is None and self.measure:
+            return self.unit_of(self.measure)
+        return self._unit
+
+    @unit.setter
+    def unit(self, unit: str | None) -> None:
+        self._unit = unit
 
     @classmethod
     def of(cls, dataset: str, *, measure: str, bucket: str | None = None, where=(),
@@ -99,10 +121,10 @@ class KPICard(DataView):
         """
         params = {"measures": [measure], "bucket": bucket,
                   "order": [bucket_column(bucket)] if bucket else None}
-        return cls(query=Query(dataset, tuple(where), filters, params),
-                   column=measure_column(measure),
-                   label=label or measure_label(measure, options.get("locale")),
-                   **options)
+        card = cls(query=Query(dataset, tuple(where), filters, params),
+                   column=measure_column(measure), label=label, **options)
+        card.measure = measure
+        return card
 
     def numbers(self) -> tuple:
         """(value, previous, history) from the arguments or from the data."""

@@ -77,6 +77,19 @@ class Query:
     where: tuple = ()
     filters: Any = None
     params: dict[str, Any] = field(default_factory=dict)
+    _columns: dict[str, dict] | None = field(default=None, repr=False, compare=False)
+
+    def column(self, name: str) -> dict | None:
+        """The dataset's column `name` as describe() gives it (title, unit...), None if
+        unknown. Asked once per query; a failure leaves the names as they are."""
+        if self._columns is None:
+            from .data import AgoraError
+
+            try:
+                self._columns = {c["name"]: c for c in describe(self.dataset)["columns"]}
+            except (AgoraError, KeyError, TypeError):
+                self._columns = {}
+        return self._columns.get(name)
 
     def conditions(self) -> list:
         return [*self.where, *(self.filters.where if self.filters is not None else ())]

@@ -111,7 +111,8 @@ class Table(DataView):
         return t("rows_shown", self.locale, shown=number(shown), total=number(total))
 
     def table_html(self, rows) -> str:
-        return html_table(rows, self.title, self.sort, self.locale, self.decimals)
+        headers = {c: self.label(str(c)) for c in rows.columns}
+        return html_table(rows, self.title, self.sort, self.locale, self.decimals, headers)
 
     def static_html(self) -> str:
         rows = self.page_rows(0, self.static_rows)

@@ -14,7 +14,8 @@ def _sort_options(table) -> list[tuple[str, str | None]]:
     columns = table.columns or [str(c) for c in table.page_rows(0, 1).columns]
     options = [(t("sort_none", table.locale), None)]
     for column in columns:
-        options += [(f"{column} ▲", column), (f"{column} ▼", f"-{column}")]
+        name = table.label(column)
+        options += [(f"{name} ▲", column), (f"{name} ▼", f"-{column}")]
     return options
 
 

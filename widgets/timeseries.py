@@ -103,16 +103,21 @@ class TimeSeries(Chart):
                 .reset_index(drop=True))
 
     def value_labels(self) -> list[str]:
-        from .titles import measure_label
-
         if self.measures:
-            return [measure_label(m, self.locale) for m in self.measures]
-        return list(self.value)
+            return [self.measure_text(m) for m in self.measures]
+        return [self.label(v) for v in self.value]
+
+    def value_unit(self) -> str | None:
+        """`unit`, else the measured columns' unit when they share one (a dataset's chart)."""
+        if self.unit or not self.measures:
+            return self.unit
+        units = {self.unit_of(m) for m in self.measures}
+        return units.pop() if len(units) == 1 else None
 
     def axis(self) -> str:
         labels = self.value_labels()
         return axis_title(self.value_title or (labels[0] if len(labels) == 1 else ""),
-                          self.unit)
+                          self.value_unit())
 
     def layers(self):
         import altair as alt
@@ -131,7 +136,7 @@ class TimeSeries(Chart):
                                 alt.Tooltip("value:Q", title=axis or "value",
                                             format=",.2~f")]}
         if several:
-            title = self.series_title or self.series
+            title = self.series_title or (self.label(self.series) if self.series else None)
             encoding |= {"color": alt.Color("series:N", title=title),
                          "strokeDash": alt.StrokeDash("series:N", title=title,
                                                       scale=alt.Scale(range=DASHES))}
@@ -158,7 +163,7 @@ class TimeSeries(Chart):
         frame = self.long()
         if frame.empty:
             return t("no_data", self.locale)
-        loc, unit = self.locale, f" {self.unit}" if self.unit else ""
+        loc, unit = self.locale, f" {self.value_unit()}" if self.value_unit() else ""
         what = self.axis() or ", ".join(self.value_labels())
         parts = [t("alt_timeseries", loc, what=what, start=format_date(frame["time"].min(), loc),
                    end=format_date(frame["time"].max(), loc))]
