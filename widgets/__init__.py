@@ -5,11 +5,13 @@
     datasets()                   # DataFrame: id, title, rows, updated, licence, geo
     describe("air_quality")      # one dataset's metadata, with its columns as you see them
     records("air_quality", where=[("pm10", "gt", 50)])   # filtered rows, server side
+    read("ev_charging_stations")  # every row (no 10,000 cap), a GeoDataFrame for geo data
     aggregate("air_quality", by="commune_code", measures=["count", "mean:pm10"])  # groups
 
-    from widgets import FilterPanel, TimeSeries, KPICard, Table
+    from widgets import FilterPanel, TimeSeries, KPICard, Table, PointMap
     panel = FilterPanel.of("air_quality", columns=["commune_code", "measured_at"])
     TimeSeries.of("air_quality", bucket="measured_at:day", measure="mean:pm10", filters=panel)
+    PointMap.of("ev_charging_stations", popup=["station_name"], color_by="status")
 
 Widgets show interactively in notebooks and Voilà, and as static HTML in reports
 (``widgets.set_mode("static")`` or ``AGORA_WIDGETS_MODE=static``); see docs/user-guide.md.
@@ -22,7 +24,7 @@ Note: the function ``widgets.catalog`` shadows the module of the same name on pu
 from .aggregates import aggregate
 from .badges import FreshnessBadge, QualityBadge
 from .bars import BarChart
-from .catalog import catalog, datasets, describe, records
+from .catalog import catalog, datasets, describe, read, records
 from .data import AgoraError, AgoraParquetReader
 from .filters import FilterPanel, link
 from .i18n import format_date, format_number, format_percent, locale, set_locale, t
@@ -31,7 +33,18 @@ from .render import View, html_page, mode, set_mode
 from .table import Table
 from .timeseries import TimeSeries
 
-__all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "FilterPanel", "FreshnessBadge",
-           "KPIBoard", "KPICard", "QualityBadge", "Table", "TimeSeries", "View", "aggregate",
-           "catalog", "datasets", "describe", "format_date", "format_number", "format_percent",
-           "html_page", "link", "locale", "mode", "records", "set_locale", "set_mode", "t"]
+__all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "ChoroplethMap", "FilterPanel",
+           "FreshnessBadge", "KPIBoard", "KPICard", "PointMap", "QualityBadge", "Table",
+           "TimeSeries", "View", "aggregate", "catalog", "datasets", "describe", "format_date",
+           "format_number", "format_percent", "html_page", "link", "locale", "mode", "read",
+           "records", "set_locale", "set_mode", "t"]
+
+_MAPS = ("ChoroplethMap", "PointMap")  # imported when first used: geopandas is slow to load
+
+
+def __getattr__(name: str):
+    if name in _MAPS:
+        from . import maps
+
+        return getattr(maps, name)
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")

@@ -86,6 +86,25 @@ def where_param(condition) -> str:
     return f"{column}:{op}:{value}"
 
 
+def read(dataset: str, where: Iterable = (), select: Sequence[str] = (),
+         order_by: Sequence[str] = (), limit: int | None = None, url: str | None = None):
+    """Every matching row of one dataset, with no 10,000-row cap: a DataFrame, or a
+    GeoDataFrame for a dataset with a geometry (the service's Parquet export).
+
+    Same `where`, `select` and `order_by` as :func:`records`; `limit`: at most that many.
+    Example: ``read("ev_charging_stations", where=[("status", "eq", "En service")])``.
+    """
+    from .data import frame_from_parquet
+
+    params: list[tuple[str, str | int]] = [("where", where_param(c)) for c in where]
+    params += [(name, ",".join(v)) for name, v in (("select", select), ("order_by", order_by))
+               if v]
+    if limit is not None:
+        params.append(("limit", limit))
+    path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/export.parquet"
+    return frame_from_parquet(get(service_for(url) + path, params=params).content)
+
+
 def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
             order_by: Sequence[str] = (), limit: int = 1000, offset: int = 0,
             url: str | None = None):

@@ -60,7 +60,8 @@ def base_map(bounds, tiles: str | None, attribution: str | None) -> OfflineMap:
     tiles only if given (add a :class:`Fit` last to fit them around the legend)."""
     (south, west), (north, east) = bounds
     m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=10,
-                   tiles=None, control_scale=True)
+                   tiles=None, control_scale=False)
+    m.add_child(MetricScale())
     m.options.update(minZoom=2, maxZoom=MAX_ZOOM)  # folium gives these to tiles only
     if not tiles:
         m.options.update(zoomSnap=0.25)  # fit the area closely; tiles would blur between levels
@@ -106,6 +107,20 @@ class Legend(MacroElement):
         self._name = "Legend"
         self.content = content
         self.css = LEGEND_CSS
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class Fit(MacroElement):

@@ -1,9 +1,9 @@
 """Where widgets built from a dataset get their data: the one place they call the service.
 
-:func:`aggregate`, :func:`records` and :func:`describe` call ``widgets.aggregate``,
-``widgets.records`` and ``widgets.describe`` (filters go to the service, under the caller's
-rights); tests replace these three functions to feed widgets without a service. A
-:class:`Query` remembers what a view asked for, so that a filter change can ask again.
+:func:`aggregate`, :func:`records`, :func:`read` and :func:`describe` call the functions of
+the same name in ``widgets`` (filters go to the service, under the caller's rights); tests
+replace these four functions to feed widgets without a service. A :class:`Query` remembers
+what a view asked for, so that a filter change can ask again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ def aggregate(dataset: str, **query):
 def records(dataset: str, **query):
     """``widgets.records(dataset, **query)``: a DataFrame of rows."""
     return _package().records(dataset, **query)
+
+
+def read(dataset: str, **query):
+    """``widgets.read(dataset, **query)``: every matching row (a GeoDataFrame for geo data)."""
+    return _package().read(dataset, **query)
 
 
 def describe(dataset: str) -> dict[str, Any]:
@@ -93,6 +98,10 @@ class Query:
 
     def conditions(self) -> list:
         return [*self.where, *(self.filters.where if self.filters is not None else ())]
+
+    def arguments(self, **extra) -> dict[str, Any]:
+        """The call's arguments: `params` and `extra` (None left out) and the conditions."""
+        return self._arguments(extra)
 
     def _arguments(self, extra: dict[str, Any]) -> dict[str, Any]:
         given = {**self.params, **extra}

@@ -1,8 +1,9 @@
 """Fakes for the widget tests: a data source that records every call, HTML checks.
 
-Fixture ``fake_source`` replaces ``widgets.source.aggregate``, ``records`` and ``describe``
-(the one place widgets read a dataset) with functions answering from small DataFrames; each
-call is recorded as (function, dataset, arguments).
+Fixture ``fake_source`` replaces ``widgets.source.aggregate``, ``records``, ``read`` and
+``describe`` (the one place widgets read a dataset) with functions answering from small
+DataFrames (``frames`` by dataset, else ``frame``); each call is recorded as (function,
+dataset, arguments).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class FakeSource:
     frame: pd.DataFrame = field(default_factory=lambda: AIR.copy())
     metadata: dict = field(default_factory=lambda: dict(METADATA))
     calls: list = field(default_factory=list)
+    frames: dict = field(default_factory=dict)  # dataset -> its own (Geo)DataFrame
 
     def aggregate(self, dataset, by=(), measures=("count",), where=(), bucket=None, order=None,
                   limit=None):
@@ -94,6 +96,14 @@ class FakeSource:
         rows = rows[list(select)] if select else rows
         return rows.iloc[offset:offset + limit].reset_index(drop=True)
 
+    def read(self, dataset, where=(), select=(), order_by=(), limit=None):
+        self.calls.append(("read", dataset, {"where": list(where), "select": list(select),
+                                             "order_by": list(order_by), "limit": limit}))
+        frame = self.frames.get(dataset, self.frame)
+        rows = frame[matches(frame, where)]
+        rows = rows[list(select)] if select else rows
+        return (rows.head(limit) if limit else rows).reset_index(drop=True)
+
     def describe(self, dataset):
         self.calls.append(("describe", dataset, {}))
         return self.metadata
@@ -105,7 +115,7 @@ class FakeSource:
 @pytest.fixture
 def fake_source(monkeypatch):
     fake = FakeSource()
-    for name in ("aggregate", "records", "describe"):
+    for name in ("aggregate", "records", "read", "describe"):
         monkeypatch.setattr(source, name, getattr(fake, name))
     return fake
 
