@@ -22,7 +22,13 @@ def _package():
 
 
 def aggregate(dataset: str, **query):
-    """``widgets.aggregate(dataset, **query)``: a DataFrame of groups and measures."""
+    """``widgets.aggregate(dataset, **query)``: a DataFrame of groups and measures.
+
+    Widgets say ``order=`` (as the fakes of the tests do); ``widgets.aggregate`` calls it
+    ``order_by=``.
+    """
+    if "order" in query:
+        query["order_by"] = query.pop("order")
     return _package().aggregate(dataset, **query)
 
 
@@ -34,6 +40,20 @@ def records(dataset: str, **query):
 def describe(dataset: str) -> dict[str, Any]:
     """``widgets.describe(dataset)``: the dataset's metadata as the caller sees it."""
     return _package().describe(dataset)
+
+
+def listing() -> list[dict[str, Any]]:
+    """The datasets you may read, one dict each (id, title, description, theme, keywords...)."""
+    from .catalog import listing as service_listing
+
+    return service_listing()
+
+
+def read(dataset: str):
+    """A whole dataset as a DataFrame (its Parquet export), as ``catalog()[id].read()``."""
+    from .data import frame_from_parquet, get
+
+    return frame_from_parquet(get(export_url(dataset, "parquet")).content)
 
 
 def measure_column(measure: str) -> str:

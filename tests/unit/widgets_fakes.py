@@ -1,8 +1,10 @@
 """Fakes for the widget tests: a data source that records every call, HTML checks.
 
-Fixture ``fake_source`` replaces ``widgets.source.aggregate``, ``records`` and ``describe``
-(the one place widgets read a dataset) with functions answering from small DataFrames; each
-call is recorded as (function, dataset, arguments).
+Fixture ``fake_source`` replaces ``widgets.source.aggregate``, ``records``, ``describe``,
+``listing`` and ``read`` (the one place widgets read a dataset) with functions answering from
+small DataFrames; each call is recorded as (function, dataset, arguments). Its `datasets`
+(id -> (metadata, frame)) hold a catalog of several datasets; by default every id answers
+with AIR and METADATA.
 """
 
 from __future__ import annotations
@@ -33,6 +35,42 @@ METADATA = {"id": "air_quality", "title": "Air quality", "updated": "2026-11-28T
             "columns": SCHEMA, "quality": {"columns": {"pm10": {"checked": 5, "invalid": 2}}},
             "refresh": {"last_result": "new", "consecutive_failures": 0}}
 
+BUDGET = pd.DataFrame({
+    "commune": ["Lyon", "Lyon", "Bron", "Bron", "Écully"],
+    "kind": ["voirie", "écoles", "voirie", "écoles", "voirie"],
+    "spent_on": pd.to_datetime(["2026-01-10", "2026-02-11", "2026-01-20", "2026-03-02",
+                                "2026-03-15"]),
+    "amount": [1200.0, 800.0, 300.0, 450.0, 90.0],
+})
+BUDGET_METADATA = {
+    "id": "budget", "title": "Dépenses d'investissement", "theme": "ECON",
+    "description": "Mandats payés par commune et par nature de dépense.",
+    "keywords": ["budget", "finances"], "licence": "etalab-2.0", "rows": 5,
+    "updated": "2026-11-30T06:00:00+00:00", "update_frequency": "monthly",
+    "columns": [{"name": "commune", "type": "string", "rule": None},
+                {"name": "kind", "type": "string", "rule": None},
+                {"name": "spent_on", "type": "date32[day]", "rule": None},
+                {"name": "amount", "type": "double", "rule": None}],
+    "quality": {"columns": {"amount": {"checked": 5}}}}
+BINS = pd.DataFrame({"bin_id": ["h1", "h2", "h3"], "commune": ["Lyon", "Bron", "Lyon"],
+                     "stream": ["verre", "papier", "verre"]})
+BINS_METADATA = {
+    "id": "waste_bins", "title": "Points d'apport volontaire", "theme": "ENVI",
+    "description": "Conteneurs à verre et à papier.", "keywords": ["déchets", "tri"],
+    "licence": "odbl", "rows": 3, "updated": "2026-06-01T06:00:00+00:00",
+    "update_frequency": "weekly",
+    "columns": [{"name": "bin_id", "type": "string", "rule": "pseudonymised"},
+                {"name": "commune", "type": "string", "rule": None},
+                {"name": "stream", "type": "string", "rule": None}],
+    "quality": {"columns": {}}}
+AIR_METADATA = {**METADATA, "description": "Relevés horaires des capteurs de particules.",
+                "theme": "ENVI", "keywords": ["air", "PM10", "pollution"],
+                "licence": "etalab-2.0", "rows": 5}
+CATALOG = {"air_quality": (AIR_METADATA, AIR), "budget": (BUDGET_METADATA, BUDGET),
+           "waste_bins": (BINS_METADATA, BINS)}
+LISTED = ("id", "title", "description", "theme", "keywords", "licence", "updated", "rows",
+          "geo")
+
 
 OPERATORS = {"in": lambda data, value: data.isin(value), "eq": lambda data, value: data == value,
              "ge": lambda data, value: data >= value, "le": lambda data, value: data <= value,
@@ -54,13 +92,21 @@ class FakeSource:
     frame: pd.DataFrame = field(default_factory=lambda: AIR.copy())
     metadata: dict = field(default_factory=lambda: dict(METADATA))
     calls: list = field(default_factory=list)
+    datasets: dict = field(default_factory=dict)  # id -> (metadata, frame); {}: AIR for any id
+    error: Exception | None = None  # raised by every data call when set
+
+    def _frame(self, dataset):
+        if self.error is not None:
+            raise self.error
+        return self.datasets[dataset][1] if dataset in self.datasets else self.frame
 
     def aggregate(self, dataset, by=(), measures=("count",), where=(), bucket=None, order=None,
                   limit=None):
         self.calls.append(("aggregate", dataset, {"by": by, "measures": list(measures),
                                                   "where": list(where), "bucket": bucket,
                                                   "order": order, "limit": limit}))
-        rows = self.frame[matches(self.frame, where)].copy()
+        frame = self._frame(dataset)
+        rows = frame[matches(frame, where)].copy()
         keys = list(by or ())
         if bucket:
             column, unit = bucket.split(":")
@@ -75,8 +121,11 @@ class FakeSource:
             out = {}
             for m in measures:
                 fn, _, col = m.partition(":")
-                out[m.replace(":", "_")] = len(group) if fn == "count" else getattr(
-                    group[col], fn)()
+                out[m.replace(":", "_")] = (
+                    (group[col].count() if col else len(group)) if fn == "count"
+                    else group[col].nunique() if fn == "distinct"
+                    else group[col].quantile(int(fn[1:]) / 100) if fn.startswith("p")
+                    else getattr(group[col], fn)())
             return pd.Series(out)
 
         if not keys:
@@ -87,7 +136,8 @@ class FakeSource:
         self.calls.append(("records", dataset, {"where": list(where), "select": select,
                                                 "order_by": order_by, "limit": limit,
                                                 "offset": offset}))
-        rows = self.frame[matches(self.frame, where)]
+        frame = self._frame(dataset)
+        rows = frame[matches(frame, where)]
         for key in reversed(list(order_by or ())):
             rows = rows.sort_values(key.lstrip("-"), ascending=not key.startswith("-"),
                                     kind="stable")
@@ -96,7 +146,19 @@ class FakeSource:
 
     def describe(self, dataset):
         self.calls.append(("describe", dataset, {}))
-        return self.metadata
+        self._frame(dataset)
+        return self.datasets[dataset][0] if dataset in self.datasets else self.metadata
+
+    def listing(self):
+        self.calls.append(("listing", None, {}))
+        if self.error is not None:
+            raise self.error
+        items = [m for m, _ in self.datasets.values()] or [self.metadata]
+        return [{k: m.get(k) for k in LISTED} for m in items]
+
+    def read(self, dataset):
+        self.calls.append(("read", dataset, {}))
+        return self._frame(dataset).copy()
 
     def called(self, name):
         return [args for fn, _, args in self.calls if fn == name]
@@ -105,7 +167,7 @@ class FakeSource:
 @pytest.fixture
 def fake_source(monkeypatch):
     fake = FakeSource()
-    for name in ("aggregate", "records", "describe"):
+    for name in ("aggregate", "records", "describe", "listing", "read"):
         monkeypatch.setattr(source, name, getattr(fake, name))
     return fake
 
