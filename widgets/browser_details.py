@@ -48,7 +48,8 @@ def frequency_text(frequency: str | None, locale: str | None) -> str:
 
 def type_text(column: dict, locale: str | None) -> str:
     kind = "geometry" if column["type"] == "geometry" else column_kind(column["type"])
-    word = {"category": "type_text", "number": "type_number", "date": "type_date"}.get(kind)
+    word = {"category": "type_text", "number": "type_number", "date": "type_date",
+            "geometry": "type_geometry"}.get(kind)
     return t(word, locale) if word else (column["type"] if kind else t("type_other", locale))
 
 

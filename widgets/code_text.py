@@ -35,13 +35,12 @@ def literal(value) -> str:
 
 
 def call(function: str, *args, **kwargs) -> str:
-    """A call with literal arguments, None keyword values left out, wrapped when long.
+    """A call with literal arguments, wrapped one argument a line when long.
 
-    >>> call("BarChart.of", "budget", by="commune", stack=None)
-    'BarChart.of("budget", by="commune")'
+    >>> call("KPICard.of", "budget", measure="count", better=None)
+    'KPICard.of("budget", measure="count", better=None)'
     """
-    parts = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()
-                                          if v is not None]
+    parts = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
     one_line = f"{function}({', '.join(parts)})"
     if len(one_line) <= WIDTH:
         return one_line

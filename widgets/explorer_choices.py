@@ -8,7 +8,7 @@ numeric columns without a column rule; charts: only those that fit the grouping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .filters import column_kind
 from .i18n import t
@@ -124,8 +124,11 @@ def widget_call(choice: Choice, locale: str | None = None) -> tuple[str, dict]:
     elif choice.chart == "table":
         args = {"by": None if choice.bucket else choice.group, "bucket": choice.bucket,
                 "measure": choice.measure}
-    else:
+    else:  # a card: the measure (of the last period with a bucket); up or down, not good or bad
         args = {"measure": choice.measure, "bucket": choice.bucket}
-        named = {"label": named["title"], "locale": locale}
+        named = {"label": title(replace(choice, group=None), locale), "locale": locale}
     arguments = {"dataset": choice.dataset, **args, "where": where, **named}
-    return WIDGETS[choice.chart], {k: v for k, v in arguments.items() if v is not None}
+    arguments = {k: v for k, v in arguments.items() if v is not None}
+    if choice.chart == "kpi":
+        arguments["better"] = None  # the explorer cannot tell whether a rise is good news
+    return WIDGETS[choice.chart], arguments

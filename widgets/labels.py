@@ -142,6 +142,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "type_text": ("texte", "text"),
     "type_number": ("nombre", "number"),
     "type_date": ("date", "date"),
+    "type_geometry": ("géométrie", "geometry"),
     "type_other": ("autre", "other"),
     "rule_pseudonymised": ("pseudonymisée (comptage seulement)", "pseudonymised (count only)"),
     "rule_generalised": ("généralisée", "generalised"),
