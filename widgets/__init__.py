@@ -13,6 +13,10 @@
     TimeSeries.of("air_quality", bucket="measured_at:day", measure="mean:pm10", filters=panel)
     PointMap.of("ev_charging_stations", popup=["station_name"], color_by="status")
 
+    from widgets import DatasetBrowser, Explorer
+    DatasetBrowser()             # search your datasets; metadata, code and data in a click
+    Explorer("air_quality")      # a chart from menus, and "Copier le code" for the same cell
+
 Widgets show interactively in notebooks and Voilà, and as static HTML in reports
 (``widgets.set_mode("static")`` or ``AGORA_WIDGETS_MODE=static``); see docs/user-guide.md.
 
@@ -24,8 +28,10 @@ Note: the function ``widgets.catalog`` shadows the module of the same name on pu
 from .aggregates import aggregate
 from .badges import FreshnessBadge, QualityBadge
 from .bars import BarChart
+from .browser import DatasetBrowser
 from .catalog import catalog, datasets, describe, read, records
 from .data import AgoraError, AgoraParquetReader
+from .explorer import Explorer
 from .filters import FilterPanel, link
 from .i18n import format_date, format_number, format_percent, locale, set_locale, t
 from .kpi import KPIBoard, KPICard
@@ -33,11 +39,11 @@ from .render import View, html_page, mode, set_mode
 from .table import Table
 from .timeseries import TimeSeries
 
-__all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "ChoroplethMap", "FilterPanel",
-           "FreshnessBadge", "KPIBoard", "KPICard", "PointMap", "QualityBadge", "Table",
-           "TimeSeries", "View", "aggregate", "catalog", "datasets", "describe", "format_date",
-           "format_number", "format_percent", "html_page", "link", "locale", "mode", "read",
-           "records", "set_locale", "set_mode", "t"]
+__all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "ChoroplethMap", "DatasetBrowser",
+           "Explorer", "FilterPanel", "FreshnessBadge", "KPIBoard", "KPICard", "PointMap",
+           "QualityBadge", "Table", "TimeSeries", "View", "aggregate", "catalog", "datasets",
+           "describe", "format_date", "format_number", "format_percent", "html_page", "link",
+           "locale", "mode", "read", "records", "set_locale", "set_mode", "t"]
 
 _MAPS = ("ChoroplethMap", "PointMap")  # imported when first used: geopandas is slow to load
 

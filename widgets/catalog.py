@@ -62,13 +62,19 @@ def describe(dataset: str, url: str | None = None) -> dict[str, Any]:
     return get(f"{service_for(url)}{DATASETS_PATH}/{quote(dataset, safe='')}").json()
 
 
+def listing(url: str | None = None) -> list[dict[str, Any]]:
+    """The service's listing (``GET api/datasets``): one dict per dataset you may read, with
+    id, title, description, theme, keywords, licence, updated, rows, geo and a quality summary.
+    """
+    body = get(service_for(url) + DATASETS_PATH).json()
+    return list(body.get("datasets", []) if isinstance(body, Mapping) else body)
+
+
 def datasets(url: str | None = None):
     """A DataFrame listing the datasets you may read: id, title, rows, updated, licence, geo."""
     import pandas as pd
 
-    body = get(service_for(url) + DATASETS_PATH).json()
-    items = body.get("datasets", []) if isinstance(body, Mapping) else body
-    frame = pd.DataFrame(list(items), columns=None).reindex(columns=LISTING_COLUMNS)
+    frame = pd.DataFrame(listing(url), columns=None).reindex(columns=LISTING_COLUMNS)
     frame["updated"] = pd.to_datetime(frame["updated"], utc=True, errors="coerce")
     return frame
 

@@ -41,6 +41,13 @@ def describe(dataset: str) -> dict[str, Any]:
     return _package().describe(dataset)
 
 
+def listing() -> list[dict[str, Any]]:
+    """The datasets you may read, one dict each (id, title, description, theme, keywords...)."""
+    from .catalog import listing as service_listing
+
+    return service_listing()
+
+
 def measure_column(measure: str) -> str:
     """The output column of an aggregate measure: ``"mean:pm10"`` -> ``"mean_pm10"``."""
     return measure.replace(":", "_")

@@ -12,7 +12,7 @@ from .cells import html_table
 from .dataview import DataView
 from .export import export_links
 from .i18n import format_number, t
-from .source import Query
+from .source import Query, bucket_column
 from .style import MUTED, block, css, esc, tag
 
 
@@ -43,21 +43,40 @@ class Table(DataView):
         self.columns = list(columns) if columns else None
         self.page_size, self.static_rows, self.decimals = page_size, static_rows, decimals
         self.sort, self.page, self.name = parse_sort(sort), 0, name
+        self.grouped = False  # True: a table of an aggregate's groups (Table.of(by=...))
         self._pages: dict = {}
         self._total: int | None = None
 
     @classmethod
     def of(cls, dataset: str, *, select=(), where=(), filters=None, sort: str | None = None,
-           **options) -> Table:
-        """A table of a dataset's rows, read from the service a page at a time.
+           by=None, bucket: str | None = None, measure=None, **options) -> Table:
+        """A table of a dataset's rows, read from the service a page at a time; with `by`,
+        `bucket` or `measure`, a table of the groups of an aggregate instead (one row each).
 
         ``Table.of("air_quality", select=["sensor_id", "measured_at", "pm10"],
-        sort="-pm10", filters=panel, page_size=25)``
+        sort="-pm10", filters=panel, page_size=25)``;
+        ``Table.of("air_quality", by="commune_code", measure=["count", "mean:pm10"])``
         """
-        return cls(query=Query(dataset, tuple(where), filters), columns=select or None,
-                   sort=sort, name=dataset, **options)
+        if by is None and bucket is None and measure is None:
+            return cls(query=Query(dataset, tuple(where), filters), columns=select or None,
+                       sort=sort, name=dataset, **options)
+        measures = [measure] if isinstance(measure, str) else list(measure or ["count"])
+        params = {"by": [by] if isinstance(by, str) else (list(by) if by else None),
+                  "bucket": bucket, "measures": measures,
+                  "order_by": [bucket_column(bucket)] if bucket else None}
+        table = cls(query=Query(dataset, tuple(where), filters, params), sort=sort,
+                    name=dataset, **options)
+        table.grouped = True
+        return table
+
+    @property
+    def reads_pages(self) -> bool:
+        """True for a table of a dataset's rows (pages and exports from the service)."""
+        return self.query is not None and not self.grouped
 
     def fetch(self):
+        if self.grouped:  # a table of groups: all of them at once (at most 10,000)
+            return self.query.aggregate()
         return None  # a dataset's table reads pages, never the whole dataset
 
     def order_by(self) -> list[str]:
@@ -65,7 +84,7 @@ class Table(DataView):
 
     def sorted_frame(self):
         """A DataFrame table's rows in the table's order, with its columns."""
-        frame = self._data[self.columns] if self.columns else self._data
+        frame = self.data[self.columns] if self.columns else self.data
         if self.sort:
             frame = frame.sort_values(self.sort[0], ascending=not self.sort[1], kind="stable")
         return frame
@@ -73,7 +92,7 @@ class Table(DataView):
     def page_rows(self, page: int | None = None, size: int | None = None):
         """The rows of one page (default: the current one)."""
         page, size = self.page if page is None else page, size or self.page_size
-        if self.query is None:
+        if not self.reads_pages:
             return self.sorted_frame().iloc[page * size:(page + 1) * size]
         key = (page, size, self.sort)
         if key not in self._pages:
@@ -83,8 +102,8 @@ class Table(DataView):
 
     def total(self) -> int | None:
         """How many rows the table has (None when the service could not count them)."""
-        if self.query is None:
-            return len(self._data)
+        if not self.reads_pages:
+            return len(self.data)
         if self._total is None:
             try:
                 counted = self.query.aggregate(measures=["count"])
@@ -132,4 +151,4 @@ class Table(DataView):
 
     def links(self) -> str | None:
         """Export links of the service (a dataset's table), None for a DataFrame's table."""
-        return export_links(self) if self.query is not None else None
+        return export_links(self) if self.reads_pages else None

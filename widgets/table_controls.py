@@ -63,7 +63,7 @@ def controls(table):
     show()
     status.layout.margin = "0 0.5rem"
     parts = [body, w.HBox([previous, status, following, sort])]
-    return w.VBox(parts + [exports if table.query is not None else _frame_exports(table)])
+    return w.VBox(parts + [exports if table.reads_pages else _frame_exports(table)])
 
 
 def _frame_exports(table):

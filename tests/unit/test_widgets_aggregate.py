@@ -58,3 +58,18 @@ def test_timestamps_with_a_time_zone_stay_aware():
                    {"name": "n", "type": "int64"}]})
     assert str(frame["at"].dt.tz) == "UTC" and frame["at"][0].hour == 10
     assert frame["n"].isna().tolist() == [True, False] and str(frame["n"].dtype) == "Int64"
+
+
+def test_widgets_that_sort_their_groups_reach_the_real_service(analyst):
+    """Widgets say order=, widgets.aggregate says order_by=: widgets.source translates."""
+    panel = widgets.FilterPanel.of("incidents", columns=["commune_code"])
+    assert panel.filters["commune_code"].control.options  # asked with order=["-count"]
+    bars = widgets.BarChart.of("incidents", by="commune_code", limit=2)
+    assert len(bars.data) == 2
+
+
+def test_the_explorer_runs_on_the_real_service(analyst):
+    explorer = widgets.Explorer("incidents", locale="en")
+    explorer.choose(group="reported_at:month", measure="count", chart="table")
+    assert explorer.error is None and "reported_at_month" in explorer.view.data.columns
+    assert "incidents" in widgets.DatasetBrowser().search("incidents")[0]["id"]

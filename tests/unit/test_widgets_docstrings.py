@@ -14,7 +14,8 @@ from .widgets_fakes import default_mode_and_locale  # noqa: F401 (autouse)
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(widgets.__path__))
 WIDGETS = ["render", "i18n", "timeseries", "bars", "kpi", "table", "badges", "filters",
-           "sparkline", "source", "style", "titles"]
+           "sparkline", "source", "style", "titles", "browser", "browser_search",
+           "browser_details", "code_text", "explorer_choices", "explorer_code"]
 
 
 @pytest.mark.parametrize("name", WIDGETS)
@@ -24,8 +25,9 @@ def test_examples_run(name):
     assert result.attempted and not result.failed
 
 
-@pytest.mark.parametrize("name", ["BarChart", "FilterPanel", "FreshnessBadge", "KPIBoard",
-                                  "KPICard", "QualityBadge", "Table", "TimeSeries", "View",
+@pytest.mark.parametrize("name", ["BarChart", "DatasetBrowser", "Explorer", "FilterPanel",
+                                  "FreshnessBadge", "KPIBoard", "KPICard", "QualityBadge", "Table",
+                                  "TimeSeries", "View",
                                   "format_date", "format_number", "format_percent", "html_page",
                                   "link", "locale", "mode", "set_locale", "set_mode", "t"])
 def test_each_public_name_has_an_example(name):

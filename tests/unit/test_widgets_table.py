@@ -136,3 +136,15 @@ def test_a_static_dataset_table_prints_the_first_rows(fake_source):
     check_static(html)
     assert "3 of 5 rows" in html
     assert fake_source.called("records")[-1]["limit"] == 3
+
+
+def test_a_table_of_groups_reads_one_aggregate_and_exports_its_own_rows(fake_source):
+    table = w.Table.of("air_quality", by="commune_code", measure=["count", "max:pm10"],
+                       sort="-max_pm10", page_size=2, locale="en")
+    assert table.page_rows()["commune_code"].tolist() == ["69123", "69124"]
+    assert table.total() == 3 and table.links() is None  # the groups, not the service's rows
+    assert fake_source.called("records") == []
+    assert fake_source.called("aggregate")[-1]["by"] == ["commune_code"]
+    monthly = w.Table.of("air_quality", bucket="measured_at:month")
+    assert monthly.data["count"].tolist() == [2, 3]
+    assert fake_source.called("aggregate")[-1]["order_by"] == ["measured_at_month"]
