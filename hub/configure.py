@@ -112,6 +112,13 @@ def configure_auth(c: Config, s: Settings) -> None:
         c.JupyterHub.authenticator_class = s.auth.authenticator_class.replace(":", ".")
 
 
+def widgets_environment(s: Settings) -> dict[str, str]:
+    """What the widgets read in a workspace: language and map tiles (widgets/i18n, maps)."""
+    w = s.widgets
+    tiles = {"AGORA_TILES_URL": w.tiles_url, "AGORA_TILES_ATTRIBUTION": w.tiles_attribution}
+    return {"AGORA_LOCALE": w.locale, **{k: v for k, v in tiles.items() if v}}
+
+
 def configure_spawner(c: Config, s: Settings) -> None:
     sp = s.spawner
     c.Spawner.cmd = [venv_bin("jupyterhub-singleuser")]
@@ -125,7 +132,8 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.Spawner.mem_limit = sp.mem_limit
     if sp.cpu_limit:
         c.Spawner.cpu_limit = sp.cpu_limit
-    c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s)}
+    c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s),
+                             **widgets_environment(s)}
     if s.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.workspaces.spawners.SystemUserSpawner"
         c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix

@@ -238,12 +238,37 @@ class ServicesSettings(_Section):
         "always on 127.0.0.1; users reach it through the hub at <bind_url>services/datasets/.")
 
 
+class WidgetsSettings(_Section):
+    locale: Literal["fr", "en"] = Field(
+        "fr", description="Language of the widgets in workspaces (labels, numbers, dates); a "
+        "notebook may change it with widgets.set_locale, a report per recipient.")
+    tiles_url: str | None = Field(
+        None, description="Map tile server for interactive maps, as a URL template with {z}, "
+        "{x} and {y} (e.g. https://tiles.intranet.example/{z}/{x}/{y}.png); none by default: "
+        "maps draw without tiles and never call the internet. Static maps never use tiles.")
+    tiles_attribution: str | None = Field(
+        None, description="Credit shown on maps drawn with tiles_url, e.g. '© OpenStreetMap "
+        "contributors'; default: the tile server's host name.")
+
+    @model_validator(mode="after")
+    def _tile_template(self):
+        url = self.tiles_url
+        if url is not None and (not url.startswith(("http://", "https://")) or not all(
+                part in url for part in ("{z}", "{x}", "{y}"))):
+            raise SettingError("tiles_url", f"{url!r} is not a tile URL template",
+                               "write an http(s) URL with {z}, {x} and {y}, e.g. "
+                               "https://tiles.example.org/{z}/{x}/{y}.png")
+        return self
+
+
 class Settings(_Section):
     hub: HubSettings = Field(HubSettings(), description="Where the hub listens and keeps its data.")
     auth: AuthSettings = Field(AuthSettings(), description="How people log in.")
     spawner: SpawnerSettings = Field(SpawnerSettings(), description="How workspaces run.")
     culler: CullerSettings = Field(CullerSettings(), description="Idle workspace culling.")
     data: DataSettings = Field(DataSettings(), description="Datasets: recipes, sources, store.")
+    widgets: WidgetsSettings = Field(WidgetsSettings(),
+                                     description="Widgets and maps in workspaces.")
     services: ServicesSettings = Field(ServicesSettings(),
                                        description="Hub-managed services (datasets...).")
     source: str = Field("defaults", exclude=True, description="Where the settings were read from.")

@@ -180,6 +180,22 @@ def test_workspaces_get_the_datasets_service_url():
     assert c.Spawner.environment["AGORA_DATASETS_URL"] == "http://127.0.0.1:9000/agora/services/datasets/"
 
 
+def test_workspaces_get_the_widgets_language_and_tiles_only_when_set():
+    default = applied(settings()).Spawner.environment
+    assert default["AGORA_LOCALE"] == "fr"
+    assert "AGORA_TILES_URL" not in default and "AGORA_TILES_ATTRIBUTION" not in default
+    tiles = "https://tiles.intranet.example/{z}/{x}/{y}.png"
+    chosen = applied(settings(AGORA_WIDGETS__LOCALE="en", AGORA_WIDGETS__TILES_URL=tiles,
+                              AGORA_WIDGETS__TILES_ATTRIBUTION="© IGN")).Spawner.environment
+    assert (chosen["AGORA_LOCALE"], chosen["AGORA_TILES_URL"],
+            chosen["AGORA_TILES_ATTRIBUTION"]) == ("en", tiles, "© IGN")
+
+
+def test_a_tile_url_without_its_placeholders_is_refused_with_the_fix():
+    with pytest.raises(Exception, match=r"widgets.tiles_url.*\{z\}, \{x\} and \{y\}"):
+        settings(AGORA_WIDGETS__TILES_URL="https://tiles.example.org/{z}/{x}.png")
+
+
 def test_refresh_scheduler_runs_unattended_without_any_hub_scope():
     c = applied(settings())
     [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
