@@ -50,7 +50,7 @@ class BarChart(Chart):
         """
         order = [f"-{measure_column(measure)}"] if limit else None
         params = {"by": [by, stack] if stack else [by], "measures": [measure],
-                  "order": order, "limit": limit}
+                  "order_by": order, "limit": limit}
         chart = cls(query=Query(dataset, tuple(where), filters, params), category=by,
                     value=measure_column(measure), stack=stack, **options)
         chart.measure = measure

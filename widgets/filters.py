@@ -190,7 +190,7 @@ def service_options(dataset: str, kinds: dict) -> dict:
     """The values of the category columns, most frequent first (one aggregate per column)."""
     found = {}
     for name in (n for n, k in kinds.items() if k == "category"):
-        groups = source.aggregate(dataset, by=[name], measures=["count"], order=["-count"],
+        groups = source.aggregate(dataset, by=[name], measures=["count"], order_by=["-count"],
                                   limit=MAX_OPTIONS)
         found[name] = sorted(groups[name].dropna().tolist(), key=str)
     return found

@@ -98,7 +98,7 @@ class KPICard(DataView):
         label="PM10", unit="µg/m³", target=40, better="lower", filters=panel)``
         """
         params = {"measures": [measure], "bucket": bucket,
-                  "order": [bucket_column(bucket)] if bucket else None}
+                  "order_by": [bucket_column(bucket)] if bucket else None}
         return cls(query=Query(dataset, tuple(where), filters, params),
                    column=measure_column(measure),
                    label=label or measure_label(measure, options.get("locale")),

@@ -159,7 +159,7 @@ def test_bar_chart_of_a_dataset_asks_for_the_top_groups(fake_source):
                          locale="en")
     assert len(bars.shown) == 2 and bars.axis() == "total pm10"
     (call,) = fake_source.called("aggregate")
-    assert call["by"] == ["commune_code"] and call["order"] == ["-sum_pm10"]
+    assert call["by"] == ["commune_code"] and call["order_by"] == ["-sum_pm10"]
     assert call["limit"] == 2
 
 

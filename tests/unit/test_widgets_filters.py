@@ -32,7 +32,7 @@ def test_the_panel_of_a_dataset_has_a_control_per_filterable_column(fake_source)
     assert panel.where == []
     aggregated = fake_source.called("aggregate")
     assert {"by": ["commune_code"], "measures": ["count"], "where": [], "bucket": None,
-            "order": ["-count"], "limit": 200} in aggregated
+            "order_by": ["-count"], "limit": 200} in aggregated
     assert ["min:measured_at", "max:measured_at", "min:pm10", "max:pm10"] in [
         c["measures"] for c in aggregated]
 

@@ -99,7 +99,7 @@ def test_a_card_of_a_dataset_asks_for_the_periods(fake_source):
     value, previous, history = kpi.numbers()
     assert (round(value, 2), round(previous, 2)) == (40.5, 27.5) and len(history) == 2
     (call,) = fake_source.called("aggregate")
-    assert call["measures"] == ["mean:pm10"] and call["order"] == ["measured_at_month"]
+    assert call["measures"] == ["mean:pm10"] and call["order_by"] == ["measured_at_month"]
     assert kpi.title == "mean pm10"
 
 

@@ -55,11 +55,11 @@ class FakeSource:
     metadata: dict = field(default_factory=lambda: dict(METADATA))
     calls: list = field(default_factory=list)
 
-    def aggregate(self, dataset, by=(), measures=("count",), where=(), bucket=None, order=None,
-                  limit=None):
+    def aggregate(self, dataset, by=(), measures=("count",), where=(), bucket=None,
+                  order_by=None, limit=None):
         self.calls.append(("aggregate", dataset, {"by": by, "measures": list(measures),
                                                   "where": list(where), "bucket": bucket,
-                                                  "order": order, "limit": limit}))
+                                                  "order_by": order_by, "limit": limit}))
         rows = self.frame[matches(self.frame, where)].copy()
         keys = list(by or ())
         if bucket:
