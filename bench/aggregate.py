@@ -29,7 +29,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +40,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import datasets_api  # noqa: E402
-from bench.datasets_api import ANALYST, BIG, OFFICIAL, Results, get, start_agora  # noqa: E402
+from bench.datasets_api import (  # noqa: E402
+    ANALYST,
+    BIG,
+    OFFICIAL,
+    Results,
+    get,
+    interleaved,
+    start_agora,
+)
 
 TARGET = 1.5
 MEASURES = ["count", "sum:amount", "mean:amount", "p90:amount"]
@@ -70,20 +77,6 @@ def check_same(body: dict, expected: list[tuple], measures: list[str]) -> None:
     for record, row in zip(body["records"], expected):
         assert record["count"] == row[first], (record, row)
         assert math.isclose(record["sum_amount"], row[first + 1], rel_tol=1e-9), (record, row)
-
-
-def interleaved(agora, anchor, runs: int) -> tuple[list[float], list[float]]:
-    for _ in range(3):
-        agora()
-        anchor()
-    times: tuple[list[float], list[float]] = ([], [])
-    for i in range(runs):
-        pair = [(times[0], agora), (times[1], anchor)]
-        for bucket, function in (pair if i % 2 == 0 else pair[::-1]):
-            started = time.perf_counter()
-            function()
-            bucket.append(time.perf_counter() - started)
-    return times
 
 
 def bench_case(url: str, snapshot: Path, case, results: Results, runs: int) -> None:

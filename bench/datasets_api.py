@@ -224,6 +224,22 @@ def timed(function, runs: int, warmup: int = 1) -> list[float]:
     return times
 
 
+def interleaved(agora, anchor, runs: int, warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Times of `runs` calls of each function, alternating (the order flips each run), after
+    `warmup` untimed calls of each."""
+    for _ in range(warmup):
+        agora()
+        anchor()
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(runs):
+        pair = [(times[0], agora), (times[1], anchor)]
+        for bucket, function in (pair if i % 2 == 0 else pair[::-1]):
+            started = time.perf_counter()
+            function()
+            bucket.append(time.perf_counter() - started)
+    return times
+
+
 def download(session: requests.Session, url: str, user: str, params=None) -> int:
     """GET url fully (streamed, discarded); the body's size in bytes."""
     size = 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping, Sequence
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -31,6 +32,7 @@ URL_VARIABLE = "AGORA_DATASETS_URL"
 SERVICE_NAME = "datasets"
 TIMEOUT = (10, 600)  # seconds: connect, read (a large export can take a while)
 _trusted: set[str] = set()  # service URLs given explicitly in this process (memory only)
+_session: requests.Session | None = None
 
 
 class AgoraError(RuntimeError):
@@ -115,14 +117,25 @@ def _error_message(response: requests.Response) -> str:
     return message or hints.get(response.status_code, response.reason or "request failed")
 
 
+def _http() -> requests.Session:
+    """One connection pool per process (a dashboard's widgets make several requests each:
+    a new connection each time cost ~2 ms per request, bench/widgets.py). It keeps no
+    cookie, so nothing but the token read at each request can say who is asking."""
+    global _session
+    if _session is None:
+        _session = requests.Session()
+        _session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return _session
+
+
 def get(url: str, params: Any = None, environ: Mapping[str, str] | None = None,
         stream: bool = False) -> requests.Response:
     """GET with the environment's token; raise AgoraError (without the token) unless 2xx."""
     check_destination(url, environ)
     headers = {"Authorization": f"token {token_from_env(environ)}"}
     try:
-        response = requests.get(url, params=params, headers=headers, timeout=TIMEOUT,
-                                stream=stream)
+        response = _http().get(url, params=params, headers=headers, timeout=TIMEOUT,
+                               stream=stream)
     except requests.RequestException as exc:
         raise AgoraError(f"cannot reach the datasets service at {url}: "
                          f"{type(exc).__name__}") from None

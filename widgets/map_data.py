@@ -13,16 +13,20 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from .map_classes import CATEGORY_COLORS
 
 MAX_CATEGORIES = len(CATEGORY_COLORS)
+# Parsed once: pyproj takes about 6 ms to build a CRS from "EPSG:4326", which a map did four
+# times per render (bench/widgets.py).
+WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
-        frame = frame.to_crs("EPSG:4326")
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        frame = frame.to_crs(WGS84)
     return frame
 
 
@@ -42,7 +46,7 @@ def require_column(frame, column: str, what: str) -> None:
 def geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict:
     geometry = shapely.transform(frame.geometry.values, lambda xy: np.round(xy, 6))
     slim = gpd.GeoDataFrame(frame[list(columns)].reset_index(drop=True),
-                            geometry=list(geometry), crs="EPSG:4326")
+                            geometry=list(geometry), crs=WGS84)
     return json.loads(slim.to_json())
 
 
@@ -110,7 +114,7 @@ def point_frame(data, lat, lon) -> gpd.GeoDataFrame:
             frame = frame.drop(columns=data.geometry.name)
         return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(coords[lon][keep],
                                                                    coords[lat][keep]),
-                                crs="EPSG:4326")
+                                crs=WGS84)
     if not isinstance(data, gpd.GeoDataFrame):
         raise TypeError("give lat= and lon= columns, or a GeoDataFrame of points")
     frame = wgs84(data)

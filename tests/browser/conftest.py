@@ -2,13 +2,16 @@
 
 Every request a page makes goes through `offline_page`'s route: loopback requests continue,
 anything else is aborted and recorded, and the test fails if there was any, so "offline" is
-proven, not assumed. Screenshots go to $AGORA_ARTIFACTS (default /tmp/agora-artifacts).
+proven, not assumed. `open_offline_page(browser, viewport)` gives the same page with another
+size, checked the same way when its `with` block ends. Screenshots go to $AGORA_ARTIFACTS
+(default /tmp/agora-artifacts).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,13 +46,16 @@ def browser():
 
 
 class OfflinePage:
-    """A page whose requests off loopback are refused and listed in `.outside`."""
+    """A page whose requests off loopback are refused and listed in `.outside`; uncaught
+    JavaScript errors of the page are listed in `.errors`."""
 
     def __init__(self, browser, viewport=(1280, 900)):
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.page = self.context.new_page()
         self.outside: list[str] = []
+        self.errors: list[str] = []
         self.context.route("**/*", self._route)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _route(self, route):
         host = urlsplit(route.request.url).hostname or ""
@@ -64,13 +70,27 @@ class OfflinePage:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def assert_offline(self):
+        """Fail, naming them, if requests to a host other than loopback were made."""
+        assert self.outside == [], (f"{len(self.outside)} request(s) left loopback (aborted): "
+                                    + ", ".join(self.outside))
+
     def close(self):
         self.context.close()
 
 
+@contextmanager
+def open_offline_page(browser, viewport=(1280, 900)):
+    """An :class:`OfflinePage`, closed and checked for requests off loopback at the end."""
+    page = OfflinePage(browser, viewport)
+    try:
+        yield page
+    finally:
+        page.close()
+    page.assert_offline()
+
+
 @pytest.fixture
 def offline_page(browser):
-    page = OfflinePage(browser)
-    yield page
-    page.close()
-    assert page.outside == [], f"requests left loopback: {page.outside}"
+    with open_offline_page(browser) as page:
+        yield page

@@ -81,16 +81,3 @@ def test_html_page_is_a_whole_document():
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
     assert "<title>Rapport</title>" in page and "<p>Bonjour</p>" in page
 
-
-def test_the_fake_source_takes_the_arguments_of_the_real_functions():
-    """Widgets are tested against tests' fakes: a fake that accepts an argument the real
-    function refuses hides a widget that fails against the service."""
-    import inspect
-
-    import widgets
-    from tests.unit.widgets_fakes import FakeSource
-
-    for name in ("aggregate", "records", "read", "describe"):
-        real = [p for p in inspect.signature(getattr(widgets, name)).parameters if p != "url"]
-        fake = list(inspect.signature(getattr(FakeSource(), name)).parameters)
-        assert fake == real, name
