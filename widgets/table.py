@@ -12,8 +12,9 @@ from .cells import html_table
 from .dataview import DataView
 from .export import export_links
 from .i18n import format_number, t
-from .source import Query, bucket_column
+from .source import Query, bucket_column, measure_column
 from .style import MUTED, block, css, esc, tag
+from .titles import axis_title
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool] | None:
@@ -68,6 +69,21 @@ class Table(DataView):
                     name=dataset, **options)
         table.grouped = True
         return table
+
+    def header(self, column: str) -> str:
+        """A column's header: its title and unit ("Puissance (kW)"); in a table of groups, a
+        measure in words ("moyenne de PM10 (µg/m³)") and a period with its unit of time."""
+        if column in self.labels or self.query is None:
+            return self.label(column)
+        params = self.query.params if self.grouped else {}
+        for measure in params.get("measures") or ():
+            if measure_column(measure) == column:
+                return axis_title(self.measure_text(measure), self.unit_of(measure))
+        bucket = params.get("bucket")
+        if bucket and bucket_column(bucket) == column:
+            name, _, unit = bucket.partition(":")
+            return t(f"bucket_{unit}", self.locale, column=self.label(name))
+        return axis_title(self.label(column), (self.query.column(column) or {}).get("unit"))
 
     @property
     def reads_pages(self) -> bool:
@@ -130,7 +146,7 @@ class Table(DataView):
         return t("rows_shown", self.locale, shown=number(shown), total=number(total))
 
     def table_html(self, rows) -> str:
-        headers = {c: self.label(str(c)) for c in rows.columns}
+        headers = {c: self.header(str(c)) for c in rows.columns}
         return html_table(rows, self.title, self.sort, self.locale, self.decimals, headers)
 
     def static_html(self) -> str:

@@ -14,7 +14,7 @@ def _sort_options(table) -> list[tuple[str, str | None]]:
     columns = table.columns or [str(c) for c in table.page_rows(0, 1).columns]
     options = [(t("sort_none", table.locale), None)]
     for column in columns:
-        name = table.label(column)
+        name = table.header(column)
         options += [(f"{name} ▲", column), (f"{name} ▼", f"-{column}")]
     return options
 

@@ -68,10 +68,18 @@ def test_table_headers_and_sort_menu_use_the_titles(titled):
     table = w.Table.of("air_quality", select=["commune_code", "pm10"], sort="-pm10",
                        locale="en")
     html = table.static_html()
-    assert ">Municipality<" in html and ">PM10 particles<" in html
+    assert ">Municipality<" in html and ">PM10 particles (µg/m³)<" in html
     assert ">commune_code<" not in html
     from widgets.table_controls import _sort_options
-    assert ("PM10 particles ▼", "-pm10") in _sort_options(table)
+    assert ("PM10 particles (µg/m³) ▼", "-pm10") in _sort_options(table)
+
+
+def test_a_table_of_groups_says_its_measures_and_periods_in_words(titled):
+    table = w.Table.of("air_quality", bucket="measured_at:month", measure=["count", "max:pm10"],
+                       locale="en")
+    html = table.static_html()
+    assert ">Measured at (month)<" in html and ">number of rows<" in html
+    assert ">maximum PM10 particles (µg/m³)<" in html
 
 
 def test_filter_labels_use_the_titles(titled):
