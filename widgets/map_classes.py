@@ -2,8 +2,10 @@
 
 The same :class:`Classes` colours the interactive map, the PNG and the legends of both, so a
 value is drawn the same colour everywhere. Breaks are rounded to the decimals shown in the
-legend: what the reader sees is what decided the colour. A value ``v`` is in class ``i`` when
-``breaks[i] < v <= breaks[i + 1]`` (the first class also holds ``breaks[0]``).
+legend, and so are the values before they are classed: what the reader sees is what decided
+the colour. A value ``v`` is in class ``i`` when ``breaks[i] < v <= breaks[i + 1]`` (the first
+class also holds ``breaks[0]``). Computed classes that no value falls in are merged into the
+next one, so that the legend never shows an empty class (explicit ``bins`` are kept).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ class Classes:
     breaks: tuple[float, ...]
     colors: tuple[str, ...]
     integers: bool = False
+    decimals: int | None = None  # values are rounded so before they are classed
 
     def index(self, value) -> int | None:
-        """The class of `value`, None for a missing value."""
+        """The class of `value` as shown (rounded), None for a missing value."""
         if value is None or (isinstance(value, float) and math.isnan(value)) or not self.colors:
             return None
-        return int(np.searchsorted(self.breaks[1:-1], value, side="left"))
+        shown = round(float(value), self.decimals) if self.decimals is not None else value
+        return int(np.searchsorted(self.breaks[1:-1], shown, side="left"))
 
     def color(self, value) -> str:
         i = self.index(value)
@@ -71,15 +75,23 @@ def classify(values: Sequence[float], k: int = 5, scheme: str = "quantiles",
     data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
     if not data.size:
         return Classes((), ())
+    shown = np.round(data, decimals)
     if bins is not None:
-        edges = _cover(sorted(map(float, bins)), data, decimals)
+        edges = _dedupe(_cover(sorted(map(float, bins)), data, decimals))
     else:
-        edges = _edges(data, k, scheme, decimals)
-    edges = _dedupe(edges)
+        edges = _without_empty_classes(_dedupe(_edges(data, k, scheme, decimals)), shown)
     if len(edges) == 1:
         edges = [edges[0], edges[0]]
     integers = decimals == 0 and bool(np.all(data == np.round(data)))
-    return Classes(tuple(edges), sequential_colors(len(edges) - 1, palette), integers)
+    return Classes(tuple(edges), sequential_colors(len(edges) - 1, palette), integers, decimals)
+
+
+def _without_empty_classes(edges: list[float], shown) -> list[float]:
+    """`edges` less the upper edge of every class no value falls in (merged upwards)."""
+    if len(edges) < 3:
+        return edges
+    used = set(np.searchsorted(edges[1:-1], shown, side="left").tolist())
+    return [edges[0], *(edges[i + 1] for i in range(len(edges) - 1) if i in used)]
 
 
 def _cover(edges: list[float], data, decimals: int) -> list[float]:

@@ -478,3 +478,14 @@ def test_format_number(monkeypatch):
     assert format_number(0.5, 2) == "0,50"
     monkeypatch.setenv("AGORA_LOCALE", "en")
     assert format_number(1234.5) == "1,234.5" and format_number(3, 1) == "3.0"
+
+
+def test_values_are_classed_as_shown_and_no_class_is_empty():
+    """16.999 shows as 17,0: it is classed as 17,0; quantile classes nobody is in are merged."""
+    values = [18.0, 25.0, 16.5, 12.0, 16.999, 30.0, 16.5, 17.0]
+    classes = classify(values, k=5, decimals=1)  # quantile edges 16.5, 16.9: nobody between
+    counts = np.bincount([classes.index(v) for v in values], minlength=len(classes.colors))
+    assert counts.min() >= 1, (classes.breaks, counts)
+    assert classes.index(16.999) == classes.index(17.0)
+    explicit = classify(values, bins=[0, 5, 10, 30], decimals=0)
+    assert len(explicit.colors) == 3  # the reader's own bins stay, even an empty one
