@@ -14,8 +14,8 @@ The view, on both sides: three KPI cards (reports; mean amount; amount of the la
 the previous month and a sparkline of every month) and a choropleth of the mean amount per
 commune (quantile classes, viridis, tooltips).
 
-- **agora**: ``KPIBoard`` of three ``KPICard.of`` and a ``ChoroplethMap`` of
-  ``widgets.aggregate(by=commune_code)`` over ``catalog()["communes"].read()``, every number
+- **agora**: ``KPIBoard`` of three ``KPICard.of`` and a ``ChoroplethMap.of`` (the service's
+  mean per commune_code over the ``communes`` boundaries, read from the service), every number
   asked of the service under the reader's rights; rendered as Voilà receives it: the
   interactive mimebundle of both views and the JSON state of every ipywidget they made (the
   map is Leaflet inlined in an ``<iframe srcdoc>``).
@@ -160,8 +160,7 @@ def sent_to_the_browser(*views) -> str:
 
 
 def agora_view() -> str:
-    from widgets import KPIBoard, KPICard, aggregate, catalog
-    from widgets.maps import ChoroplethMap
+    from widgets import ChoroplethMap, KPIBoard, KPICard
 
     board = KPIBoard([
         KPICard.of(POINTS, measure="count", label="Signalements"),
@@ -169,10 +168,9 @@ def agora_view() -> str:
         KPICard.of(POINTS, measure="sum:amount", bucket="reported_at:month",
                    label="Montant du mois", unit="€", decimals=0),
     ], title="Signalements")
-    communes = catalog()["communes"].read()
-    per_commune = aggregate(POINTS, by="commune_code", measures=["mean:amount"])
-    amounts = ChoroplethMap(per_commune, communes, key="commune_code", value="mean_amount",
-                            name="commune_name", label="Montant moyen (€)", noun="communes")
+    amounts = ChoroplethMap.of(POINTS, boundaries="communes", key="commune_code",
+                               measure="mean:amount", name="commune_name",
+                               label="Montant moyen (€)", noun="communes")
     return sent_to_the_browser(board, amounts)
 
 
