@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from .filters import column_kind
 from .i18n import t
-from .titles import column_title, measure_label
+from .titles import column_title, in_sentence, measure_label
 
 UNITS = ("day", "week", "month", "quarter", "year")
 NUMBER_MEASURES = ("sum", "mean", "min", "max", "p90")
@@ -118,13 +118,13 @@ def group_label(group: str | None, locale: str | None = None, columns=()) -> str
 
 
 def title(choice: Choice, locale: str | None = None, columns=()) -> str:
-    """The view's title: ``"Moyenne de PM10 par Commune"``."""
+    """The view's title: ``"Moyenne de PM10 par commune"``."""
     measure = measure_words(choice.measure, locale, columns)
     what = measure[:1].upper() + measure[1:]
     if choice.group is None:
         return what
     return t("explorer_by", locale, measure=what,
-             group=group_label(choice.group, locale, columns))
+             group=in_sentence(group_label(choice.group, locale, columns)))
 
 
 def widget_call(choice: Choice, locale: str | None = None, columns=()) -> tuple[str, dict]:

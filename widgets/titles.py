@@ -41,11 +41,11 @@ def measure_label(measure: str, locale: str | None = None, title: str | None = N
 
     >>> measure_label("sum:amount", "en"), measure_label("p90:delay", "fr")
     ('total amount', '90e centile de delay')
-    >>> measure_label("mean:pm10", "fr", title="PM10")
-    'moyenne de PM10'
+    >>> measure_label("mean:pm10", "fr", title="PM10"), measure_label("mean:r", "en", "Rate")
+    ('moyenne de PM10', 'mean rate')
     """
     function, _, column = measure.partition(":")
-    column = title or column
+    column = in_sentence(title) if title else column
     quantile = QUANTILE.match(function)
     if quantile:
         return t("measure_quantile", locale, p=quantile.group(1), column=column)
@@ -53,6 +53,14 @@ def measure_label(measure: str, locale: str | None = None, title: str | None = N
         return t("measure_count_col", locale, column=column) if column else t("measure_count",
                                                                                locale)
     return t(f"measure_{function}", locale, column=column)
+
+
+def in_sentence(title: str) -> str:
+    """A title inside a sentence: "Taux de couverture" -> "taux de couverture"; acronyms and
+    names that are not capitalised words stay ("PM10", "NO₂", "iPhone")."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
 
 
 def axis_title(title: str, unit: str | None) -> str:

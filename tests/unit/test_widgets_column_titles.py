@@ -32,7 +32,7 @@ def axis_titles(chart) -> list:
 
 
 @pytest.mark.parametrize("locale, category, value", [
-    ("fr", "Commune", "moyenne de Particules PM10 (µg/m³)"),
+    ("fr", "Commune", "moyenne de particules PM10 (µg/m³)"),
     ("en", "Municipality", "mean PM10 particles (µg/m³)")])
 def test_bar_axes_and_alt_text_use_the_titles_and_unit(titled, locale, category, value):
     bars = w.BarChart.of("air_quality", by="commune_code", measure="mean:pm10", locale=locale)
@@ -46,7 +46,7 @@ def test_a_count_has_no_unit_and_an_explicit_word_wins(titled):
                          labels={"commune_code": "Territoire"})
     assert axis_titles(bars)[:2] == ["Territoire", "nombre de lignes"]
     assert w.BarChart.of("air_quality", by="commune_code", measure="sum:pm10",
-                         unit="kg").axis() == "total de Particules PM10 (kg)"
+                         unit="kg").axis() == "total de particules PM10 (kg)"
 
 
 def test_time_series_legend_and_axis_use_the_titles(titled):
@@ -58,7 +58,7 @@ def test_time_series_legend_and_axis_use_the_titles(titled):
 
 def test_kpi_card_says_the_measure_in_words_with_its_unit(titled):
     card = w.KPICard.of("air_quality", measure="mean:pm10", bucket="measured_at:month")
-    assert card.title == "moyenne de Particules PM10" and card.unit == "µg/m³"
+    assert card.title == "moyenne de particules PM10" and card.unit == "µg/m³"
     assert "µg/m³" in card.static_html()
     named = w.KPICard.of("air_quality", measure="count", label="Relevés")
     assert named.title == "Relevés" and named.unit is None

@@ -204,5 +204,5 @@ def test_menus_titles_and_code_say_columns_by_their_recipe_titles(catalog_source
     explorer.widget()
     assert ("mean PM10 particles", "mean:pm10") in explorer.ui.measure.options
     assert ("Municipality", "commune_code") in explorer.ui.group.options
-    assert 'title="Mean PM10 particles by Municipality"' in explorer.code()
+    assert 'title="Mean PM10 particles by municipality"' in explorer.code()
     assert "Municipality" in explorer.summary_html()

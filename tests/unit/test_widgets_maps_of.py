@@ -41,9 +41,9 @@ def test_choropleth_of_a_dataset_asks_the_service_per_key_and_reads_the_boundari
     assert geo_source.called("aggregate")[-1]["by"] == ["commune_code"]
     assert geo_source.called("aggregate")[-1]["measures"] == ["max:pm10"]
     assert [c for c in geo_source.calls if c[0] == "read"][0][1] == "communes"
-    assert text.startswith("Carte de 3 communes\u00a0: maximum de Particules PM10, de 12")
+    assert text.startswith("Carte de 3 communes\u00a0: maximum de particules PM10, de 12")
     assert "61,5 µg/m³" in text and "Lyon" in text  # Lyon's highest reading, with its unit
-    assert m.title == "maximum de Particules PM10"
+    assert m.title == "maximum de particules PM10"
 
 
 def test_a_map_follows_its_filter_panel(geo_source):
