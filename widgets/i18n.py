@@ -107,6 +107,28 @@ def format_number(x, decimals: int | None = None, locale: str | None = None) -> 
     return _localise(text, loc)
 
 
+def format_compact(x, locale: str | None = None) -> str:
+    """A figure read at a glance: millions and billions with one decimal, thousands as whole
+    numbers, tens with one decimal, smaller numbers as :func:`format_number` writes them.
+
+    >>> format_compact(69_375_660.28, "fr"), format_compact(2_500_000_000, "en")
+    ('69,4\xa0M', '2.5bn')
+    >>> format_compact(12_345.6, "fr"), format_compact(24.81, "en"), format_compact(0.4815)
+    ('12\u202f346', '24.8', '0,48')
+    """
+    loc = _current(locale)
+    if is_missing(x) or math.isinf(float(x)):
+        return format_number(x, locale=loc)
+    size = abs(float(x))
+    for scale, (fr, en) in ((1e9, ("Md", "bn")), (1e6, ("M", "M"))):
+        if size >= scale:
+            number = format_number(float(x) / scale, 1, loc)
+            return f"{number}\u00a0{fr}" if loc == "fr" else number + en
+    if size >= 1000:
+        return format_number(x, 0, loc)
+    return format_number(x, 1 if size >= 10 and not float(x).is_integer() else None, loc)
+
+
 def format_percent(x, decimals: int = 1, signed: bool = False,
                    locale: str | None = None) -> str:
     """A fraction as a percentage: 0.125 -> ``12,5 %`` (fr), ``12.5%`` (en).

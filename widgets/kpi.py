@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .dataview import DataView, visible_rows
-from .i18n import format_number, format_percent, is_missing, t
+from .i18n import format_compact, format_number, format_percent, is_missing, t
 from .render import View
 from .source import Query, bucket_column, measure_column
 from .sparkline import sparkline
@@ -137,6 +137,10 @@ class KPICard(DataView):
         return value, numbers[-2] if len(numbers) > 1 else self.previous, numbers
 
     def _number(self, x) -> str:
+        """`decimals` if given; else large figures compact ("69,4 M"), so that a card stays
+        readable at a glance and fits its width on paper."""
+        if self.decimals is None:
+            return format_compact(x, self.locale)
         return format_number(x, self.decimals, self.locale)
 
     def change_html(self, value, previous) -> str:
@@ -152,7 +156,8 @@ class KPICard(DataView):
                                          value=self._number(previous))
         return tag("div", tag("span", ARROWS[moved.direction], aria_hidden="true"), " ",
                    tag("span", esc(words), style=HIDDEN), esc(amount), " ",
-                   tag("span", esc(compared), style=css(color=MUTED, font_weight="400")),
+                   tag("span", esc(compared), style=css(color=MUTED, font_weight="400",
+                                                        white_space="nowrap")),
                    style=css(color=colour, font_weight="600", font_size="0.9rem"))
 
     def target_html(self, value) -> str:
@@ -165,7 +170,7 @@ class KPICard(DataView):
         word = t("on_track" if status == "good" else "off_target", self.locale)
         return tag("div", pill(status, word), " ",
                    tag("span", esc(t("target", self.locale, goal=goal)),
-                       style=css(color=MUTED, font_size="0.85rem")),
+                       style=css(color=MUTED, font_size="0.85rem", white_space="nowrap")),
                    style=css(margin="0.35rem 0"))
 
     def value_html(self, value) -> str:

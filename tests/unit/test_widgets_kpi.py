@@ -112,3 +112,12 @@ def test_a_board_lays_cards_out_in_a_wrapping_row():
     assert board.text().count("PM10") == 1 and "NO2" in board.text()
     row = board.interactive().children[-1]
     assert [c for c in row.children] == [c.widget() for c in board.cards]
+
+
+def test_large_figures_are_compact_unless_decimals_are_given():
+    card = w.KPICard(69_375_660.28, label="Dépenses", unit="€", previous=61_000_000, locale="fr")
+    assert "69,4\u00a0M" in card.static_html() and "61,0\u00a0M" in card.static_html()
+    assert card.text().startswith("Dépenses\u00a0: 69,4\u00a0M €")
+    exact = w.KPICard(69_375_660.28, label="Dépenses", unit="€", decimals=0, locale="en")
+    assert "69,375,660" in exact.static_html()
+    assert "7,274" in w.KPICard(7274, label="Rows", locale="en").static_html()
