@@ -22,7 +22,10 @@ def _package():
 
 
 def aggregate(dataset: str, **query):
-    """``widgets.aggregate(dataset, **query)``: a DataFrame of groups and measures."""
+    """``widgets.aggregate(dataset, **query)``: a DataFrame of groups and measures; the
+    views' ``order=`` is the function's ``order_by=``."""
+    if "order" in query:
+        query["order_by"] = query.pop("order")
     return _package().aggregate(dataset, **query)
 
 

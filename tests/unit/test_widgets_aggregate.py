@@ -58,3 +58,13 @@ def test_timestamps_with_a_time_zone_stay_aware():
                    {"name": "n", "type": "int64"}]})
     assert str(frame["at"].dt.tz) == "UTC" and frame["at"][0].hour == 10
     assert frame["n"].isna().tolist() == [True, False] and str(frame["n"].dtype) == "Int64"
+
+
+def test_views_built_from_a_dataset_reach_the_real_aggregate(analyst):
+    """The views' queries (order, limit) in the form `widgets.aggregate` takes (order_by)."""
+    from widgets import BarChart, FilterPanel
+
+    panel = FilterPanel.of("incidents", columns=["commune_code"])
+    assert panel.filters["commune_code"].control.options
+    bars = BarChart.of("incidents", by="commune_code", measure="count", limit=1)
+    assert len(bars.data) == 1
