@@ -112,3 +112,12 @@ def test_a_board_lays_cards_out_in_a_wrapping_row():
     assert board.text().count("PM10") == 1 and "NO2" in board.text()
     row = board.interactive().children[-1]
     assert [c for c in row.children] == [c.widget() for c in board.cards]
+
+
+def test_the_history_may_be_a_series_or_an_array():
+    import numpy as np
+
+    for history in (pd.Series([3.0, 5.0, 4.0]), np.array([3.0, 5.0, 4.0])):
+        card = w.KPICard(4.0, label="Relevés", previous=5.0, history=history, locale="en")
+        assert card.numbers()[2] == [3.0, 5.0, 4.0]
+        assert "Trend over 3 periods" in card.static_html()
