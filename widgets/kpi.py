@@ -129,7 +129,7 @@ class KPICard(DataView):
     def numbers(self) -> tuple:
         """(value, previous, history) from the arguments or from the data."""
         if self.data is None:
-            return self.value, self.previous, list(self.history or ())
+            return self.value, self.previous, [] if self.history is None else list(self.history)
         if self.column not in self.data:
             raise ValueError(f"KPICard: the data has no column {self.column!r}")
         numbers = list(visible_rows(self.data)[0][self.column])

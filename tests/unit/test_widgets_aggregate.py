@@ -60,12 +60,14 @@ def test_timestamps_with_a_time_zone_stay_aware():
     assert frame["n"].isna().tolist() == [True, False] and str(frame["n"].dtype) == "Int64"
 
 
-def test_widgets_that_sort_their_groups_reach_the_real_service(analyst):
-    """Widgets say order=, widgets.aggregate says order_by=: widgets.source translates."""
-    panel = widgets.FilterPanel.of("incidents", columns=["commune_code"])
-    assert panel.filters["commune_code"].control.options  # asked with order=["-count"]
-    bars = widgets.BarChart.of("incidents", by="commune_code", limit=2)
-    assert len(bars.data) == 2
+def test_views_built_from_a_dataset_reach_the_real_aggregate(analyst):
+    """The views' queries (order, limit) in the form `widgets.aggregate` takes (order_by)."""
+    from widgets import BarChart, FilterPanel
+
+    panel = FilterPanel.of("incidents", columns=["commune_code"])
+    assert panel.filters["commune_code"].control.options
+    bars = BarChart.of("incidents", by="commune_code", measure="count", limit=1)
+    assert len(bars.data) == 1
 
 
 def test_the_explorer_runs_on_the_real_service(analyst):

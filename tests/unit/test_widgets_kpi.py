@@ -121,3 +121,12 @@ def test_large_figures_are_compact_unless_decimals_are_given():
     exact = w.KPICard(69_375_660.28, label="Dépenses", unit="€", decimals=0, locale="en")
     assert "69,375,660" in exact.static_html()
     assert "7,274" in w.KPICard(7274, label="Rows", locale="en").static_html()
+
+
+def test_the_history_may_be_a_series_or_an_array():
+    import numpy as np
+
+    for history in (pd.Series([3.0, 5.0, 4.0]), np.array([3.0, 5.0, 4.0])):
+        card = w.KPICard(4.0, label="Relevés", previous=5.0, history=history, locale="en")
+        assert card.numbers()[2] == [3.0, 5.0, 4.0]
+        assert "Trend over 3 periods" in card.static_html()

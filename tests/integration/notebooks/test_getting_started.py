@@ -1,48 +1,36 @@
 """notebooks/getting-started.ipynb, executed for real in spawned workspaces (issue #4).
 
-ONE real `agora up` (demo mode, demo data, default shared isolation). An analyst and an elected
-official (elu-rivemont, territory 99101) log in through the login form and their workspaces
-spawn; every code cell of the notebook then runs, in order, in a kernel of the user's own
-single-user server — started through the Jupyter Server REST API and fed through the kernel
-websocket, as JupyterLab does — with nothing but the environment the spawner gives.
+ONE real `agora up` (demo mode, demo data, default shared isolation), shared with the demo
+notebooks' tests (this package's conftest). An analyst and an elected official (elu-rivemont,
+territory 99101) log in through the login form and their workspaces spawn; every code cell of
+the notebook then runs, in order, in a kernel of the user's own single-user server — started
+through the Jupyter Server REST API and fed through the kernel websocket, as JupyterLab does —
+with nothing but the environment the spawner gives.
 
 Asserted: no cell fails; the cells show real data (the dataset ids of the user's catalog, rows of
-a table); and what the notebook's variables hold (`cat`, `available`, `df`, `worst`) is what the
-access policy allows, as computed independently by tests/access_oracle.py from the recipes, the
-hub's groups and the snapshot files: the catalog's datasets, the rows (count, communes, sums of
-every numeric column) and the columns. Then, in the same kernel, the notebook's one line
-`cat[id].read()` for every dataset of the catalog gets the same checks, so column rules (hidden,
-generalised) are seen applied too. Nothing here depends on the catalog's YAML layout or on the
-OS account the workspace runs as.
+a table, the widgets of the last part); and what the notebook's variables hold (`cat`,
+`available`, `df`, `worst`) is what the access policy allows, as computed independently by
+tests/access_oracle.py from the recipes, the hub's groups and the snapshot files: the catalog's
+datasets, the rows (count, communes, sums of every numeric column) and the columns. Then, in the
+same kernel, the notebook's one line `cat[id].read()` for every dataset of the catalog gets the
+same checks, so column rules (hidden, generalised) are seen applied too. Nothing here depends on
+the catalog's YAML layout or on the OS account the workspace runs as.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
-import yaml
 
-from tests.access_oracle import CATALOGS, Snapshot, accounts_from_hub, expected_access, oracle_view
-from tests.support import (
-    WorkspaceKernel,
-    admin_api_token,
-    reachable_temp_folder,
-    running_agora,
-    spawned_sessions,
-    tagged_result,
-    user_api_token,
-)
+from tests.access_oracle import Snapshot
+from tests.support import WorkspaceKernel, tagged_result, user_api_token
+
+from .notebook_runs import ANSI, CELL_TIMEOUT, NOTEBOOKS, WIDGET_MIME, code_cells
 
 pytestmark = pytest.mark.integration
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "getting-started.ipynb"
-USERS = ("analyst", "elu-rivemont")
+NOTEBOOK = NOTEBOOKS / "getting-started.ipynb"
+USERS = ("analyst", "elu-rivemont")  # the package spawns the partner too
 OFFICIAL_TERRITORY = "99101"  # elu-rivemont's (group commune-99101)
-CELL_TIMEOUT = 180  # the first cell imports pandas/intake in a cold kernel on a busy machine
-ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks
 
 # Run after the notebook, in the same kernel: what its variables hold, and every dataset of the
 # catalog read with the notebook's one line. Numeric sums identify the rows without shipping
@@ -68,34 +56,24 @@ _state = {
     "worst": {**_describe(worst),
               "pm10": [float(v) for v in worst["pm10"]] if "pm10" in worst.columns else None},
     "every": {i: _describe(cat[i].read()) for i in cat},
+    # the last part's widgets, by the execution count of the cell that shows each
+    "widgets": {str(n): [type(v).__name__, float(v.numbers()[0]) if hasattr(v, "numbers")
+                         else None] for n, v in Out.items() if type(v).__module__.startswith("widgets.")},
 }
 print("NOTEBOOK-STATE " + _json.dumps(_state))
 """
 
 
-def code_cells(path: Path = NOTEBOOK) -> list[str]:
-    cells = json.loads(path.read_text())["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-
-
 @pytest.fixture(scope="module")
-def agora():
-    """`agora up` with its defaults, in a folder any account can traverse."""
-    with running_agora(reachable_temp_folder("agora-getting-started-") / "agora") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def runs(agora):
-    """{user: (outputs of each code cell, the kernel's state afterwards)}; both workspaces are
-    spawned first (they start side by side), then the notebook runs in each."""
-    sessions = spawned_sessions(agora.url, USERS)
+def runs(agora, sessions):
+    """{user: (outputs of each code cell, the kernel's state afterwards)}; the workspaces were
+    spawned side by side by the package's `sessions`."""
     found = {}
     for user in USERS:
         token = user_api_token(sessions[user], agora.url, user, "getting-started test")
         with WorkspaceKernel(agora.url, user, token, timeout=CELL_TIMEOUT) as kernel:
             executions = []
-            for source in code_cells():
+            for source in code_cells(NOTEBOOK):
                 executions.append((source, kernel.execute(source)))
                 if executions[-1][1].error:
                     break  # as nbclient does: later cells would fail for this one's reason
@@ -106,42 +84,6 @@ def runs(agora):
                 state = tagged_result(probe.text, "NOTEBOOK-STATE")
         found[user] = (executions, state)
     return found
-
-
-class Policy:
-    """The policy's answer for each user and dataset, computed without the service."""
-
-    def __init__(self, agora, users):
-        admin = admin_api_token(agora, "getting-started test")
-        self.accounts = accounts_from_hub(agora, admin, users)
-        self.recipes = {p.stem: yaml.safe_load(p.read_text())
-                        for p in sorted(CATALOGS.glob("*.yaml"))}
-        self.store = agora.data_dir / "store"
-        self._snapshots: dict = {}
-        self._views: dict = {}
-
-    def expected(self, user: str, dataset: str):
-        return expected_access(self.accounts[user], self.recipes[dataset].get("access"))
-
-    def readable(self, user: str) -> list[str]:
-        return sorted(d for d in self.recipes if self.expected(user, d).allowed)
-
-    def snapshot(self, dataset: str) -> Snapshot:
-        if dataset not in self._snapshots:
-            self._snapshots[dataset] = Snapshot(self.store, dataset)
-        return self._snapshots[dataset]
-
-    def view(self, user: str, dataset: str):
-        if (user, dataset) not in self._views:
-            # pseudonymised values are not compared here: any key will do
-            self._views[user, dataset] = oracle_view(self.snapshot(dataset),
-                                                     self.expected(user, dataset), b"unused")
-        return self._views[user, dataset]
-
-
-@pytest.fixture(scope="module")
-def oracle(agora):
-    return Policy(agora, USERS)
 
 
 def state_of(runs, user: str) -> dict:
@@ -184,7 +126,7 @@ def test_every_code_cell_runs_without_error(runs, user):
     for source, execution in executions:
         assert not execution.error, (f"{user}: cell failed:\n{source}\n"
                                      + ANSI.sub("", "\n".join(execution.error["traceback"])))
-    assert len(executions) == len(code_cells()) >= 5
+    assert len(executions) == len(code_cells(NOTEBOOK)) >= 5
     assert state is not None
 
 
@@ -272,3 +214,18 @@ def test_column_rules_are_applied_in_the_workspace(runs, oracle):
     generalised = [c for c, r in expected.rules.items() if r["action"] == "generalise"]
     assert generalised and set(generalised) <= set(frame["columns"])
     assert "social_aid_beneficiaries" not in state_of(runs, "elu-rivemont")["every"]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_widgets_part_shows_a_card_a_chart_and_a_table(runs, oracle, user):
+    """The last part: a KPI card, a time series and a table, each shown as a live ipywidget;
+    the card's value is the mean PM10 of the last month of the rows the user may read."""
+    executions, _ = runs[user]
+    shown = state_of(runs, user)["widgets"]
+    assert sorted(kind for kind, _ in shown.values()) == ["KPICard", "Table", "TimeSeries"]
+    for count in shown:
+        assert executions[int(count) - 1][1].data(WIDGET_MIME), f"{user}: cell {count}"
+    frame = oracle.frame(user, "air_quality")
+    month = frame["measured_at"].dt.to_period("M")
+    (value,) = [v for kind, v in shown.values() if kind == "KPICard"]
+    assert value == pytest.approx(frame.loc[month == month.max(), "pm10"].mean())
