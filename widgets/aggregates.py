@@ -38,7 +38,8 @@ def _params(by, measures, where, bucket, order_by, limit) -> list[tuple[str, str
     return params + ([("limit", limit)] if limit is not None else [])
 
 
-def _typed(series, arrow_type: str):
+def typed_column(series, arrow_type: str):
+    """A JSON column as its Arrow type says: Int64, float64, boolean, datetimes."""
     import pandas as pd
 
     t = arrow_type.lower()
@@ -59,7 +60,7 @@ def frame_from_answer(body: dict):
 
     frame = pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)
     for field in body.get("schema", []):
-        frame[field["name"]] = _typed(frame[field["name"]], field["type"])
+        frame[field["name"]] = typed_column(frame[field["name"]], field["type"])
     frame.attrs.update({key: body.get(key) for key in (
         "dataset", "version", "groups", "suppressed_groups", "min_group_size")})
     return frame

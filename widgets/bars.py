@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .chart import Chart, values
-from .i18n import format_date, format_number, t
-from .source import Query, measure_column
+from .i18n import format_date, format_number, format_period, t
+from .source import Query, bucket_column, measure_column
 from .style import PALETTE
 from .titles import axis_title, sentence
 
@@ -39,21 +39,33 @@ class BarChart(Chart):
         self.horizontal, self.sort, self.unit = horizontal, sort, unit
         self.value_title, self.category_title = value_title, category_title
         self.measure: str | None = None
+        self.period: str | None = None  # a bucket's unit: categories are periods
+        self.period_of: str | None = None  # the bucketed date column
 
     @classmethod
-    def of(cls, dataset: str, *, by: str, measure: str = "count", stack: str | None = None,
-           where=(), filters=None, limit: int | None = None, **options) -> BarChart:
-        """Bars of an aggregate `measure` per value of `by` (and of `stack`) in a dataset.
+    def of(cls, dataset: str, *, by: str | None = None, bucket: str | None = None,
+           measure: str = "count", stack: str | None = None, where=(), filters=None,
+           limit: int | None = None, **options) -> BarChart:
+        """Bars of an aggregate `measure` per value of `by`, or per period of `bucket`
+        (``"date:month"``, in time order), and of `stack`, in a dataset.
 
-        `limit`: keep the groups with the largest measure. Example:
-        ``BarChart.of("budget", by="commune", measure="sum:amount", limit=10)``
+        `limit`: keep the groups with the largest measure. Examples:
+        ``BarChart.of("budget", by="commune", measure="sum:amount", limit=10)``,
+        ``BarChart.of("budget", bucket="paid_on:year", measure="sum:amount", stack="section")``
         """
+        if (by is None) == (bucket is None):
+            raise TypeError("BarChart.of: give by= (a column) or bucket= (a period), not both")
         order = [f"-{measure_column(measure)}"] if limit else None
-        params = {"by": [by, stack] if stack else [by], "measures": [measure],
-                  "order_by": order, "limit": limit}
-        chart = cls(query=Query(dataset, tuple(where), filters, params), category=by,
-                    value=measure_column(measure), stack=stack, **options)
+        params = {"by": [c for c in (by, stack) if c] or None, "bucket": bucket,
+                  "measures": [measure], "order_by": order, "limit": limit}
+        if bucket:
+            options.setdefault("sort", "category")
+        chart = cls(query=Query(dataset, tuple(where), filters, params),
+                    category=by or bucket_column(bucket), value=measure_column(measure),
+                    stack=stack, **options)
         chart.measure = measure
+        chart.period_of = bucket.partition(":")[0] if bucket else None
+        chart.period = bucket.partition(":")[2] if bucket else None
         return chart
 
     def axis(self) -> str:
@@ -66,14 +78,21 @@ class BarChart(Chart):
         return self.unit or (self.unit_of(self.measure) if self.measure else None)
 
     def category_name(self) -> str:
-        return self.category_title or self.label(self.category)
+        if self.category_title or self.category in self.labels or not self.period:
+            return self.category_title or self.label(self.category)
+        return t(f"bucket_{self.period}", self.locale, column=self.label(self.period_of))
 
     def bars(self):
         """The rows drawn, categories as text (dates written in the reader's language)."""
         frame = self.shown
         if frame[self.category].dtype.kind == "M":
+            def written(d):
+                if self.period:
+                    return format_period(d, self.period, self.locale)
+                return format_date(d, self.locale)
+
             frame = frame.sort_values(self.category, kind="stable").assign(**{
-                self.category: frame[self.category].map(lambda d: format_date(d, self.locale))})
+                self.category: frame[self.category].map(written)})
         return frame.assign(**{self.category: frame[self.category].astype(str)})
 
     def totals(self):

@@ -111,6 +111,17 @@ def read(dataset: str, where: Iterable = (), select: Sequence[str] = (),
     return frame_from_parquet(get(service_for(url) + path, params=params).content)
 
 
+def typed(frame, schema):
+    """`frame` with the types of the answer's `schema` (dates as datetimes, nullable
+    integers); geometries stay GeoJSON objects."""
+    from .aggregates import typed_column
+
+    for field in schema:
+        if field["name"] in frame.columns and field["type"] != "geometry":
+            frame[field["name"]] = typed_column(frame[field["name"]], field["type"])
+    return frame
+
+
 def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
             order_by: Sequence[str] = (), limit: int = 1000, offset: int = 0,
             url: str | None = None):
@@ -131,4 +142,5 @@ def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
     params += [("limit", limit), ("offset", offset)]
     path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/records"
     body = get(service_for(url) + path, params=params).json()
-    return pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)
+    frame = pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)
+    return typed(frame, body.get("schema", []))

@@ -176,6 +176,29 @@ def format_date(d, locale: str | None = None) -> str:
     return value.strftime("%d/%m/%Y" if loc == "fr" else "%Y-%m-%d")
 
 
+def format_period(d, unit: str, locale: str | None = None) -> str:
+    """The period starting on `d` for a bucket `unit`: ``janv. 2025``, ``T1 2025``, ``2025``,
+    ``sem. du 06/01/2025``; a day as :func:`format_date`.
+
+    >>> format_period("2025-01-01", "month", "fr"), format_period("2025-04-01", "quarter", "en")
+    ('janv. 2025', 'Q2 2025')
+    """
+    loc = _current(locale)
+    value = as_datetime(d)
+    if value is None:
+        return t("missing", loc)
+    if unit == "year":
+        return str(value.year)
+    if unit == "quarter":
+        return f"{'T' if loc == 'fr' else 'Q'}{(value.month - 1) // 3 + 1} {value.year}"
+    if unit == "month":
+        months = vega_time_format_locale(loc)["shortMonths"]
+        return f"{months[value.month - 1]} {value.year}"
+    if unit == "week":
+        return ("sem. du " if loc == "fr" else "week of ") + format_date(value, loc)
+    return format_date(value, loc)
+
+
 def format_datetime(d, locale: str | None = None) -> str:
     """A date and time: ``28/11/2026 13:10`` (fr), ``2026-11-28 13:10`` (en).
 

@@ -78,6 +78,8 @@ def classify(values: Sequence[float], k: int = 5, scheme: str = "quantiles",
     shown = np.round(data, decimals)
     if bins is not None:
         edges = _dedupe(_cover(sorted(map(float, bins)), data, decimals))
+    elif np.all(shown == shown[0]):  # one value: one class, labelled with it
+        edges = [float(shown[0]), float(shown[0])]
     else:
         edges = _without_empty_classes(_dedupe(_edges(data, k, scheme, decimals)), shown)
     if len(edges) == 1:

@@ -75,3 +75,14 @@ def test_the_explorer_runs_on_the_real_service(analyst):
     explorer.choose(group="reported_at:month", measure="count", chart="table")
     assert explorer.error is None and "reported_at_month" in explorer.view.data.columns
     assert "incidents" in widgets.DatasetBrowser().search("incidents")[0]["id"]
+
+
+def test_records_come_typed_as_the_snapshot_holds_them(analyst):
+    """Dates are datetimes and counts integers, not the ISO text and floats of JSON."""
+    rows = widgets.records("incidents", limit=5)
+    assert str(rows["reported_at"].dtype).startswith("datetime64")
+    table = widgets.Table.of("incidents", select=["reported_at"], page_size=3, locale="fr")
+    import re
+
+    first = re.search(r"<td[^>]*>([^<]*)</td>", table.static_html()).group(1)
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}( \d\d:\d\d)?", first), first  # not 2024-01-01T00:00

@@ -206,3 +206,15 @@ def test_a_frame_with_a_repeated_index_and_one_series_in_the_palette_blue():
     assert "Highest value: 5 on 2026-01-04 (b)." in w.TimeSeries(
         both, time="d", value="v", series="s", locale="en").alt_text()
     assert PALETTE[0] in w.TimeSeries(one, time="d", value="v").svg()
+
+
+def test_bars_per_period_are_in_time_order_and_named_as_periods(fake_source):
+    bars = w.BarChart.of("air_quality", bucket="measured_at:month", measure="max:pm10",
+                         locale="fr")
+    assert list(bars.bars()["measured_at_month"]) == ["janv. 2026", "févr. 2026"]
+    call = fake_source.called("aggregate")[-1]
+    assert call["bucket"] == "measured_at:month" and not call["by"]
+    assert bars.category_name() == "measured_at (mois)"
+    assert bars.order() == ["janv. 2026", "févr. 2026"]
+    with pytest.raises(TypeError, match="by= .* or bucket="):
+        w.BarChart.of("air_quality", by="commune_code", bucket="measured_at:month")

@@ -489,3 +489,9 @@ def test_values_are_classed_as_shown_and_no_class_is_empty():
     assert classes.index(16.999) == classes.index(17.0)
     explicit = classify(values, bins=[0, 5, 10, 30], decimals=0)
     assert len(explicit.colors) == 3  # the reader's own bins stay, even an empty one
+
+
+def test_a_single_value_is_one_class_labelled_with_it():
+    classes = classify([23.2449, 23.2449], decimals=2)  # was one class "23.24 – 23.25"
+    assert classes.labels(lambda x: f"{x:.2f}") == ["23.24"]
+    assert len(classes.colors) == 1 and classes.index(23.2449) == 0

@@ -135,8 +135,10 @@ class RecordsHandler(DataHandler):
         records = to_records(table.slice(0, request.limit), geometry,
                              str(resolved.snapshot.path))
         self.audit_fields["rows"] = len(records)
+        schema = [{"name": f.name, "type": "geometry" if f.name in geometry else str(f.type)}
+                  for f in table.schema]
         self.write_json({"dataset": resolved.id, "version": resolved.version,
-                         "columns": compiled.columns, "records": records,
+                         "columns": compiled.columns, "schema": schema, "records": records,
                          "limit": request.limit, "offset": request.offset,
                          "next": self.next_url(request) if more else None})
 

@@ -135,12 +135,18 @@ SCHEMAS: dict[str, Any] = {
             },
         }],
     },
+    "SchemaField": {
+        "type": "object", "required": ["name", "type"],
+        "properties": {"name": {"type": "string"}, "type": {"type": "string"}},
+    },
     "Records": {
         "type": "object", "required": ["dataset", "columns", "records", "limit", "offset"],
         "properties": {
             "dataset": {"type": "string"},
             "version": {"type": "string"},
             "columns": {"type": "array", "items": {"type": "string"}},
+            "schema": {"type": "array", "items": _ref("SchemaField"),
+                       "description": "Arrow type of each column; `geometry` for geometries."},
             "records": {"type": "array", "items": {"type": "object"}, "description":
                         "Dates as ISO 8601 text, geometries as GeoJSON objects in WGS 84."},
             "limit": {"type": "integer"},
@@ -158,10 +164,8 @@ SCHEMAS: dict[str, Any] = {
             "version": {"type": "string", "description": "The snapshot aggregated (lineage)."},
             "columns": {"type": "array", "items": {"type": "string"}, "description":
                         "Group keys (by columns, then buckets), measures, then `suppressed`."},
-            "schema": {"type": "array", "items": {
-                "type": "object", "required": ["name", "type"],
-                "properties": {"name": {"type": "string"}, "type": {"type": "string"}}},
-                "description": "Arrow type of each column (buckets are `date32[day]`)."},
+            "schema": {"type": "array", "items": _ref("SchemaField"),
+                       "description": "Arrow type of each column (buckets are `date32[day]`)."},
             "records": {"type": "array", "items": {"type": "object"}, "description":
                         "One object per group; a withheld group has `suppressed: true` and "
                         "null measures."},
