@@ -33,8 +33,11 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium for the browser tests. Package scope, not session: Playwright's sync API runs
+    an asyncio loop in this thread while it is open, and async tests that come later would
+    fail with "Runner.run() cannot be called from a running event loop"."""
     if not shutil.which(CHROMIUM):
         pytest.skip("needs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
