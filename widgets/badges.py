@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import source
-from .i18n import as_datetime, format_ago, format_datetime, format_number, t
+from .i18n import as_datetime, format_ago, format_datetime, t
 from .quality import quality_summary
 from .render import View
 from .style import MUTED, block, css, esc, pill, tag
@@ -123,7 +123,7 @@ class QualityBadge(Badge):
         if not summary["issues"]:
             return "good", t("quality_good", loc), t("quality_no_issue", loc)
         columns = ", ".join(summary["columns_with_issues"][:5])
-        details = t("quality_issues", loc, count=format_number(summary["issues"], 0, loc))
+        details = t("quality_issues", loc, count=int(summary["issues"]))
         return "warn", t("quality_warn", loc), f"{details} ({columns})" if columns else details
 
     def static_html(self) -> str:

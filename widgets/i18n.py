@@ -57,13 +57,24 @@ def _current(override: str | None = None) -> str:  # for functions whose argumen
 
 
 def t(key: str, locale: str | None = None, **values) -> str:
-    """The label `key` in the language in force, with `values` filled in.
+    """The label `key` in the language in force, with `values` filled in. A number given as
+    `count` is written in the language's way and picks the singular label ``<key>_one`` when
+    there is one (0 and 1 in French, 1 in English).
 
     >>> t("rows_shown", "en", shown=20, total="134")
     '20 of 134 rows'
+    >>> t("quality_issues", "fr", count=1), t("quality_issues", "fr", count=1902)
+    ('1 valeur à vérifier', '1\u202f902 valeurs à vérifier')
     """
+    loc = _current(locale)
+    count = values.get("count")
+    if isinstance(count, (int, float)) and not isinstance(count, bool):
+        singular = abs(count) < 2 if loc == "fr" else abs(count) == 1
+        if singular and f"{key}_one" in LABELS:
+            key = f"{key}_one"
+        values["count"] = format_number(count, None, loc)
     french, english = LABELS[key]
-    text = french if _current(locale) == "fr" else english
+    text = french if loc == "fr" else english
     return text.format(**values) if values else text
 
 

@@ -11,8 +11,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "date": ("Date", "Date"),
     "separator": ("\u00a0; ", "; "),
     "label_value": ("{label}\u00a0: {value}", "{label}: {value}"),
-    "suppressed_note": ("{count} groupe(s) masqué(s)\u00a0: trop peu de lignes pour être publiés.",
-                        "{count} group(s) hidden: too few rows to be shown."),
+    "suppressed_note": ("{count} groupes masqués\u00a0: trop peu de lignes pour être publiés.",
+                        "{count} groups hidden: too few rows to be shown."),
+    "suppressed_note_one": ("{count} groupe masqué\u00a0: trop peu de lignes pour être publié.",
+                            "{count} group hidden: too few rows to be shown."),
     # time ago
     "ago": ("il y a {count} {unit}", "{count} {unit} ago"),
     "ago_now": ("à l'instant", "just now"),
@@ -85,6 +87,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "quality_no_issue": ("aucun problème détecté par les contrôles",
                          "no issue found by the checks"),
     "quality_issues": ("{count} valeurs à vérifier", "{count} values to check"),
+    "quality_issues_one": ("{count} valeur à vérifier", "{count} value to check"),
     "quality_withheld": (("non communiquée\u00a0: les contrôles portent aussi sur des lignes "
                           "hors de vos droits"),
                          "not shown: the checks also cover rows outside your rights"),

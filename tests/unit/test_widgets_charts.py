@@ -111,7 +111,7 @@ def test_suppressed_groups_are_left_out_and_said_so():
     frame.loc[2, "sum_amount"] = None
     bars = w.BarChart(frame, category="commune", value="sum_amount", locale="en")
     assert list(bars.shown["commune"]) == ["Lyon", "Bron"]
-    assert "1 group(s) hidden: too few rows" in bars.static_html()
+    assert "1 group hidden: too few rows" in bars.static_html()
 
 
 def test_the_interactive_chart_is_an_offline_jupyter_chart():

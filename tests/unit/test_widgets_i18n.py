@@ -134,3 +134,11 @@ def test_vega_locales_match_format_number():
     assert fr["decimal"] == "," and fr["thousands"] == NARROW_NBSP and fr["minus"] == MINUS
     assert i18n.vega_time_format_locale("fr")["date"] == "%d/%m/%Y"
     assert i18n.vega_time_format_locale("en")["date"] == "%Y-%m-%d"
+
+
+@pytest.mark.parametrize("locale, count, text", [
+    ("fr", 0, "0 valeur à vérifier"), ("fr", 1, "1 valeur à vérifier"),
+    ("fr", 2, "2 valeurs à vérifier"), ("en", 0, "0 values to check"),
+    ("en", 1, "1 value to check"), ("en", 1234, "1,234 values to check")])
+def test_counts_pick_the_singular_and_are_written_as_numbers(locale, count, text):
+    assert t("quality_issues", locale, count=count) == text
