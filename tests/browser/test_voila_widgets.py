@@ -174,7 +174,8 @@ def test_widget_notebook_draws_offline_in_voila_and_follows_a_filter(browser, vo
             assert shown_value(page, label) == value, label
         line_before = path.get_attribute("d")
 
-        page.locator(".widget-select-multiple select").select_option(COMMUNE)
+        map_before = page.locator("iframe[srcdoc]").first.get_attribute("srcdoc")
+        page.locator(".widget-select-multiple select").first.select_option(COMMUNE)
         one = expected[expected["commune_code"] == COMMUNE]
         assert 0 < len(one) < len(expected)
         for label, value in kpis(one).items():
@@ -183,8 +184,44 @@ def test_widget_notebook_draws_offline_in_voila_and_follows_a_filter(browser, vo
             "([sel, before]) => { const p = document.querySelector(sel);"
             " return p && p.getAttribute('d') !== before; }",
             arg=[CHART_LINE, line_before], timeout=30_000)
+        page.wait_for_function(  # the map follows the panel too: a new map is drawn
+            "before => { const f = document.querySelector('iframe[srcdoc]');"
+            " return f && f.getAttribute('srcdoc') !== before; }",
+            arg=map_before, timeout=30_000)
         page.wait_for_timeout(500)
         offline.screenshot("voila-widgets-2-filtered")
         assert_no_error_shown(page, f"after choosing {COMMUNE}")
         assert offline.errors == [], f"JavaScript errors in the page: {offline.errors}"
     print(f"first render {first_render:.1f} s, whole test {time.monotonic() - started:.1f} s")
+
+
+def menu(page, label: str):
+    """The <select> of the explorer's drop-down named `label`."""
+    return page.get_by_label(label, exact=True)
+
+
+def test_the_explorer_makes_a_chart_and_its_code_without_typing(browser, voila, expected):
+    """What a non-programmer does: three menus, then "Copier le code"."""
+    with open_offline_page(browser, VIEWPORT) as offline:
+        page = offline.page
+        page.goto(voila, timeout=PAGE_TIMEOUT)
+        menu(page, "Regrouper par").wait_for(timeout=PAGE_TIMEOUT)
+        menu(page, "Regrouper par").select_option(label="Code commune (INSEE)")
+        menu(page, "Mesure").select_option(label="moyenne de PM10")
+        menu(page, "Affichage").select_option(label="Barres")
+        communes = expected["commune_code"].nunique()
+        bars = page.locator(".vega-embed svg .mark-rect path")
+        page.wait_for_function("n => document.querySelectorAll("
+                               "'.vega-embed svg .mark-rect path').length === n",
+                               arg=communes, timeout=30_000)
+        assert bars.count() == communes
+        page.get_by_role("button", name="Copier le code").click()
+        code = page.locator("textarea").last
+        code.wait_for(timeout=10_000)
+        text = code.input_value()
+        assert 'BarChart.of(' in text and 'by="commune_code"' in text, text
+        assert 'measure="mean:pm10"' in text, text
+        page.wait_for_timeout(300)
+        offline.screenshot("voila-widgets-3-explorer")
+        assert_no_error_shown(page, "explorer")
+        assert offline.errors == [], f"JavaScript errors in the page: {offline.errors}"
