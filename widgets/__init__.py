@@ -20,9 +20,9 @@
 Widgets show interactively in notebooks and Voilà, and as static HTML in reports
 (``widgets.set_mode("static")`` or ``AGORA_WIDGETS_MODE=static``); see docs/user-guide.md.
 
-Note: the function ``widgets.catalog`` shadows the module of the same name on purpose
-(``from widgets import catalog`` gives the function); the module stays importable as
-``widgets.catalog`` through ``import widgets.catalog`` / ``from widgets.catalog import ...``.
+Note: the functions ``widgets.catalog`` and ``widgets.lineage`` shadow the modules of the
+same name on purpose (``from widgets import catalog`` gives the function); the modules stay
+importable with ``from widgets.catalog import ...``.
 """
 
 from .aggregates import aggregate
@@ -35,15 +35,16 @@ from .explorer import Explorer
 from .filters import FilterPanel, link
 from .i18n import format_date, format_number, format_percent, locale, set_locale, t
 from .kpi import KPIBoard, KPICard
+from .lineage import Lineage, lineage
 from .render import View, html_page, mode, set_mode
 from .table import Table
 from .timeseries import TimeSeries
 
 __all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "ChoroplethMap", "DatasetBrowser",
-           "Explorer", "FilterPanel", "FreshnessBadge", "KPIBoard", "KPICard", "PointMap",
-           "QualityBadge", "Table", "TimeSeries", "View", "aggregate", "catalog", "datasets",
-           "describe", "format_date", "format_number", "format_percent", "html_page", "link",
-           "locale", "mode", "read", "records", "set_locale", "set_mode", "t"]
+           "Explorer", "FilterPanel", "FreshnessBadge", "KPIBoard", "KPICard", "Lineage",
+           "PointMap", "QualityBadge", "Table", "TimeSeries", "View", "aggregate", "catalog", "datasets",
+           "describe", "format_date", "format_number", "format_percent", "html_page", "lineage",
+           "link", "locale", "mode", "read", "records", "set_locale", "set_mode", "t"]
 
 _MAPS = ("ChoroplethMap", "PointMap")  # imported when first used: geopandas is slow to load
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .catalog import DATASETS_PATH, service_for, where_param
 from .data import get
+from .lineage import record as record_lineage
 
 Items = str | Sequence
 
@@ -100,4 +101,6 @@ def aggregate(dataset: str, by: Items | None = None, measures: Items = ("count",
     """
     path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/aggregate"
     params = _params(by, measures, where, bucket, order_by, limit)
-    return frame_from_answer(get(service_for(url) + path, params=params).json())
+    frame = frame_from_answer(get(service_for(url) + path, params=params).json())
+    record_lineage(frame.attrs.get("dataset") or dataset, frame.attrs.get("version"))
+    return frame

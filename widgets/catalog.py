@@ -23,6 +23,7 @@ from urllib.parse import quote
 from intake.readers.entry import Catalog
 
 from .data import get, service_url, trust
+from .lineage import record as record_lineage
 
 # The JSON form of the catalog: json.loads takes ~10 ms where a YAML parser takes ~0.3-0.7 s
 # on 1,000 datasets. hub/services/datasets/http/paths.py has the same paths (checked by a test).
@@ -108,7 +109,11 @@ def read(dataset: str, where: Iterable = (), select: Sequence[str] = (),
     if limit is not None:
         params.append(("limit", limit))
     path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/export.parquet"
-    return frame_from_parquet(get(service_for(url) + path, params=params).content)
+    response = get(service_for(url) + path, params=params)
+    frame = frame_from_parquet(response.content)
+    frame.attrs.update(dataset=dataset, version=response.headers.get("Agora-Snapshot-Version"))
+    record_lineage(dataset, frame.attrs["version"])
+    return frame
 
 
 def typed(frame, schema):
@@ -143,4 +148,6 @@ def records(dataset: str, where: Iterable = (), select: Sequence[str] = (),
     path = f"{DATASETS_PATH}/{quote(dataset, safe='')}/records"
     body = get(service_for(url) + path, params=params).json()
     frame = pd.DataFrame(body.get("records", []), columns=body.get("columns") or None)
+    frame.attrs.update(dataset=dataset, version=body.get("version"))
+    record_lineage(dataset, body.get("version"))
     return typed(frame, body.get("schema", []))

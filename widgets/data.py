@@ -174,4 +174,10 @@ class AgoraParquetReader(BaseReader):
     output_instance = "pandas:DataFrame"
 
     def _read(self, url: str, columns: Sequence[str] | None = None, **_ignored):
-        return frame_from_parquet(get(url).content, columns)
+        from .lineage import record as record_lineage
+
+        response = get(url)
+        frame = frame_from_parquet(response.content, columns)
+        record_lineage(unquote(urlsplit(url).path.rstrip("/").split("/")[-2]),
+                       response.headers.get("Agora-Snapshot-Version"))
+        return frame

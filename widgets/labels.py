@@ -188,4 +188,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_timeseries": ("Courbe dans le temps", "Time series"),
     "chart_table": ("Tableau", "Table"),
     "chart_kpi": ("Indicateur clé", "KPI card"),
+    # lineage
+    "lineage_title": ("Sources des données", "Data sources"),
+    "lineage_none": ("Aucune donnée lue.", "No data read."),
+    "lineage_dataset": ("Jeu de données", "Dataset"),
+    "lineage_version": ("Version lue", "Version read"),
+    "lineage_updated": ("Mis à jour le", "Updated on"),
 }

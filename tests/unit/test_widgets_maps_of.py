@@ -101,6 +101,7 @@ def test_read_sends_filters_and_columns_to_the_parquet_export(monkeypatch):
 
     class Response:
         content = b""
+        headers = {"Agora-Snapshot-Version": "20261202T010000Z"}
 
     def get(url, params=None):
         asked.update(url=url, params=params)
@@ -112,3 +113,7 @@ def test_read_sends_filters_and_columns_to_the_parquet_export(monkeypatch):
                  url="http://127.0.0.1:1/services/datasets/")
     assert asked["url"].endswith("/api/datasets/air_quality/export.parquet")
     assert asked["params"] == [("where", "pm10:gt:50"), ("select", "pm10"), ("limit", 10)]
+    from widgets.lineage import forget, used
+
+    assert used()["air_quality"] == ["20261202T010000Z"]
+    forget()

@@ -35,6 +35,9 @@ def unrestricted(decision: Decision, request: RecordsRequest) -> bool:
             and request == RecordsRequest(limit=None))
 
 
+VERSION_HEADER = "Agora-Snapshot-Version"  # the snapshot exported (lineage of a report)
+
+
 class ExportHandler(DataHandler):
     audit_action = "export"
 
@@ -72,6 +75,7 @@ class ExportHandler(DataHandler):
                                   geometry=next((g for g in geometry if g in compiled.columns),
                                                 ""),
                                   snapshot_path=str(resolved.snapshot.path))
+        self.set_header(VERSION_HEADER, resolved.version)
         await self.stream(chunks, fmt, f"{resolved.id}-{resolved.version}.{fmt}", stats)
 
     async def first_chunk(self, stream: ChunkStream) -> bytes | None:
