@@ -175,6 +175,7 @@ def test_dataset_page_shows_the_columns_as_the_visitor_sees_them(portal):
     assert 'href="mailto:test@example.org"' in official.text
     analyst = get(portal, "datasets/incidents")
     assert "pseudonymisé" not in analyst.text and "<code>age</code>" in analyst.text
+    assert "Remarque" in official.text and "Remarque" not in analyst.text  # no empty column
 
 
 def test_dataset_page_links_downloads_through_the_datasets_service(portal):
@@ -199,8 +200,11 @@ def test_dataset_page_snippets_carry_a_placeholder_never_the_visitors_token(port
 
 def test_dataset_page_tells_freshness_quality_and_lineage_in_words(portal):
     page = get(portal, "datasets/incidents")
-    assert "Fraîcheur&nbsp;: À jour" in page.text and "mis à jour" in page.text
-    assert "Qualité&nbsp;:" in page.text
+    assert "Fraîcheur\u00a0: À jour" in page.text and "mis à jour" in page.text
+    assert "Qualité\u00a0:" in page.text
+    assert "Freshness: Up to date" in get(portal, "datasets/incidents?lang=en").text
+    withheld = get(portal, "datasets/incidents", user="elu-rivemont")  # row rules: counts withheld
+    assert "<strong>Qualité</strong>\u00a0: non communiquée" in withheld.text
     assert "fichier Parquet" in page.text and "colonnes renommées" in page.text
     assert "Version" in page.text and "{" not in page.text.split("<main", 1)[1].split(
         "<pre", 1)[0]  # no raw JSON before the code snippets

@@ -106,6 +106,7 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
     def write_error(self, status_code: int, **kwargs) -> None:
         """A page in the visitor's language, never a traceback."""
         key = {404: "not_found", 503: "unavailable"}.get(status_code, "error")
+        self.page = ""  # no navigation entry is the current page
         self.clear_header("Content-Disposition")
         self.render_page("error.html", status_code, title_key=f"{key}_title",
                          text_key=f"{key}_text")

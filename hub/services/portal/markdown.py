@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-MARKS = re.compile(r"[*_`#>]+")
+MARKS = re.compile(r"[*`#>]+")  # not "_": identifiers such as commune_code keep theirs
 
 
 def to_html(text: str | None) -> Markup:
