@@ -14,6 +14,11 @@ VENV="${AGORA_VENV:-$DEFAULT_VENV}"
 RUN_PACKAGES=(python3.11-venv)
 TEST_PACKAGES=(poppler-utils chromium)
 
+# JavaScript the browser tests inject into pages, from the npm registry at install time only
+# (never fetched while tests run): axe-core, into a folder the tests find (tests/browser/axe.py).
+AXE_VERSION=4.11.4
+TEST_ASSETS="$VENV/share/agora-test-assets"
+
 say() { printf '\033[1m[agora]\033[0m %s\n' "$*" >&2; }
 
 apt_install() {
@@ -37,6 +42,17 @@ pick_python() {
   say "Python 3.11 or newer is required"; return 1
 }
 
+install_test_assets() {
+  local axe="$TEST_ASSETS/node_modules/axe-core/axe.min.js"
+  [[ -f $axe && "$(cat "$TEST_ASSETS/.axe-version" 2>/dev/null)" == "$AXE_VERSION" ]] && return 0
+  command -v npm >/dev/null || apt_install npm
+  say "installing axe-core $AXE_VERSION (npm) into $TEST_ASSETS"
+  mkdir -p "$TEST_ASSETS"
+  npm install --silent --no-audit --no-fund --no-save --prefix "$TEST_ASSETS" "axe-core@$AXE_VERSION" >/dev/null
+  echo "$AXE_VERSION" > "$TEST_ASSETS/.axe-version"
+  chmod -R a+rX "$TEST_ASSETS"
+}
+
 install() {
   local extras="$1"
   command -v dpkg >/dev/null && apt_install "${RUN_PACKAGES[@]}"
@@ -56,6 +72,7 @@ install() {
     chmod -R a+rX "$VENV" 2>/dev/null || true
     echo "$digest" > "$stamp"
   fi
+  if [[ $extras == *test* ]]; then install_test_assets; fi
 }
 
 case "${1:-}" in

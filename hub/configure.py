@@ -291,7 +291,47 @@ def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[di
     return [service], []
 
 
-SERVICE_BUILDERS = (culler_service, datasets_service, refresh_service)
+PORTAL_ACCESS = "access:services!service=portal"
+
+
+def portal_environment(s: Settings, inputs: HubInputs) -> dict:
+    """The settings the portal loads (ports, log level): no pseudonym key, no source secret."""
+    env = {
+        **forwarded(inputs.settings_variables),
+        "AGORA_HUB__DATA_DIR": str(s.hub.data_dir),
+        "AGORA_HUB__LOG_LEVEL": s.hub.log_level,
+        "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
+        "AGORA_SERVICES__PORTAL_PORT": str(s.services.portal_port),
+    }
+    if s.source != "defaults":
+        env["AGORA_CONFIG"] = str(Path(s.source).resolve())
+    return env
+
+
+def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
+    """The portal (hub/services/portal): every user's home page and the data catalogue.
+
+    It has NO role: it calls no hub API with a token of its own. The visitor's OAuth token
+    may carry `access:services!service=datasets` (`oauth_client_allowed_scopes`, intersected
+    with the visitor's own scopes), so it reads data as the visitor, with their rights."""
+    service = {
+        "name": "portal",
+        "url": f"http://127.0.0.1:{s.services.portal_port}",
+        "command": [sys.executable, "-m", "hub.services.portal"],
+        "environment": portal_environment(s, inputs),
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": [DATASETS_ACCESS],
+        "display": True,
+    }
+    users = {
+        "name": "user",
+        "description": "Every user: their own resources, the portal and the datasets service",
+        "scopes": ["self", PORTAL_ACCESS],
+    }
+    return [service], [users]
+
+
+SERVICE_BUILDERS = (culler_service, datasets_service, portal_service, refresh_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:

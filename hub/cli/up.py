@@ -88,6 +88,7 @@ def check_ports(s: Settings) -> None:
         ("127.0.0.1", s.hub.hub_port, "hub.hub_port", "the hub's internal API"),
         ("127.0.0.1", s.hub.proxy_api_port, "hub.proxy_api_port", "the proxy's API"),
         ("127.0.0.1", s.services.datasets_port, "services.datasets_port", "the datasets service"),
+        ("127.0.0.1", s.services.portal_port, "services.portal_port", "the portal"),
     ]
     for host, port, key, what in wanted:
         if not port_is_free(host, port):

@@ -236,6 +236,10 @@ class ServicesSettings(_Section):
     datasets_port: int = Field(
         8082, ge=1, le=65535, description="Port of the datasets service (the data gateway), "
         "always on 127.0.0.1; users reach it through the hub at <bind_url>services/datasets/.")
+    portal_port: int = Field(
+        8083, ge=1, le=65535, description="Port of the portal (every user's home page, the data "
+        "catalogue, a page per dataset), always on 127.0.0.1; users reach it through the hub at "
+        "<bind_url>services/portal/.")
 
 
 class WidgetsSettings(_Section):

@@ -52,8 +52,10 @@ class OfflinePage:
     """A page whose requests off loopback are refused and listed in `.outside`; uncaught
     JavaScript errors of the page are listed in `.errors`."""
 
-    def __init__(self, browser, viewport=(1280, 900)):
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    def __init__(self, browser, viewport=(1280, 900), locale: str | None = None):
+        options = {"locale": locale} if locale else {}  # the browser's Accept-Language
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                           **options)
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.errors: list[str] = []
@@ -83,9 +85,9 @@ class OfflinePage:
 
 
 @contextmanager
-def open_offline_page(browser, viewport=(1280, 900)):
+def open_offline_page(browser, viewport=(1280, 900), locale: str | None = None):
     """An :class:`OfflinePage`, closed and checked for requests off loopback at the end."""
-    page = OfflinePage(browser, viewport)
+    page = OfflinePage(browser, viewport, locale)
     try:
         yield page
     finally:

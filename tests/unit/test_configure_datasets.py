@@ -67,7 +67,8 @@ def test_service_role_is_least_privilege():
 
 def test_every_user_may_call_the_service_and_notebook_tokens_too():
     c = applied(settings())
-    assert roles(c)["user"]["scopes"] == ["self", "access:services!service=datasets"]
+    assert roles(c)["user"]["scopes"] == ["self", "access:services!service=datasets",
+                                          "access:services!service=portal"]
     assert c.Spawner.server_token_scopes == [
         "users:activity!user", "access:servers!server", "access:services!service=datasets"]
 

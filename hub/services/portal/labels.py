@@ -1,0 +1,216 @@
+"""Every text the portal shows, French then English: key -> (fr, en).
+
+Freshness and quality phrases come from the widgets' badges (widgets/badges.py, labels in
+widgets/labels.py), so a dataset reads the same on the portal and in a notebook. French uses a
+no-break space before ":" and ";".
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    # frame of every page
+    "portal": ("Portail des données", "Data portal"),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "nav_label": ("Navigation principale", "Main navigation"),
+    "nav_home": ("Accueil", "Home"),
+    "nav_catalog": ("Catalogue", "Catalogue"),
+    "nav_workspace": ("Mon espace de travail", "My workspace"),
+    "nav_logout": ("Se déconnecter", "Log out"),
+    "signed_in": ("Connecté en tant que {name}", "Signed in as {name}"),
+    "switch_language": ("English", "Français"),
+    "switch_language_label": ("Read this page in English", "Lire cette page en français"),
+    "footer": ("Agora — données de l'organisation, selon vos droits.",
+               "Agora — your organisation's data, as your rights allow."),
+    # home
+    "home_title": ("Bonjour {name}", "Hello {name}"),
+    "home_intro": ("Retrouvez ici vos tableaux de bord et les données que vous pouvez consulter.",
+                   "Here are your dashboards and the data you may consult."),
+    "dashboards": ("Mes tableaux de bord", "My dashboards"),
+    "no_dashboards": ("Aucun tableau de bord pour l'instant.", "No dashboard yet."),
+    "dashboard_meta": ("version {version}, publiée le {date} par {publisher}",
+                       "version {version}, published on {date} by {publisher}"),
+    "catalog_teaser": ("Le catalogue des données", "The data catalogue"),
+    "catalog_count": ("{count} jeux de données vous sont accessibles.",
+                      "{count} datasets are open to you."),
+    "catalog_count_one": ("1 jeu de données vous est accessible.", "1 dataset is open to you."),
+    "browse_theme": ("Parcourir par thème", "Browse by theme"),
+    "see_catalog": ("Voir tout le catalogue", "See the whole catalogue"),
+    "workspace": ("Mon espace de travail", "My workspace"),
+    "workspace_intro": ("Explorez les données dans vos carnets Jupyter (JupyterLab).",
+                        "Explore the data in your Jupyter notebooks (JupyterLab)."),
+    "workspace_open": ("Ouvrir mon espace de travail", "Open my workspace"),
+    # catalogue
+    "catalog_title": ("Catalogue des données", "Data catalogue"),
+    "search_label": ("Rechercher un jeu de données", "Search for a dataset"),
+    "search_hint": ("Un mot du titre, de la description ou des mots-clés",
+                    "A word of the title, description or keywords"),
+    "search_button": ("Rechercher", "Search"),
+    "theme_label": ("Thème", "Theme"),
+    "keyword_label": ("Mot-clé", "Keyword"),
+    "any": ("Tous", "All"),
+    "results": ("{count} jeux de données", "{count} datasets"),
+    "results_one": ("1 jeu de données", "1 dataset"),
+    "no_results": ("Aucun jeu de données ne correspond à votre recherche.",
+                   "No dataset matches your search."),
+    "clear_search": ("Effacer la recherche", "Clear the search"),
+    "filters_label": ("Affiner", "Narrow down"),
+    "rows": ("{count} lignes", "{count} rows"),
+    "rows_one": ("1 ligne", "1 row"),
+    "keywords": ("Mots-clés", "Keywords"),
+    "synthetic": ("Données fictives", "Synthetic data"),
+    # dataset page
+    "about": ("Description", "Description"),
+    "facts": ("Fiche", "Key facts"),
+    "publisher": ("Producteur", "Publisher"),
+    "licence": ("Licence", "Licence"),
+    "contact": ("Contact", "Contact"),
+    "frequency": ("Mise à jour", "Updated"),
+    "spatial": ("Territoire couvert", "Area covered"),
+    "badge": ("{label}\u00a0: {value}", "{label}: {value}"),
+    "freshness": ("Fraîcheur", "Freshness"),
+    "quality": ("Qualité", "Quality"),
+    "rows_you_see": ("Lignes visibles pour vous", "Rows you can see"),
+    "not_counted": ("non comptées", "not counted"),
+    "columns": ("Colonnes", "Columns"),
+    "columns_intro": ("Les colonnes telles que vos droits vous les montrent.",
+                      "The columns as your rights show them to you."),
+    "column_name": ("Colonne", "Column"),
+    "column_title": ("Intitulé", "Title"),
+    "column_type": ("Type", "Type"),
+    "column_unit": ("Unité", "Unit"),
+    "column_note": ("Remarque", "Note"),
+    "no_columns": ("Ce jeu de données n'a pas encore été chargé.",
+                   "This dataset has not been loaded yet."),
+    "downloads": ("Télécharger", "Download"),
+    "downloads_intro": ("Les fichiers contiennent uniquement les lignes et colonnes que vous "
+                        "pouvez voir.",
+                        "The files hold only the rows and columns you may see."),
+    "api": ("Utiliser l'API", "Use the API"),
+    "api_intro": ("Pour lire ces données depuis un programme, créez un jeton d'accès personnel "
+                  "et remplacez VOTRE_JETON par celui-ci. Ne le partagez pas : il donne vos "
+                  "droits.",
+                  "To read this data from a program, create a personal access token and put it "
+                  "in place of YOUR_TOKEN. Do not share it: it carries your rights."),
+    "token_page": ("Créer un jeton d'accès", "Create an access token"),
+    "token_placeholder": ("VOTRE_JETON", "YOUR_TOKEN"),
+    "in_workspace": ("Dans votre espace de travail (une ligne suffit)",
+                     "In your workspace (one line is enough)"),
+    "lineage": ("Origine des données", "Where the data comes from"),
+    "source": ("Source", "Source"),
+    "steps": ("Traitements", "Processing"),
+    "snapshot": ("Version", "Version"),
+    "snapshot_value": ("du {date} (n° {version})", "of {date} (no. {version})"),
+    "versions_kept": ("{count} versions conservées", "{count} versions kept"),
+    "back_to_catalog": ("Retour au catalogue", "Back to the catalogue"),
+    "yes": ("oui", "yes"),
+    # errors
+    "not_found_title": ("Page introuvable", "Page not found"),
+    "not_found_text": ("Ce jeu de données ou cette page n'existe pas, ou vous n'y avez pas accès.",
+                       "This dataset or page does not exist, or you do not have access to it."),
+    "unavailable_title": ("Catalogue momentanément indisponible",
+                          "Catalogue temporarily unavailable"),
+    "unavailable_text": ("Le service des données ne répond pas. Réessayez dans quelques minutes ; "
+                         "si cela dure, prévenez l'équipe données.",
+                         "The data service is not answering. Try again in a few minutes; if it "
+                         "lasts, tell the data team."),
+    "error_title": ("Une erreur est survenue", "Something went wrong"),
+    "error_text": ("La page n'a pas pu être affichée. Réessayez ; si cela dure, prévenez "
+                   "l'équipe données.",
+                   "The page could not be shown. Try again; if it lasts, tell the data team."),
+    "go_home": ("Revenir à l'accueil du portail", "Back to the portal's home"),
+}
+
+# EU data-theme codes (DCAT-AP), as recipes name them (hub/services/datasets/published/dcat.py)
+THEMES: dict[str, tuple[str, str]] = {
+    "AGRI": ("Agriculture, pêche, forêts et alimentation",
+             "Agriculture, fisheries, forestry and food"),
+    "ECON": ("Économie et finances", "Economy and finance"),
+    "EDUC": ("Éducation, culture et sport", "Education, culture and sport"),
+    "ENER": ("Énergie", "Energy"),
+    "ENVI": ("Environnement", "Environment"),
+    "GOVE": ("Gouvernement et secteur public", "Government and public sector"),
+    "HEAL": ("Santé", "Health"),
+    "INTR": ("Questions internationales", "International issues"),
+    "JUST": ("Justice, système juridique et sécurité publique",
+             "Justice, legal system and public safety"),
+    "OP_DATPRO": ("Données provisoires", "Provisional data"),
+    "REGI": ("Régions et villes", "Regions and cities"),
+    "SOCI": ("Population et société", "Population and society"),
+    "TECH": ("Science et technologie", "Science and technology"),
+    "TRAN": ("Transports", "Transport"),
+}
+
+# the recipes' update_frequency words
+FREQUENCIES: dict[str, tuple[str, str]] = {
+    "continuous": ("en continu", "continuously"),
+    "hourly": ("toutes les heures", "every hour"),
+    "daily": ("chaque jour", "every day"),
+    "weekly": ("chaque semaine", "every week"),
+    "biweekly": ("toutes les deux semaines", "every two weeks"),
+    "monthly": ("chaque mois", "every month"),
+    "quarterly": ("chaque trimestre", "every quarter"),
+    "semiannual": ("deux fois par an", "twice a year"),
+    "annual": ("chaque année", "every year"),
+    "irregular": ("irrégulièrement", "irregularly"),
+}
+
+# column types (Arrow names, by their first word) and column rules, in plain words
+TYPES: dict[str, tuple[str, str]] = {
+    "string": ("texte", "text"), "large_string": ("texte", "text"),
+    "int": ("nombre entier", "whole number"), "uint": ("nombre entier", "whole number"),
+    "double": ("nombre", "number"), "float": ("nombre", "number"),
+    "decimal": ("nombre", "number"), "bool": ("oui / non", "yes / no"),
+    "date": ("date", "date"), "timestamp": ("date et heure", "date and time"),
+    "geometry": ("position sur une carte", "place on a map"),
+}
+RULES: dict[str, tuple[str, str]] = {
+    "pseudonymised": ("remplacé par un code (pseudonymisé)", "replaced by a code (pseudonymised)"),
+    "generalised to year": ("arrondi à l'année", "rounded to the year"),
+    "generalised to month": ("arrondi au mois", "rounded to the month"),
+    "generalised to decade": ("arrondi à la décennie", "rounded to the decade"),
+    "generalised to band": ("regroupé par tranches", "grouped in bands"),
+}
+
+# connectors and processors (hub/pipeline/registry.py names), for the lineage
+CONNECTORS: dict[str, tuple[str, str]] = {
+    "csv": ("fichier CSV", "CSV file"), "xlsx": ("classeur Excel", "Excel workbook"),
+    "json": ("fichier JSON", "JSON file"), "parquet": ("fichier Parquet", "Parquet file"),
+    "geoparquet": ("fichier GeoParquet", "GeoParquet file"),
+    "geojson": ("fichier GeoJSON", "GeoJSON file"),
+    "shapefile_zip": ("fichier Shapefile (zip)", "Shapefile (zip)"),
+    "sql": ("base de données (SQL)", "database (SQL)"),
+    "opendatasoft": ("portail Opendatasoft", "Opendatasoft portal"),
+    "ckan": ("portail CKAN", "CKAN portal"), "wfs": ("service cartographique WFS", "WFS map service"),
+}
+PROCESSORS: dict[str, tuple[str, str]] = {
+    "rename": ("colonnes renommées", "columns renamed"),
+    "select": ("colonnes choisies", "columns chosen"),
+    "deduplicate": ("doublons retirés", "duplicates removed"),
+    "normalise_dates": ("dates harmonisées", "dates normalised"),
+    "normalise_text": ("textes harmonisés", "text normalised"),
+    "parse_numbers": ("nombres lus", "numbers parsed"),
+    "validate": ("valeurs contrôlées", "values checked"),
+    "anonymise": ("données personnelles protégées", "personal data protected"),
+    "derive": ("colonnes calculées", "columns computed"),
+    "join": ("enrichi avec un autre jeu de données", "enriched from another dataset"),
+    "geo_join": ("rattaché à un territoire", "matched to an area"),
+    "geo_points": ("positions géographiques", "map positions"),
+    "geo_reproject": ("coordonnées converties", "coordinates converted"),
+}
+
+# export formats (hub/services/datasets/http/paths.py) -> (name, what it is for)
+FORMATS: dict[str, tuple[str, str]] = {
+    "csv": ("CSV — tableur ou texte", "CSV — spreadsheet or text"),
+    "xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
+    "geojson": ("GeoJSON — pour une carte (SIG)", "GeoJSON — for a map (GIS)"),
+    "parquet": ("Parquet — pour les outils d'analyse", "Parquet — for analysis tools"),
+}
+
+# licences as recipes name them (SPDX ids and words)
+LICENCES: dict[str, tuple[str, str]] = {
+    "etalab-2.0": ("Licence Ouverte 2.0 (Etalab)", "Open Licence 2.0 (Etalab)"),
+    "odbl-1.0": ("Licence ODbL 1.0", "ODbL 1.0 licence"),
+    "cc-by-4.0": ("Creative Commons CC BY 4.0", "Creative Commons CC BY 4.0"),
+    "cc0-1.0": ("Domaine public (CC0)", "Public domain (CC0)"),
+    "proprietary": ("Usage interne uniquement", "Internal use only"),
+}
