@@ -20,6 +20,7 @@ from .config.environment import is_settings_variable
 from .config.settings import Settings
 from .login import demo_accounts as demo
 from .login.claims import AttributeStore, attribute_claims_in_use
+from .workspaces.access import landing_url, workspace_roles
 from .workspaces.shared_mode import SHARED_MODE_ANNOUNCEMENT
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,6 +45,7 @@ def configure_hub(c: Config, s: Settings) -> None:
     c.JupyterHub.cleanup_proxy = True
     c.JupyterHub.template_paths = [str(TEMPLATES)]
     c.JupyterHub.template_vars = template_vars(s)
+    c.JupyterHub.default_url = landing_url  # viewers: not JupyterLab (workspaces/access.py)
 
 
 def template_vars(s: Settings) -> dict:
@@ -263,11 +265,7 @@ def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[d
         "scopes": DATASETS_SCOPES,
         "services": ["datasets"],
     }
-    users = {
-        "name": "user",
-        "description": "Every user: their own resources, and calling the datasets service",
-        "scopes": ["self", DATASETS_ACCESS],
-    }
+    users = {"name": "user", "scopes": [DATASETS_ACCESS]}  # with access.VIEWER_SCOPES
     return [service], [role, users]
 
 
@@ -323,11 +321,7 @@ def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dic
         "oauth_client_allowed_scopes": [DATASETS_ACCESS],
         "display": True,
     }
-    users = {
-        "name": "user",
-        "description": "Every user: their own resources, the portal and the datasets service",
-        "scopes": ["self", PORTAL_ACCESS],
-    }
+    users = {"name": "user", "scopes": [PORTAL_ACCESS]}  # with access.VIEWER_SCOPES
     return [service], [users]
 
 
@@ -350,7 +344,9 @@ def merge_roles(roles: list[dict]) -> list[dict]:
 
 
 def configure_services(c: Config, s: Settings, inputs: HubInputs = HubInputs()) -> None:
-    services, roles = [], []
+    """The services and every role: who gets a workspace (spawner.workspace_groups/users)
+    first, so that the services' builders add their scopes to the same `user` role."""
+    services, roles = [], workspace_roles(s.spawner.workspace_groups, s.spawner.workspace_users)
     for build in SERVICE_BUILDERS:
         more_services, more_roles = build(s, inputs)
         services += more_services

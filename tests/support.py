@@ -96,6 +96,12 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
     return path
 
 
+def workspaces_for(*users: str) -> dict:
+    """Settings overrides granting a workspace to `users` beyond the default groups (analysts,
+    schedulers, admins), for tests that run code in an official's or a partner's workspace."""
+    return {"spawner": {"workspace_users": list(users)}}
+
+
 def start_agora(folder: Path, overrides: dict | None = None, env: dict | None = None,
                 base_path: str = "/agora/") -> RunningAgora:
     """Start `agora up` on free ports and wait until it says it is ready."""

@@ -177,6 +177,15 @@ class SpawnerSettings(_Section):
         None, description="Parent folder of the users' homes; default: <data_dir>/homes in "
         "shared mode (/home/<shared_account> when the hub runs as root), /home in "
         "system-users mode.")
+    workspace_groups: list[str] = Field(
+        ["analysts", "schedulers", "admins"],
+        description="Members of these hub groups get a workspace (a JupyterLab server of "
+        "their own); everyone else only reads dashboards and the portal, and is told so "
+        "politely on /hub/spawn, /user/... and the server API (403). Hub admins always may "
+        "start workspaces. In oidc mode these are the provider's group names.")
+    workspace_users: list[str] = Field(
+        [], description="Users who get a workspace although none of their groups is in "
+        "`workspace_groups`, e.g. one partner granted notebooks: [partner-ana].")
     default_url: str = Field("/lab", description="Page a workspace opens on.")
     start_timeout: int = Field(120, ge=5, description="Seconds a workspace may take to start.")
     http_timeout: int = Field(60, ge=5, description="Seconds a started workspace may take to answer.")
@@ -186,6 +195,16 @@ class SpawnerSettings(_Section):
     stop_grace_seconds: int = Field(
         3, ge=1, le=5, description="Seconds a workspace gets to exit on SIGINT before SIGTERM "
         "(at most 5, so that `agora up` stops within 10 s).")
+
+    @model_validator(mode="after")
+    def _workspace_names(self):
+        for key in ("workspace_groups", "workspace_users"):
+            for name in getattr(self, key):
+                if not name.strip() or name != name.strip():
+                    raise SettingError(key, f"{name!r} is not a group or user name",
+                                       "write names without surrounding spaces, e.g. "
+                                       "[analysts, schedulers, admins]")
+        return self
 
     @model_validator(mode="after")
     def _spawner_class_is_a_spawner(self):

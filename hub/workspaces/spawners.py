@@ -35,8 +35,10 @@ from hub.workspaces.accounts import (
     private_folder,
     system_account_name,
 )
+from hub.workspaces.lab_config import config_folder
 from hub.workspaces.packages import workspace_pythonpath
 from hub.workspaces.shared_mode import write_shared_mode_css
+from hub.workspaces.starter import prepare_home, starter_notebooks
 
 
 def _as_root() -> bool:
@@ -59,6 +61,7 @@ class _AccountSwitching(LocalProcessSpawner):
 
     def env_for(self, env: dict, entry: pwd.struct_passwd, home: str) -> dict:
         env = account_env(env, entry, home, self.cmd[0] if self.cmd else "")
+        env["JUPYTER_CONFIG_PATH"] = config_folder(home)  # JupyterLab offline (lab_config.py)
         if self.packages_path:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [self.packages_path,
                                                               env.get("PYTHONPATH")]))
@@ -96,7 +99,7 @@ class SharedSpawner(_AccountSwitching, SimpleLocalProcessSpawner):
         return await super().start()
 
     def make_preexec_fn(self, name):
-        home = self.home_dir
+        home, notebooks = self.home_dir, starter_notebooks()
         switch = set_user_setuid(self.run_as, chdir=False) if self.switches_account else None
 
         def preexec():
@@ -105,6 +108,7 @@ class SharedSpawner(_AccountSwitching, SimpleLocalProcessSpawner):
             os.makedirs(home, 0o700, exist_ok=True)
             os.chdir(home)
             write_shared_mode_css(home)
+            prepare_home(home, notebooks)
 
         return preexec
 
@@ -112,6 +116,8 @@ class SharedSpawner(_AccountSwitching, SimpleLocalProcessSpawner):
         env = super().get_env()
         if self.switches_account:
             env = self.env_for(env, pwd.getpwnam(self.run_as), self.home_dir)
+        else:
+            env["JUPYTER_CONFIG_PATH"] = config_folder(self.home_dir)
         return env
 
 
@@ -150,7 +156,14 @@ class SystemUserSpawner(_AccountSwitching, LocalProcessSpawner):
         return await super().start()
 
     def make_preexec_fn(self, name):
-        return set_user_setuid(self.system_user)
+        switch, notebooks = set_user_setuid(self.system_user), starter_notebooks()
+        home = pwd.getpwnam(self.system_user).pw_dir
+
+        def preexec():
+            switch()  # also enters the home
+            prepare_home(home, notebooks)
+
+        return preexec
 
     def user_env(self, env):
         return env  # get_env sets the account's names and home

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support import reachable_temp_folder, running_agora
+
 CHROMIUM = "/usr/bin/chromium"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # flags that keep Chromium from calling home at start (no network here; see DESIGN.md)
@@ -31,6 +33,14 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("AGORA_ARTIFACTS", "/tmp/agora-artifacts"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="package")
+def agora():
+    """ONE real `agora up` (demo data) shared by every browser test: starting it costs more
+    than a page load."""
+    with running_agora(reachable_temp_folder("agora-browser-") / "agora") as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

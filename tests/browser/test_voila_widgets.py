@@ -1,8 +1,9 @@
 """The widget library rendered by Voilà in headless Chromium, with the network cut (issue #13).
 
-ONE real `agora up` (demo data, the real datasets service); the analyst logs in through the
-login form and makes an API token. ONE `voila` 0.5 on a free loopback port serves the fixture
-notebook `tests/browser/notebooks/widgets_dashboard.ipynb` (a FilterPanel, a KPIBoard, an offline Altair
+ONE real `agora up` (demo data, the real datasets service: the browser tests' shared one, in
+tests/browser/conftest.py); the analyst logs in through the login form and makes an API
+token. ONE `voila` 0.5 on a free loopback port serves the fixture notebook
+`tests/browser/notebooks/widgets_dashboard.ipynb` (a FilterPanel, a KPIBoard, an offline Altair
 JupyterChart and a folium ChoroplethMap with Leaflet inlined) with Agora's Voilà template and
 a workspace's kernel environment: `AGORA_DATASETS_URL` and the analyst's token as
 `JUPYTERHUB_API_TOKEN`, nothing else to find the data. The kernel imports `widgets` from this
@@ -37,8 +38,6 @@ from tests.support import (
     admin_api_token,
     free_port,
     login_form,
-    reachable_temp_folder,
-    running_agora,
     user_api_token,
 )
 
@@ -52,12 +51,6 @@ PAGE_TIMEOUT = 120_000  # ms: the kernel runs every cell before the page shows t
 VIEWPORT = (1280, 1900)  # Voilà's lab page scrolls inside a div: a tall view shows it all
 CHART_LINE = ".vega-embed svg .mark-line path"
 ERRORS = ("Traceback", "There was an error when executing cell", "Error:")
-
-
-@pytest.fixture(scope="module")
-def agora():
-    with running_agora(reachable_temp_folder("agora-voila-") / "agora") as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,14 @@ import pytest
 import requests
 
 from hub.login import demo_accounts as demo
-from tests.support import hub_api, login_form, start_agora, wait_for_server, xsrf_header
+from tests.support import (
+    hub_api,
+    login_form,
+    start_agora,
+    user_api_token,
+    wait_for_server,
+    xsrf_header,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +31,7 @@ def test_banner_lists_url_and_every_demo_account(agora):
 def test_analyst_logs_in_spawns_reaches_status_and_stops(agora, admin_token):
     session = requests.Session()
     page = login_form(session, agora.url, "analyst", "demo")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "/hub/home" not in page.url  # lands in the workspace
     status = wait_for_server(session, agora.url, "analyst")
     assert "started" in status and "kernels" in status
     lab = session.get(f"{agora.url}user/analyst/lab")
@@ -109,3 +116,59 @@ def test_refresh_scheduler_runs_as_a_service_without_privileges(agora, admin_tok
     while "agora refresh --watch:" not in agora.log() and time.monotonic() < deadline:
         time.sleep(0.3)
     assert "scheduled dataset(s)" in agora.log()
+
+
+# -- who gets a workspace: viewers (officials, partners) only read dashboards ------------------
+
+VIEWERS = ("elu-rivemont", "partner")
+POLITE = ("Votre compte donne accès aux tableaux de bord, pas à un espace de travail",
+          "Your account gives access to dashboards, not to a workspace")
+REFUSED_PAGES = {"hub/spawn": 403, "hub/spawn/{name}": 403, "hub/spawn/{name}/other": 403,
+                 "user/{name}/lab": 404, "user/{name}/": 404}  # JupyterHub's codes, our words
+
+
+@pytest.fixture(scope="module")
+def viewers(agora):
+    """{viewer: (logged-in session, the page the login landed on)}."""
+    found = {}
+    for name in VIEWERS:
+        session = requests.Session()
+        found[name] = (session, login_form(session, agora.url, name, "demo"))
+    return found
+
+
+def polite(page) -> bool:
+    """Whether the page says both sentences (hub error pages have no charset header: utf-8)."""
+    text = " ".join(page.content.decode("utf-8").split())
+    return all(phrase in text for phrase in POLITE)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_a_viewer_lands_on_the_hub_home_told_what_their_account_gives(viewers, viewer):
+    _, landed = viewers[viewer]
+    assert landed.status_code == 200 and landed.url.endswith("/hub/home"), landed.url
+    assert polite(landed) and 'id="start"' not in landed.text
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_a_viewer_asking_for_a_workspace_gets_a_polite_refusal(agora, viewers, viewer):
+    session, _ = viewers[viewer]
+    for path, status in REFUSED_PAGES.items():
+        page = session.get(agora.url + path.format(name=viewer))
+        assert page.status_code == status, (path, page.status_code, page.url)
+        assert polite(page) and "Traceback" not in page.text, (path, page.text[-1500:])
+        assert 'id="agora-portal-home"' in page.text
+
+
+def test_a_viewers_api_spawn_is_a_json_403_and_nothing_starts(agora, viewers, admin_token):
+    for viewer in VIEWERS:
+        session, _ = viewers[viewer]
+        token = user_api_token(session, agora.url, viewer, "workspace refusal test")
+        response = hub_api(agora, token, f"users/{viewer}/server", method="POST")
+        assert response.status_code == 403, response.text
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert "servers" in response.json()["message"]
+    for viewer in VIEWERS:
+        model = hub_api(agora, admin_token, f"users/{viewer}").json()
+        assert model["servers"] == {} and model["pending"] is None, model
+    assert not any(f"Spawning {viewer}" in agora.log() for viewer in VIEWERS)

@@ -90,7 +90,7 @@ def isolated(request):
     started = time.monotonic()
     with running_agora(base / "agora", {
         "spawner": {"isolation": "system-users", "system_user_prefix": prefix,
-                    "home_root": str(home_root)},
+                    "home_root": str(home_root), "workspace_users": ["partner"]},
     }) as agora:
         os.chmod(base / "agora", 0o755)
         sessions = spawned_sessions(agora.url, USERS)

@@ -38,6 +38,7 @@ from tests.support import (
     running_agora,
     spawned_sessions,
     tagged_result,
+    workspaces_for,
 )
 
 pytestmark = [
@@ -153,7 +154,7 @@ def default_hub():
     developer's own agora-* accounts are never touched; the accounts are removed after)."""
     names = {user: system_account_name(TEST_ACCOUNT_PREFIX, user) for user in (OFFICIAL, ANALYST)}
     base = reachable_temp_folder("agora-default-isolation-")
-    with running_agora(base / "agora") as agora:
+    with running_agora(base / "agora", workspaces_for(OFFICIAL)) as agora:
         os.chmod(base / "agora", 0o755)  # only data_dir's own mode may keep workspaces out
         sessions = spawned_sessions(agora.url, (OFFICIAL, ANALYST))
         tokens = {user: server_token(name) for user, name in names.items()}

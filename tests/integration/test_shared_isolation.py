@@ -70,7 +70,8 @@ def agora():
     base = reachable_temp_folder("agora-shared-root-")
     (base / "hub").mkdir()
     os.chmod(base / "hub", 0o755)  # open, so that data_dir's own mode 700 is the barrier
-    with running_agora(base / "hub", {"spawner": {"isolation": "shared"}}) as running:
+    with running_agora(base / "hub", {"spawner": {"isolation": "shared",
+                                                    "workspace_users": ["partner"]}}) as running:
         yield running
 
 

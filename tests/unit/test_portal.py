@@ -310,6 +310,13 @@ def test_who_gets_a_workspace(user, allowed):
     assert audience.may_have_workspace(user) is allowed
 
 
+def test_the_portal_follows_the_workspace_settings():
+    official = {"name": "o", "groups": ["officials"]}
+    assert audience.may_have_workspace(official, ["officials"], ())
+    assert audience.may_have_workspace({"name": "p", "groups": []}, [], ["p"])
+    assert not audience.may_have_workspace({"name": "a", "groups": ["analysts"]}, [], ())
+
+
 @dataclass
 class FakePublication:
     name: str

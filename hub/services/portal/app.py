@@ -73,4 +73,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     base_url = environ.get("JUPYTERHUB_BASE_URL", "/")
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
-                    hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS))
+                    hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
+                    workspace_groups=list(settings.spawner.workspace_groups),
+                    workspace_users=list(settings.spawner.workspace_users))

@@ -12,14 +12,14 @@ from typing import Any, Protocol
 
 log = logging.getLogger("agora.portal")
 
-# Issue #14: analysts, schedulers and admins get a JupyterLab workspace; officials and partners
-# only read dashboards. (A setting for this group list may replace the constant.)
-WORKSPACE_GROUPS = frozenset({"analysts", "schedulers", "admins"})
+def may_have_workspace(user: dict, groups=None, users=()) -> bool:
+    """True for hub admins, `users` and members of `groups` (the settings'
+    spawner.workspace_groups and workspace_users; default: the settings' defaults)."""
+    from hub.config.settings import SpawnerSettings
+    from hub.workspaces.access import holds_workspace
 
-
-def may_have_workspace(user: dict) -> bool:
-    """True for hub admins and members of WORKSPACE_GROUPS."""
-    return bool(user.get("admin")) or bool(WORKSPACE_GROUPS & set(user.get("groups") or ()))
+    groups = SpawnerSettings().workspace_groups if groups is None else groups
+    return holds_workspace(user, groups, users)
 
 
 class Publication(Protocol):

@@ -96,7 +96,9 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
                    "switch_url": self.switch_url(),
                    "format_number": lambda x: format_number(x, 0, self.lang),
                    "format_date": lambda d: format_date(d, self.lang),
-                   "workspace": bool(user) and audience.may_have_workspace(user), **values}
+                   "workspace": bool(user) and audience.may_have_workspace(
+                       user, self.settings.get("workspace_groups"),
+                       self.settings.get("workspace_users", ())), **values}
         html = self.settings["jinja"].get_template(template).render(**context)
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import reachable_temp_folder, running_agora, spawned_sessions
+from tests.support import reachable_temp_folder, running_agora, spawned_sessions, workspaces_for
 
 from .notebook_runs import USERS, Policy
 
 
 @pytest.fixture(scope="package")
 def agora():
-    """`agora up` with its defaults, in a folder any account can traverse."""
-    with running_agora(reachable_temp_folder("agora-notebooks-") / "agora") as running:
+    """`agora up` with its defaults, in a folder any account can traverse; the official and
+    the partner are granted a workspace (spawner.workspace_users) to run their notebooks."""
+    folder = reachable_temp_folder("agora-notebooks-") / "agora"
+    with running_agora(folder, workspaces_for("elu-rivemont", "partner")) as running:
         yield running
 
 
