@@ -144,10 +144,22 @@ def polite(page) -> bool:
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_a_viewer_lands_on_the_hub_home_told_what_their_account_gives(viewers, viewer):
-    _, landed = viewers[viewer]
-    assert landed.status_code == 200 and landed.url.endswith("/hub/home"), landed.url
-    assert polite(landed) and 'id="start"' not in landed.text
+def test_a_viewer_lands_on_the_portal_and_the_hub_home_says_what_their_account_gives(
+        agora, viewers, viewer):
+    session, landed = viewers[viewer]
+    assert landed.status_code == 200 and landed.url.endswith("/services/portal/"), landed.url
+    assert 'id="workspace-title"' not in landed.text  # no workspace link on their portal
+    home = session.get(agora.url + "hub/home")
+    assert home.status_code == 200 and polite(home) and 'id="start"' not in home.text
+
+
+def test_an_analyst_lands_on_their_workspace_and_sees_it_on_the_portal(agora):
+    session = requests.Session()
+    landed = login_form(session, agora.url, "analyst", "demo")
+    assert "/user/analyst/" in landed.url or "/hub/spawn-pending/analyst" in landed.url, (
+        landed.url)
+    portal = session.get(agora.url + "services/portal/")
+    assert portal.status_code == 200 and 'id="workspace-title"' in portal.text
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
