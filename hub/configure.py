@@ -271,6 +271,44 @@ def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[d
     return [service], [role, users]
 
 
+DASHBOARDS_ACCESS = "access:services!service=dashboards"
+
+
+def dashboards_environment(s: Settings, inputs: HubInputs) -> dict:
+    """What the dashboards service needs to load the settings, without the pseudonym key (it
+    reads no data itself); PYTHONPATH from the hub's environment (services inherit none)."""
+    env = {k: v for k, v in datasets_environment(s, inputs).items()
+           if k != s.data.pseudonym_key_env}
+    return {**env, "AGORA_DASHBOARDS__PORT": str(s.dashboards.port),
+            **forwarded(["PYTHONPATH"])}
+
+
+def dashboards_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
+    """Published dashboards rendered by Voilà under each viewer's rights.
+
+    The viewer's OAuth token for this service may also call the datasets service
+    (`oauth_client_allowed_scopes`, intersected with the viewer's own scopes): that token,
+    handed to the viewer's kernel, reads the data AS THE VIEWER. The service's own role
+    grants nothing (it only identifies viewers, with their own tokens)."""
+    service = {
+        "name": "dashboards",
+        "url": f"http://127.0.0.1:{s.dashboards.port}",
+        "command": [sys.executable, "-m", "hub.services.dashboards"],
+        "environment": dashboards_environment(s, inputs),
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": [DATASETS_ACCESS],
+        "display": True,
+    }
+    role = {
+        "name": "dashboards",
+        "description": "Identify dashboard viewers; no hub API scope (least privilege)",
+        "scopes": [],
+        "services": ["dashboards"],
+    }
+    users = {"name": "user", "scopes": [DASHBOARDS_ACCESS]}
+    return [service], [role, users]
+
+
 def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
     """Unattended dataset refreshes on the recipes' cron schedules (`agora refresh --watch`).
 
@@ -291,7 +329,7 @@ def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[di
     return [service], []
 
 
-SERVICE_BUILDERS = (culler_service, datasets_service, refresh_service)
+SERVICE_BUILDERS = (culler_service, datasets_service, dashboards_service, refresh_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:
