@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -24,7 +25,13 @@ import requests
 import websocket
 
 from tests.browser.conftest import open_offline_page
-from tests.support import reachable_temp_folder, running_agora, user_api_token, xsrf
+from tests.support import (
+    reachable_temp_folder,
+    remove_test_accounts,
+    running_agora,
+    user_api_token,
+    xsrf,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +53,12 @@ print("PROBE " + json.dumps({"viewer": me.get("name"), "kind": me.get("kind"),
 def agora():
     overrides = {"dashboards": {"max_kernels_per_viewer": 2, "cull_idle_seconds": CULL_SECONDS,
                                 "cull_every_seconds": 2}}
-    with running_agora(reachable_temp_folder("agora-dash-") / "agora", overrides) as running:
-        yield running
+    try:
+        with running_agora(reachable_temp_folder("agora-dash-") / "agora", overrides) as running:
+            yield running
+    finally:
+        if os.geteuid() == 0:  # the kernels' account (test prefix), as root
+            remove_test_accounts()
 
 
 def agora_cli(agora, *args) -> subprocess.CompletedProcess:
