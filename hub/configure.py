@@ -269,6 +269,38 @@ def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[d
     return [service], [role, users]
 
 
+DASHBOARDS_ACCESS = "access:services!service=dashboards"
+
+
+def dashboards_environment(s: Settings, inputs: HubInputs) -> dict:
+    """What the dashboards service needs to load the settings, without the pseudonym key (it
+    reads no data itself); PYTHONPATH from the hub's environment (services inherit none)."""
+    env = {k: v for k, v in datasets_environment(s, inputs).items()
+           if k != s.data.pseudonym_key_env}
+    return {**env, "AGORA_DASHBOARDS__PORT": str(s.dashboards.port),
+            **forwarded(["PYTHONPATH"])}
+
+
+def dashboards_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
+    """Published dashboards rendered by Voilà under each viewer's rights.
+
+    The viewer's OAuth token for this service may also call the datasets service
+    (`oauth_client_allowed_scopes`, intersected with the viewer's own scopes): that token,
+    handed to the viewer's kernel, reads the data AS THE VIEWER. The service has no role: it
+    calls no hub API with a token of its own (it only identifies viewers, with theirs)."""
+    service = {
+        "name": "dashboards",
+        "url": f"http://127.0.0.1:{s.dashboards.port}",
+        "command": [sys.executable, "-m", "hub.services.dashboards"],
+        "environment": dashboards_environment(s, inputs),
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": [DATASETS_ACCESS],
+        "display": True,
+    }
+    users = {"name": "user", "scopes": [DASHBOARDS_ACCESS]}  # the service itself: no role
+    return [service], [users]
+
+
 def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
     """Unattended dataset refreshes on the recipes' cron schedules (`agora refresh --watch`).
 
@@ -325,7 +357,8 @@ def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dic
     return [service], [users]
 
 
-SERVICE_BUILDERS = (culler_service, datasets_service, portal_service, refresh_service)
+SERVICE_BUILDERS = (culler_service, datasets_service, dashboards_service, portal_service,
+                    refresh_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:

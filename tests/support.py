@@ -85,10 +85,12 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
         },
         "culler": {"enabled": True, "every_seconds": 60},
         "services": {"datasets_port": free_port(), "portal_port": free_port()},
+        "dashboards": {"port": free_port()},
     }
     if os.geteuid() == 0:
         settings["spawner"] = {"home_root": str(reachable_temp_folder("agora-homes-") / "homes"),
                                "system_user_prefix": TEST_ACCOUNT_PREFIX}
+        settings["dashboards"]["kernel_account"] = TEST_ACCOUNT_PREFIX + "dashboards"
     for section, values in (overrides or {}).items():
         settings.setdefault(section, {}).update(values)
     path = folder / "workspace.yaml"

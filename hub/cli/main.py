@@ -19,6 +19,10 @@ COMMANDS = {
                            "schedules with --watch."),
     "status": ("refresh", "Show each dataset's current version, rows, age and last refresh "
                           "result."),
+    "publish": ("dashboards", "Publish a notebook as a new dashboard version for groups."),
+    "unpublish": ("dashboards", "Stop serving a dashboard (its versions are kept)."),
+    "rollback": ("dashboards", "Serve an earlier version of a dashboard again."),
+    "dashboards": ("dashboards", "List published dashboards, or the versions of one."),
 }
 
 
@@ -34,17 +38,19 @@ def command(name: str):
     return getattr(importlib.import_module(f"{__package__}.{module}"), f"cmd_{name}")
 
 
+def dashboards_arguments(name: str):
+    """The argument builders of the dashboards commands, imported when the parser is built."""
+    def build(parser):
+        from . import dashboards
+
+        getattr(dashboards, f"{name}_arguments")(parser)
+    return build
 
 
-
-
-
-
-
-
-
-
-ARGUMENTS = {"refresh": refresh_arguments}
+ARGUMENTS = {"refresh": refresh_arguments, "publish": dashboards_arguments("publish"),
+             "unpublish": dashboards_arguments("name"),
+             "rollback": dashboards_arguments("rollback"),
+             "dashboards": dashboards_arguments("list")}
 
 
 def build_parser() -> argparse.ArgumentParser:

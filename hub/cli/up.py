@@ -25,6 +25,7 @@ from ..config.loading import load_settings
 from ..config.runtime_checks import check_runtime, hub_environment
 from ..config.settings import Settings
 from ..demo_data.bootstrap import load_demo_data
+from ..demo_data.dashboards import publish_demo_dashboards
 from ..login import demo_accounts as demo
 
 STOP_GRACE_SECONDS = 7.0
@@ -89,6 +90,7 @@ def check_ports(s: Settings) -> None:
         ("127.0.0.1", s.hub.proxy_api_port, "hub.proxy_api_port", "the proxy's API"),
         ("127.0.0.1", s.services.datasets_port, "services.datasets_port", "the datasets service"),
         ("127.0.0.1", s.services.portal_port, "services.portal_port", "the portal"),
+        ("127.0.0.1", s.dashboards.port, "dashboards.port", "the dashboards service"),
     ]
     for host, port, key, what in wanted:
         if not port_is_free(host, port):
@@ -165,6 +167,8 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
     check_ports(s)
     # demo mode, empty store: synthetic sources + a first refresh (sets the demo's variables)
     load_demo_data(s, out=out, environ=os.environ if environ is None else environ)
+    for name in publish_demo_dashboards(s):
+        print(f"Demo dashboard published for the officials: {name}", file=out, flush=True)
     env = hub_environment(s, dict(os.environ if environ is None else environ))
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())

@@ -261,6 +261,31 @@ class ServicesSettings(_Section):
         "<bind_url>services/portal/.")
 
 
+class DashboardsSettings(_Section):
+    port: int = Field(
+        8083, ge=1, le=65535, description="Port of the dashboards service (Voilà), always on "
+        "127.0.0.1; viewers reach it through the hub at <bind_url>services/dashboards/.")
+    max_kernels: int = Field(
+        20, ge=1, description="Dashboard pages open at once, all viewers together (one kernel "
+        "each, about 150 MB); beyond it a viewer is asked to retry in a minute.")
+    max_kernels_per_viewer: int = Field(
+        3, ge=1, description="Dashboard pages one viewer may have open at once; beyond it "
+        "they are asked to close one.")
+    warm_kernels: int = Field(
+        2, ge=0, description="Kernels started in advance with the widgets, pandas and altair "
+        "imported, handed to the next viewers (0: start one per page).")
+    cull_idle_seconds: int = Field(
+        600, ge=10, description="A dashboard kernel whose page is closed (or was never "
+        "opened in a browser) is stopped after this many idle seconds.")
+    cull_every_seconds: int = Field(
+        30, ge=1, description="How often idle dashboard kernels are looked for.")
+    kernel_account: str = Field(
+        "agora-dashboards", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+        description="When the hub runs as root: the unprivileged system account (created "
+        "when missing) that runs every dashboard kernel, so that published code never runs "
+        "as root nor reads the hub's data directory.")
+
+
 class WidgetsSettings(_Section):
     locale: Literal["fr", "en"] = Field(
         "fr", description="Language of the widgets in workspaces (labels, numbers, dates); a "
@@ -290,6 +315,8 @@ class Settings(_Section):
     spawner: SpawnerSettings = Field(SpawnerSettings(), description="How workspaces run.")
     culler: CullerSettings = Field(CullerSettings(), description="Idle workspace culling.")
     data: DataSettings = Field(DataSettings(), description="Datasets: recipes, sources, store.")
+    dashboards: DashboardsSettings = Field(
+        DashboardsSettings(), description="Published dashboards: the Voilà service, its kernels.")
     widgets: WidgetsSettings = Field(WidgetsSettings(),
                                      description="Widgets and maps in workspaces.")
     services: ServicesSettings = Field(ServicesSettings(),

@@ -68,7 +68,8 @@ def test_service_role_is_least_privilege():
 def test_every_user_may_call_the_service_and_notebook_tokens_too():
     c = applied(settings())
     scopes = roles(c)["user"]["scopes"]  # every user: own model and tokens (workspace_access)
-    assert {"access:services!service=datasets", "access:services!service=portal"} <= set(scopes)
+    assert {"access:services!service=datasets", "access:services!service=portal",
+            "access:services!service=dashboards"} <= set(scopes)
     assert "self" not in scopes
     assert c.Spawner.server_token_scopes == [
         "users:activity!user", "access:servers!server", "access:services!service=datasets"]

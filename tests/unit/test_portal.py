@@ -10,10 +10,10 @@ no right of its own. The real HubOAuth path is covered by tests/browser/test_por
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 import html5lib
 import pytest
@@ -317,38 +317,29 @@ def test_the_portal_follows_the_workspace_settings():
     assert not audience.may_have_workspace({"name": "a", "groups": ["analysts"]}, [], ())
 
 
-@dataclass
-class FakePublication:
-    name: str
-    title: str
-    version: int
-    published_at: datetime
-    publisher: str
-    groups: tuple
-    url_path: str
+def test_dashboards_come_from_the_publication_store(portal, tmp_path):
+    from hub.services.dashboards.publications import PublicationStore
 
-
-def test_dashboards_come_from_the_publication_store_when_it_exists(portal, monkeypatch):
-    monkeypatch.setitem(sys.modules, "hub.services.dashboards.publications", None)
-    assert audience.dashboards_for(USERS["elu-rivemont"]) == []  # no store yet: none
-    seen = []
-
-    def visible_to(username, groups):
-        seen.append((username, groups))
-        return [FakePublication("kpi", "Tableau du territoire", 2, datetime(2026, 12, 1),
-                                "analyst", ("officials",), "/agora/services/dashboards/kpi/")]
-
-    monkeypatch.setattr(audience, "published_to", visible_to)
+    store = PublicationStore.in_data_dir(tmp_path)
+    notebook = tmp_path / "kpi.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                    "cells": []}))
+    store.publish(notebook, ["officials"], "analyst", title="Tableau du territoire")
+    portal.app.settings["publications"] = store
     page = get(portal, "", user="elu-rivemont")
-    assert seen == [("elu-rivemont", ["officials", "commune-99101"])]
-    assert '<a href="/agora/services/dashboards/kpi/">Tableau du territoire</a>' in page.text
-    assert "version 2, publiée le 01/12/2026 par analyst" in page.text
+    assert '<a href="/agora/services/dashboards/d/kpi/">Tableau du territoire</a>' in page.text
+    assert "version 1, publiée le" in page.text and "par analyst" in page.text
+    assert "Aucun tableau de bord" in get(portal, "", user="partner").text  # not shared
 
-    def broken(username, groups):
-        raise OSError("store unreadable")
+    class Broken:
+        def visible_to(self, username, groups):
+            raise OSError("store unreadable")
 
-    monkeypatch.setattr(audience, "published_to", broken)
-    assert "Aucun tableau de bord" in get(portal, "", user="elu-rivemont").text
+    portal.app.settings["publications"] = Broken()
+    try:
+        assert "Aucun tableau de bord" in get(portal, "", user="elu-rivemont").text
+    finally:
+        portal.app.settings.pop("publications")
 
 
 # -- hub configuration -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from tornado import web
 
+from hub.services.dashboards.publications import PublicationStore
+
 from .datasets_client import DatasetsClient
 from .handlers import CatalogHandler, DatasetHandler, HomeHandler, NotFoundHandler, hub_visitor
 
@@ -74,5 +76,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
                     hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
+                    publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     workspace_groups=list(settings.spawner.workspace_groups),
                     workspace_users=list(settings.spawner.workspace_users))

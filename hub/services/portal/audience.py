@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 log = logging.getLogger("agora.portal")
 
@@ -22,16 +22,6 @@ def may_have_workspace(user: dict, groups=None, users=()) -> bool:
     return holds_workspace(user, groups, users)
 
 
-class Publication(Protocol):
-    """What the portal reads of a published dashboard (hub/services/dashboards/publications.py)."""
-
-    name: str
-    title: str
-    version: Any
-    published_at: Any
-    publisher: str
-
-
 @dataclass(frozen=True)
 class DashboardLink:
     title: str
@@ -41,30 +31,20 @@ class DashboardLink:
     publisher: str
 
 
-def _url(publication) -> str:
-    for attribute in ("url_path", "url", "path"):
-        value = getattr(publication, attribute, None)
-        if value:
-            return str(value)
-    return ""
+def published_to(store, username: str, groups) -> list:
+    """The dashboards of the publication store (hub/services/dashboards/publications.py)
+    that `username` in `groups` may open; none without a store."""
+    return [] if store is None else list(store.visible_to(username, list(groups)))
 
 
-def published_to(username: str, groups) -> list:
-    """The publication store's `visible_to`, once it exists; until then no dashboard."""
+def dashboards_for(user: dict, store=None, base_url: str = "/") -> list[DashboardLink]:
+    """The visitor's dashboards, newest first, with their URL under the hub's `base_url`;
+    [] when the store cannot be read (logged)."""
     try:
-        from hub.services.dashboards.publications import visible_to
-    except ImportError:
-        return []
-    return list(visible_to(username, list(groups)))
-
-
-def dashboards_for(user: dict) -> list[DashboardLink]:
-    """The visitor's dashboards, newest first; [] when the store cannot be read (logged)."""
-    try:
-        found = published_to(user["name"], user.get("groups") or ())
+        found = published_to(store, user["name"], user.get("groups") or ())
     except Exception:  # a broken store must not take the portal's home page down
         log.exception("cannot list the dashboards of %s", user.get("name"))
         return []
-    links = [DashboardLink(p.title, _url(p), str(p.version), p.published_at, p.publisher)
-             for p in found]
+    links = [DashboardLink(p.title, base_url + p.url_path, str(p.version), p.published_at,
+                           p.publisher) for p in found]
     return sorted(links, key=lambda d: str(d.published_at), reverse=True)

@@ -142,7 +142,9 @@ class HomeHandler(PortalHandler):
             items, unavailable = await self.datasets.datasets(self.visitor.token), False
         except (DatasetsUnavailable, DatasetNotFound):
             items, unavailable = [], True
-        self.render_page("home.html", dashboards=audience.dashboards_for(user),
+        dashboards = audience.dashboards_for(user, self.settings.get("publications"),
+                                             self.settings["base_url"])
+        self.render_page("home.html", dashboards=dashboards,
                          count=len(items), themes=themes(items, self.lang),
                          unavailable=unavailable)
 

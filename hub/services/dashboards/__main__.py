@@ -1,0 +1,115 @@
+"""`python -m hub.services.dashboards`: run the dashboards service (started by the hub).
+
+Settings come from hub.config (AGORA_CONFIG and the AGORA_* variables of its service
+definition, hub/configure.py). As root, the kernels' unprivileged account and its home are
+made first (hub/workspaces/accounts.py), and Agora's packages are made importable to it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from traitlets.config import Config
+
+from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
+from hub.configure import datasets_public_url, widgets_environment
+
+from .publications import PublicationStore
+
+SHARE = Path(__file__).resolve().parents[3] / "widgets" / "share"  # the `agora` template
+KERNEL_ACCOUNT_COMMENT = "Agora dashboard kernels"
+
+
+def kernel_account(settings):
+    """(pwd entry, home) of the kernels' account as root; (None, "") otherwise."""
+    if os.geteuid() != 0:
+        return None, ""
+    from hub.workspaces.accounts import ensure_account, prepare_home_root, private_folder
+
+    name = settings.dashboards.kernel_account
+    home = str(settings.home_root / name)
+    prepare_home_root(str(settings.home_root))
+    entry = ensure_account(name, KERNEL_ACCOUNT_COMMENT, home, "/usr/sbin/nologin",
+                           create_home=False)
+    private_folder(home, entry)
+    return entry, home
+
+
+def kernel_pythonpath(switching: bool) -> str:
+    """PYTHONPATH of the kernels: the service's, with a readable copy of `widgets` first
+    when the kernels run as another account and the checkout is closed to it."""
+    inherited = os.environ.get("PYTHONPATH", "")
+    if not switching:
+        return inherited
+    from hub.workspaces.packages import workspace_pythonpath
+
+    return os.pathsep.join(filter(None, [workspace_pythonpath(sys.executable), inherited]))
+
+
+def voila_config(settings, environ, account, home) -> Config:
+    from .app import inject_identity
+
+    d = settings.dashboards
+    url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or f"http://127.0.0.1:{d.port}")
+    c = Config()
+    c.Voila.ip = url.hostname or "127.0.0.1"
+    c.Voila.port = url.port or d.port
+    c.Voila.port_retries = 0
+    c.Voila.open_browser = False
+    c.Voila.base_url = environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/dashboards/")
+    c.Voila.root_dir = str(PublicationStore.in_data_dir(settings.data_dir).root)
+    c.Voila.identity_provider_class = "hub.services.dashboards.access.ServiceIdentityProvider"
+    c.Voila.authorizer_class = "hub.services.dashboards.access.KernelOwnerAuthorizer"
+    c.Voila.tornado_settings = {
+        "publications": PublicationStore.in_data_dir(settings.data_dir)}
+    v = c.VoilaConfiguration
+    v.template = "agora"
+    v.strip_sources = True
+    v.show_tracebacks = False
+    v.allow_template_override = "NO"
+    v.allow_theme_override = "NO"
+    v.file_allowlist = []
+    v.prelaunch_hook = inject_identity
+    v.multi_kernel_manager_class = "hub.services.dashboards.kernels.DashboardKernelManager"
+    k = c.DashboardKernelManager
+    k.max_kernels = d.max_kernels
+    k.max_kernels_per_viewer = d.max_kernels_per_viewer
+    k.warm_kernels = d.warm_kernels
+    k.cull_idle_timeout = d.cull_idle_seconds
+    k.cull_interval = d.cull_every_seconds
+    k.cull_connected = False
+    k.kernel_home = home
+    k.extra_env = {"AGORA_DATASETS_URL": datasets_public_url(settings),
+                   "PYTHONPATH": kernel_pythonpath(account is not None),
+                   **widgets_environment(settings)}
+    return c
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigProblems as exc:
+        print(f"dashboards service: settings have problems:\n{exc}", file=sys.stderr)
+        return 2
+    from .app import DashboardsVoila
+    from .kernels import DashboardKernelManager
+
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(SHARE), os.environ.get("JUPYTER_PATH")]))
+    PublicationStore.in_data_dir(settings.data_dir).root.mkdir(mode=0o700, parents=True,
+                                                               exist_ok=True)
+    account, home = kernel_account(settings)
+    DashboardKernelManager.account = account
+    config = voila_config(settings, os.environ, account, home)
+    app = DashboardsVoila(config=config, log_level=settings.hub.log_level)
+    app.initialize([])
+    app.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Published dashboards under each viewer's rights, on ONE real `agora up` (issue #14).
+
+The demo publishes territory-kpis and ev-and-fibre for the officials at start. Headless
+Chromium (network cut: OfflinePage) logs each official in and opens the same dashboard: each
+sees only their commune's rows, read from the page. Over HTTP: the kernel holds the viewer's
+token and no service token (a probe notebook published with `agora publish`); another
+viewer's kernel is refused (GET, DELETE, interrupt, shutdown, websocket); Jupyter APIs are
+not there; unknown, unpublished and not-shared names answer the same 404; an anonymous
+visitor goes to the login page; the per-viewer cap refuses politely and culling frees it.
+Screenshots: $AGORA_ARTIFACTS/dashboard-*.png.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+import websocket
+
+from tests.browser.conftest import open_offline_page
+from tests.support import (
+    reachable_temp_folder,
+    remove_test_accounts,
+    running_agora,
+    user_api_token,
+    xsrf,
+)
+
+pytestmark = pytest.mark.browser
+
+BOARD = "territory-kpis"
+OFFICIALS = {"elu-rivemont": "99101", "elu-bellecombe": "99102"}
+CULL_SECONDS = 15
+PROBE = r"""
+import json, os, requests
+token = os.environ.get("AGORA_TOKEN", "")
+me = requests.get(os.environ["AGORA_DATASETS_URL"].split("services/")[0] + "hub/api/user",
+                  headers={"Authorization": f"token {token}"}, timeout=10).json()
+print("PROBE " + json.dumps({"viewer": me.get("name"), "kind": me.get("kind"),
+      "hub_variables": sorted(k for k in os.environ if k.startswith("JUPYTERHUB_")),
+      "token_variables": sorted(k for k in os.environ if "TOKEN" in k), "uid": os.getuid()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def agora():
+    overrides = {"dashboards": {"max_kernels_per_viewer": 2, "cull_idle_seconds": CULL_SECONDS,
+                                "cull_every_seconds": 2}}
+    try:
+        with running_agora(reachable_temp_folder("agora-dash-") / "agora", overrides) as running:
+            yield running
+    finally:
+        if os.geteuid() == 0:  # the kernels' account (test prefix), as root
+            remove_test_accounts()
+
+
+def agora_cli(agora, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hub.cli", "-c", str(agora.settings_path), *args],
+                          capture_output=True, text=True, timeout=60, check=True)
+
+
+@pytest.fixture(scope="module")
+def probe(agora, tmp_path_factory):
+    """A probe notebook published for the officials and the analysts (by the CLI)."""
+    path = tmp_path_factory.mktemp("probe") / "probe.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3"}}, "cells": [
+        {"cell_type": "code", "id": "p", "metadata": {}, "source": PROBE,
+         "execution_count": None, "outputs": []}]}))
+    agora_cli(agora, "publish", str(path), "--to", "officials", "analysts", "--as", "admin")
+    return "probe"
+
+
+def dashboard_url(agora, name: str) -> str:
+    return f"{agora.url}services/dashboards/d/{name}/"
+
+
+def viewer(agora, user: str) -> requests.Session:
+    """A logged-in session of `user` (no workspace spawned: login without following)."""
+    session = requests.Session()
+    login = agora.url + "hub/login"
+    page = session.post(login, data={"username": user, "password": "demo",
+                                     "_xsrf": xsrf(session, login)}, allow_redirects=False)
+    assert page.status_code == 302, page.text[-500:]
+    return session
+
+
+def kernel_of(page: requests.Response) -> str:
+    return re.search(r'kernelId": "([0-9a-f-]{36})"', page.text).group(1)
+
+
+def probed(page: requests.Response) -> dict:
+    line = re.search(r"PROBE (\{.*?\})\s*<", page.text)
+    assert line, page.text[-3000:]
+    return json.loads(html.unescape(line.group(1)))
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(agora):
+    page = requests.get(dashboard_url(agora, BOARD))
+    assert page.status_code == 200 and "/hub/login" in page.url
+    assert 'id="username_input"' in page.text
+
+
+@pytest.mark.parametrize("user", sorted(OFFICIALS))
+def test_each_official_sees_only_their_commune_in_the_same_dashboard(agora, browser, user):
+    with open_offline_page(browser, (1280, 1400)) as offline:
+        page = offline.page
+        started = time.monotonic()
+        page.goto(f"{agora.url}hub/login?next=/agora/services/dashboards/d/{BOARD}/")
+        page.fill("#username_input", user)
+        page.fill("#password_input", "demo")
+        page.click("#login_submit")
+        page.wait_for_selector("table.agora-communes td", timeout=60_000)
+        page.wait_for_selector('[role="group"][aria-label="Points de charge en service"]',
+                               timeout=60_000)
+        drawn = time.monotonic() - started
+        page.wait_for_timeout(300)
+        offline.screenshot(f"dashboard-{BOARD}-{user}")
+        codes = page.locator("table.agora-communes tbody tr td:first-child").all_inner_texts()
+        assert {c.strip() for c in codes} == {OFFICIALS[user]}
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and "There was an error" not in text
+        assert "AGORA_TOKEN" not in page.content()
+        assert offline.errors == []
+    print(f"{user}: login -> dashboard drawn in {drawn:.1f} s")
+
+
+def test_the_kernel_reads_with_the_viewers_token_never_the_services(agora, probe):
+    seen = {}
+    for user in OFFICIALS:
+        page = viewer(agora, user).get(dashboard_url(agora, probe))
+        assert page.status_code == 200
+        seen[user] = probed(page)
+    for user, facts in seen.items():
+        assert (facts["viewer"], facts["kind"]) == (user, "user")
+        assert facts["hub_variables"] == []  # no JUPYTERHUB_API_TOKEN of the service
+        assert facts["token_variables"] == ["AGORA_TOKEN"]
+        assert facts["uid"] != 0
+
+
+def test_a_viewer_cannot_reach_another_viewers_kernel(agora, probe):
+    owner, other = viewer(agora, "analyst"), viewer(agora, "elu-bellecombe")
+    kernel = kernel_of(owner.get(dashboard_url(agora, probe)))
+    theirs = {"Authorization": "token " + user_api_token(other, agora.url, "elu-bellecombe",
+                                                         "dashboard test")}
+    mine = {"Authorization": "token " + user_api_token(owner, agora.url, "analyst",
+                                                       "dashboard test")}
+    api = f"{agora.url}services/dashboards/api/kernels/{kernel}"
+    assert requests.get(api, headers=theirs).status_code == 403
+    assert other.get(api).status_code == 403
+    assert requests.delete(api, headers=theirs).status_code == 403
+    assert requests.post(api + "/interrupt", headers=theirs).status_code in (403, 404)
+    shutdown = f"{agora.url}services/dashboards/voila/api/shutdown/{kernel}"
+    assert requests.post(shutdown, headers=theirs).status_code == 403
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(api.replace("http://", "ws://") + "/channels",
+                                    header=[theirs["Authorization"].join(["Authorization: ", ""])],
+                                    suppress_origin=True, timeout=10)
+    assert refused.value.status_code == 403
+    assert requests.get(api, headers=mine).json()["id"] == kernel
+    assert requests.delete(api, headers=mine).status_code == 204
+
+
+def test_no_jupyter_api_beyond_what_the_page_needs(agora):
+    session = viewer(agora, "elu-rivemont")
+    base = f"{agora.url}services/dashboards/"
+    for path in ("api/contents", "api/contents/territory-kpis", "api/terminals", "api/sessions",
+                 "api/kernels", "api/kernelspecs", "lab", "tree", "voila/tree",
+                 f"voila/render/{BOARD}/v1.ipynb", f"voila/files/{BOARD}/v1.ipynb",
+                 f"{BOARD}/v1.ipynb", "terminals/1"):
+        status = session.get(base + path, allow_redirects=False).status_code
+        assert status in (403, 404), f"{path}: {status}"
+
+
+def test_unknown_unpublished_and_not_shared_answer_the_same_404(agora, probe):
+    agora_cli(agora, "publish", str(agora.data_dir / "dashboards" / probe / "v1.ipynb"),
+              "--to", "officials", "--name", "withdrawn", "--as", "admin")
+    agora_cli(agora, "unpublish", "withdrawn")
+    official, partner = viewer(agora, "elu-rivemont"), viewer(agora, "partner")
+    answers = [partner.get(dashboard_url(agora, BOARD)),
+               official.get(dashboard_url(agora, "withdrawn")),
+               official.get(dashboard_url(agora, "no-such-board"))]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert len({a.text for a in answers}) == 1
+    assert "territory" not in partner.get(f"{agora.url}services/dashboards/").text
+
+
+def test_the_cap_per_viewer_refuses_politely_and_culling_frees_it(agora, probe):
+    analyst = viewer(agora, "analyst")
+    for _ in range(2):
+        assert analyst.get(dashboard_url(agora, probe)).status_code == 200
+    refused = analyst.get(dashboard_url(agora, probe))
+    assert refused.status_code == 503 and "Close one" in refused.text
+    deadline = time.monotonic() + CULL_SECONDS + 30
+    while (page := analyst.get(dashboard_url(agora, probe))).status_code == 503:
+        assert time.monotonic() < deadline, "idle kernels were not culled"
+        time.sleep(2)
+    assert probed(page)["viewer"] == "analyst"
