@@ -191,7 +191,8 @@ def test_analyst_can_use_its_own_home(probe):
 def test_positive_controls_prove_the_probe_can_read(isolated, probe):
     names = isolated["names"]
     assert probe["read_control"] == {"ok": True, "value": "anyone may read this"}
-    assert probe["list_home_root"] == {"ok": True, "value": sorted(names.values())}
+    listed = probe["list_home_root"]  # other test runs on this machine may have homes there
+    assert listed["ok"] and set(names.values()) <= set(listed["value"]), listed
     assert probe["stat_other_home"] == {"ok": True, "value": oct(0o40700)}
     assert probe["list_data_parent"]["ok"] and "data" in probe["list_data_parent"]["value"]
     assert probe["stat_data"] == {"ok": True, "value": oct(0o40700)}
