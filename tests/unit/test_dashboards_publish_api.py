@@ -144,9 +144,10 @@ def test_the_body_must_be_a_json_object(service):
         assert answer.status_code == 400 and "JSON" in answer.json()["error"]
 
 
-def test_the_notebook_file_text_is_accepted_too(service):
-    answer = publish(service, notebook=json.dumps(notebook()))
-    assert answer.status_code == 201
+def test_the_notebook_file_text_is_accepted_and_the_name_made_from_its_file_name(service):
+    answer = publish(service, notebook=json.dumps(notebook()), name=None,
+                     file="Bienvenue - Getting started/EV & fibre.ipynb")
+    assert answer.status_code == 201 and answer.json()["name"] == "ev-fibre"
 
 
 def test_a_name_stays_its_publishers_and_theirs_to_unpublish_and_roll_back(service):

@@ -6,6 +6,7 @@ Under the service prefix (``/services/dashboards/``)::
                                             to offer, the dashboards you may open, your own
     POST api/publications                   {"notebook": {...nbformat 4...}, "name": "...",
                                             "title": "...", "groups": ["officials", ...]}
+                                            (no name: from "file", the notebook's file name)
     POST api/publications/<name>/unpublish
     POST api/publications/<name>/rollback   {"version": N} or {} (the one before)
 
@@ -27,6 +28,7 @@ the hub's groups: ``targets`` offers the settings' known groups and those alread
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler
@@ -36,7 +38,7 @@ from tornado import web
 from hub.workspaces.access import holds_workspace
 
 from .access import viewer_groups
-from .publications import Publication, PublicationStore, PublishError
+from .publications import Publication, PublicationStore, PublishError, name_from
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a notebook without outputs is rarely above 1 MB
 NO_TOKEN = ("this API takes your hub token in an 'Authorization: token ...' header (in a "
@@ -137,6 +139,14 @@ def text_field(body: dict, key: str, required: bool = False, limit: int = 200) -
     return value.strip()
 
 
+def default_name(body: dict) -> str:
+    """The store's name for the notebook's file name (`file`), as `agora publish` makes it."""
+    file = text_field(body, "file", limit=255)
+    if not file:
+        raise web.HTTPError(400, "'name' is missing (or give 'file', the notebook's file name)")
+    return name_from(PurePosixPath(file))
+
+
 def group_list(body: dict) -> list[str]:
     groups = body.get("groups")
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
@@ -172,7 +182,7 @@ class PublicationsHandler(PublicationsAPI):
     @allow_unauthenticated
     async def post(self):
         body = self.body()
-        name = text_field(body, "name", required=True, limit=63)
+        name = text_field(body, "name", limit=63) or default_name(body)
         model = self.require_publisher(name)
         notebook = body.get("notebook")
         if isinstance(notebook, str):  # the .ipynb file's text, as read from disk
