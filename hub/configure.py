@@ -135,6 +135,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
     if sp.cpu_limit:
         c.Spawner.cpu_limit = sp.cpu_limit
     c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s),
+                             "AGORA_DASHBOARDS_URL": service_public_url(s, "dashboards"),
                              **widgets_environment(s)}
     if s.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.workspaces.spawners.SystemUserSpawner"
@@ -149,10 +150,15 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.JupyterHub.spawner_class = sp.spawner_class.replace(":", ".")
 
 
+def service_public_url(s: Settings, name: str) -> str:
+    """A hub service as workspaces reach it: through the proxy's public address."""
+    url = s.hub.bind_url.rstrip("/") + f"/services/{name}/"
+    return url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
+
+
 def datasets_public_url(s: Settings) -> str:
     """The datasets service as workspaces reach it: through the proxy's public address."""
-    url = s.hub.bind_url.rstrip("/") + "/services/datasets/"
-    return url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
+    return service_public_url(s, "datasets")
 
 
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -181,9 +187,13 @@ def culler_service(s: Settings, _inputs: HubInputs) -> tuple[list[dict], list[di
 
 DATASETS_SCOPES = ["read:groups", "read:users:groups"]  # group properties; never admin
 DATASETS_ACCESS = "access:services!service=datasets"
+DASHBOARDS_ACCESS = "access:services!service=dashboards"
 # JupyterHub's default scopes of a server's JUPYTERHUB_API_TOKEN, plus calling the datasets
-# service, so that a notebook reads data with its owner's token (and rights).
-SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server", DATASETS_ACCESS]
+# service, so that a notebook reads data with its owner's token (and rights), and the
+# dashboards service, so that widgets.PublishPanel publishes with it (the service decides
+# who may publish: workspace holders only; the scope only lets the token reach it).
+SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server", DATASETS_ACCESS,
+                       DASHBOARDS_ACCESS]
 
 
 class FromHubEnvironment:
@@ -268,8 +278,6 @@ def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[d
     users = {"name": "user", "scopes": [DATASETS_ACCESS]}  # with access.VIEWER_SCOPES
     return [service], [role, users]
 
-
-DASHBOARDS_ACCESS = "access:services!service=dashboards"
 
 
 def dashboards_environment(s: Settings, inputs: HubInputs) -> dict:

@@ -16,6 +16,7 @@
     from widgets import DatasetBrowser, Explorer
     DatasetBrowser()             # search your datasets; metadata, code and data in a click
     Explorer("air_quality")      # a chart from menus, and "Copier le code" for the same cell
+    PublishPanel()               # publish one of your notebooks as a dashboard, by clicking
 
 Widgets show interactively in notebooks and Voilà, and as static HTML in reports
 (``widgets.set_mode("static")`` or ``AGORA_WIDGETS_MODE=static``); see docs/user-guide.md.
@@ -36,15 +37,17 @@ from .filters import FilterPanel, link
 from .i18n import format_date, format_number, format_percent, locale, set_locale, t
 from .kpi import KPIBoard, KPICard
 from .lineage import Lineage, lineage
+from .publish import PublishPanel
 from .render import View, html_page, mode, set_mode
 from .table import Table
 from .timeseries import TimeSeries
 
 __all__ = ["AgoraError", "AgoraParquetReader", "BarChart", "ChoroplethMap", "DatasetBrowser",
            "Explorer", "FilterPanel", "FreshnessBadge", "KPIBoard", "KPICard", "Lineage",
-           "PointMap", "QualityBadge", "Table", "TimeSeries", "View", "aggregate", "catalog", "datasets",
-           "describe", "format_date", "format_number", "format_percent", "html_page", "lineage",
-           "link", "locale", "mode", "read", "records", "set_locale", "set_mode", "t"]
+           "PointMap", "PublishPanel", "QualityBadge", "Table", "TimeSeries", "View", "aggregate",
+           "catalog", "datasets", "describe", "format_date", "format_number", "format_percent",
+           "html_page", "lineage", "link", "locale", "mode", "read", "records", "set_locale",
+           "set_mode", "t"]
 
 _MAPS = ("ChoroplethMap", "PointMap")  # imported when first used: geopandas is slow to load
 

@@ -194,4 +194,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "lineage_dataset": ("Jeu de données", "Dataset"),
     "lineage_version": ("Version lue", "Version read"),
     "lineage_updated": ("Mis à jour le", "Updated on"),
+    # publishing a dashboard (PublishPanel)
+    "publish_static": ("Le panneau de publication ne fonctionne qu'en mode interactif, dans "
+                       "JupyterLab.", "The publish panel only works interactively, in "
+                       "JupyterLab."),
+    "publish_notebook": ("Notebook", "Notebook"),
+    "publish_title": ("Titre", "Title"),
+    "publish_groups": ("Publier pour", "Publish to"),
+    "publish_more_groups": ("Autres groupes", "Other groups"),
+    "publish_button": ("Publier", "Publish"),
+    "publish_pick_notebook": ("Choisissez d'abord un notebook.", "Pick a notebook first."),
+    "publish_not_allowed": ("Seuls les comptes avec un espace de travail (analystes) publient "
+                            "des tableaux de bord.",
+                            "Only accounts with a workspace (analysts) publish dashboards."),
+    "publish_failed": ("Publication refusée\u00a0: {reason}", "Not published: {reason}"),
+    "publish_done": ("Publié\u00a0: {link} (version {version}), pour {groups}.",
+                     "Published: {link} (version {version}), for {groups}."),
 }

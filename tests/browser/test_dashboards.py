@@ -6,7 +6,9 @@ sees only their commune's rows, read from the page. Over HTTP: the kernel holds 
 token and no service token (a probe notebook published with `agora publish`); another
 viewer's kernel is refused (GET, DELETE, interrupt, shutdown, websocket); Jupyter APIs are
 not there; unknown, unpublished and not-shared names answer the same 404; an anonymous
-visitor goes to the login page; the per-viewer cap refuses politely and culling frees it.
+visitor goes to the login page; the per-viewer cap refuses politely and culling frees it; an
+analyst's token publishes through the publish API (widgets.publish, as PublishPanel does) and
+the official opens it, while the official's own token is refused.
 Screenshots: $AGORA_ARTIFACTS/dashboard-*.png.
 """
 
@@ -19,6 +21,7 @@ import re
 import subprocess
 import sys
 import time
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -32,6 +35,8 @@ from tests.support import (
     user_api_token,
     xsrf,
 )
+from widgets import AgoraError
+from widgets.publish import publish
 
 pytestmark = pytest.mark.browser
 
@@ -203,3 +208,33 @@ def test_the_cap_per_viewer_refuses_politely_and_culling_frees_it(agora, probe):
         assert time.monotonic() < deadline, "idle kernels were not culled"
         time.sleep(2)
     assert probed(page)["viewer"] == "analyst"
+
+
+ROWS_PROBE = r"""
+from widgets import records
+print("ROWS " + ",".join(sorted(set(records("air_quality", limit=500)["commune_code"]))))
+"""
+
+
+def test_an_analyst_publishes_from_the_workspace_and_the_official_opens_it(agora, tmp_path):
+    """The publish API end to end, with hub tokens: widgets.publish.publish (PublishPanel's
+    own function) run here with the analyst's token, then the official's page and token."""
+    analyst, official = viewer(agora, "analyst"), viewer(agora, "elu-rivemont")
+    service = {"AGORA_DASHBOARDS_URL": f"{agora.url}services/dashboards/"}
+    path = tmp_path / "Lignes de la commune.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3"}}, "cells": [
+        {"cell_type": "code", "id": "r", "metadata": {}, "source": ROWS_PROBE,
+         "execution_count": None, "outputs": []}]}))
+    token = user_api_token(analyst, agora.url, "analyst", "publish test")
+    record = publish(path, ["commune-99101"], "Lignes", environ={**service, "AGORA_TOKEN": token})
+    assert (record["name"], record["version"], record["publisher"]) == (
+        "lignes-de-la-commune", 1, "analyst")
+    page = official.get(urljoin(agora.url, record["url"]))
+    assert page.status_code == 200
+    assert re.search(r"ROWS 99101\s*<", page.text), page.text[-2000:]
+    theirs = user_api_token(official, agora.url, "elu-rivemont", "publish test")
+    with pytest.raises(AgoraError) as refused:
+        publish(path, ["officials"], name="mine", environ={**service, "AGORA_TOKEN": theirs})
+    assert refused.value.status == 403 and "workspace" in str(refused.value)
+    assert not (agora.data_dir / "dashboards" / "mine").exists()

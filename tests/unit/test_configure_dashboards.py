@@ -34,3 +34,16 @@ def test_a_kernel_gets_no_token_nor_setting_of_the_service():
     env = kernel_environment(service_env, {"AGORA_DATASETS_URL": "http://127.0.0.1/x/"})
     assert env == {"PATH": "/usr/bin", "LANG": "C.UTF-8",
                    "AGORA_DATASETS_URL": "http://127.0.0.1/x/"}
+
+
+def test_a_workspace_token_reaches_the_publish_api_and_knows_where_it_is():
+    """widgets.PublishPanel publishes with the workspace's own JUPYTERHUB_API_TOKEN: that
+    token must carry access to the dashboards service (who may publish is the service's
+    rule, hub/services/dashboards/api.py), and the panel finds the service in the spawner's
+    environment, next to the datasets service."""
+    c = applied(Settings(hub={"bind_url": "http://127.0.0.1:9000/agora/"}))
+    assert "access:services!service=dashboards" in c.Spawner.server_token_scopes
+    assert not any(s.startswith(("admin", "read:", "servers", "tokens"))
+                   for s in c.Spawner.server_token_scopes)
+    env = c.Spawner.environment
+    assert env["AGORA_DASHBOARDS_URL"] == "http://127.0.0.1:9000/agora/services/dashboards/"

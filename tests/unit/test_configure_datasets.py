@@ -72,7 +72,8 @@ def test_every_user_may_call_the_service_and_notebook_tokens_too():
             "access:services!service=dashboards"} <= set(scopes)
     assert "self" not in scopes
     assert c.Spawner.server_token_scopes == [
-        "users:activity!user", "access:servers!server", "access:services!service=datasets"]
+        "users:activity!user", "access:servers!server", "access:services!service=datasets",
+        "access:services!service=dashboards"]
 
 
 def test_roles_extending_the_same_role_are_merged():

@@ -26,8 +26,8 @@ def test_examples_run(name):
 
 
 @pytest.mark.parametrize("name", ["BarChart", "DatasetBrowser", "Explorer", "FilterPanel",
-                                  "FreshnessBadge", "KPIBoard", "KPICard", "QualityBadge", "Table",
-                                  "TimeSeries", "View",
+                                  "FreshnessBadge", "KPIBoard", "KPICard", "PublishPanel",
+                                  "QualityBadge", "Table", "TimeSeries", "View",
                                   "format_date", "format_number", "format_percent", "html_page",
                                   "link", "locale", "mode", "set_locale", "set_mode", "t"])
 def test_each_public_name_has_an_example(name):

@@ -50,6 +50,15 @@ def kernel_pythonpath(switching: bool) -> str:
     return os.pathsep.join(filter(None, [workspace_pythonpath(sys.executable), inherited]))
 
 
+def publish_targets(settings) -> list[str]:
+    """Groups the publish panel offers besides those already published to: the demo's."""
+    if settings.auth.mode != "demo":
+        return []
+    from hub.login.demo_accounts import load_groups
+
+    return sorted(load_groups())
+
+
 def voila_config(settings, environ, account, home) -> Config:
     from .app import inject_identity
 
@@ -65,7 +74,10 @@ def voila_config(settings, environ, account, home) -> Config:
     c.Voila.identity_provider_class = "hub.services.dashboards.access.ServiceIdentityProvider"
     c.Voila.authorizer_class = "hub.services.dashboards.access.KernelOwnerAuthorizer"
     c.Voila.tornado_settings = {
-        "publications": PublicationStore.in_data_dir(settings.data_dir)}
+        "publications": PublicationStore.in_data_dir(settings.data_dir),
+        "publishers": (list(settings.spawner.workspace_groups),
+                       list(settings.spawner.workspace_users)),
+        "publish_targets": publish_targets(settings)}
     v = c.VoilaConfiguration
     v.template = "agora"
     v.strip_sources = True

@@ -6,6 +6,7 @@ these routes under the service prefix (``/services/dashboards/``):
 - ``d/<name>/``: a publication rendered for the viewer (:class:`DashboardHandler`): 404, the
   same page, for unknown, unpublished and not-shared names;
 - the index: the dashboards this viewer may open;
+- ``api/publications``: the publish API for analysts' workspaces (api.py, token only);
 - what a rendered page needs: ``api/kernels/<id>`` and its websocket (owner only, access.py),
   ``voila/static``, ``voila/templates``, ``voila/labextensions``, ``voila/api/themes``,
   ``voila/api/shutdown/<id>`` (owner only), and the OAuth callback.
@@ -32,6 +33,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from .access import viewer_groups
+from .api import api_handlers
 from .kernels import VIEWER, CapReached
 
 NOT_ROUTED = (TornadoVoilaHandler, TornadoVoilaTreeHandler, VoilaContentsHandler,
@@ -133,6 +135,7 @@ class DashboardsVoila(Voila):
             (url_path_join(base, r"/voila/api/shutdown/(?P<kernel_id>[^/]+)"),
              OwnerShutdownHandler),
             (base, IndexHandler),
+            *api_handlers(base),
             *kept,
         ]
 

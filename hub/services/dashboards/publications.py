@@ -82,11 +82,22 @@ def read_notebook(path: Path) -> dict:
     except json.JSONDecodeError as exc:
         raise PublishError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
                            f"{exc.msg}); open it in JupyterLab and save it again") from None
+    return checked_notebook(notebook, str(path))
+
+
+def checked_notebook(notebook, where: str) -> dict:
+    """`notebook` if it is nbformat 4 JSON (a dict with a list of cells, each a dict with a
+    cell_type), else PublishError naming `where`, the problem and the fix."""
     major = notebook.get("nbformat") if isinstance(notebook, dict) else None
     if major != 4 or not isinstance(notebook.get("cells"), list):
-        raise PublishError(f"{path}: not an nbformat 4 notebook (nbformat: {major!r}); convert "
+        raise PublishError(f"{where}: not an nbformat 4 notebook (nbformat: {major!r}); convert "
                            "it with `jupyter nbconvert --to notebook --nbformat 4` or save it "
                            "from JupyterLab")
+    bad = [i for i, c in enumerate(notebook["cells"])
+           if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str)]
+    if bad:
+        raise PublishError(f"{where}: cell {bad[0]} is not a notebook cell (an object with a "
+                           "cell_type); save the notebook from JupyterLab again")
     return notebook
 
 
@@ -231,11 +242,19 @@ class PublicationStore:
                 title: str | None = None, name: str | None = None) -> Publication:
         """A new version of the notebook (outputs stripped), served from now on."""
         notebook_path = Path(notebook_path)
-        content = canonical_bytes(stripped(read_notebook(notebook_path)))
-        name = check_name(name or name_from(notebook_path))
+        notebook = read_notebook(notebook_path)
+        name = name or name_from(notebook_path)
+        title = title or self._title_of(name) or notebook_path.stem.replace("-", " ").strip()
+        return self.publish_notebook(notebook, groups, publisher, title, name)
+
+    def publish_notebook(self, notebook: dict, groups: Iterable[str], publisher: str,
+                         title: str | None, name: str) -> Publication:
+        """A new version of `notebook` (nbformat 4 JSON, e.g. sent to the publish API)."""
+        name = check_name(name)
+        content = canonical_bytes(stripped(checked_notebook(notebook, name)))
         groups = check_groups(groups)
         folder = self._make_folder(name)
-        title = title or self._title_of(name) or notebook_path.stem.replace("-", " ").strip()
+        title = title or self._title_of(name) or name.replace("-", " ").strip()
         while True:
             version = max((p.version for p in self.versions(name)), default=0) + 1
             if create_once(folder / f"v{version}.ipynb", content):

@@ -214,3 +214,37 @@ def test_partner_sees_their_datasets_and_downloads_with_their_rights(runs, oracl
     ev = oracle.frame("partner", "ev_charging_stations")
     assert found["cards"] == pytest.approx([len(ev), ev["charging_points"].sum(),
                                             ev["power_kw"].mean()])
+
+
+# -- the publish notebook: the panel in a real workspace, with its own token ------------------
+
+PUBLISH_NOTEBOOK = "publier-un-tableau-de-bord"
+RUN_ELSEWHERE = {"getting-started": "test_getting_started.py runs it",
+                 PUBLISH_NOTEBOOK: "test_the_publish_notebook_shows_the_panel_for_an_analyst "
+                 "runs it (too short for NOTEBOOK_RUNS' checks; publishing itself is "
+                 "tests/browser/test_dashboards.py's)"}
+PUBLISH_PROBE = r"""
+import json as _json
+print("NOTEBOOK-STATE " + _json.dumps({"info": panel.info, "error": panel.error,
+      "notebooks": list(panel.notebook.options), "button": panel.button.disabled}))
+"""
+
+
+def test_every_notebook_of_the_checkout_is_run_by_a_test():
+    names = {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+    assert names == set(NOTEBOOK_RUNS) | set(RUN_ELSEWHERE)
+
+
+def test_the_publish_notebook_shows_the_panel_for_an_analyst(agora, sessions):
+    """Run in the analyst's workspace with nothing but the spawner's environment: the panel
+    reaches the dashboards service with the workspace's own JUPYTERHUB_API_TOKEN (its server
+    token scopes), lists the starter notebooks of the home and may publish."""
+    run = run_notebook(agora, sessions["analyst"], "analyst",
+                       NOTEBOOKS / f"{PUBLISH_NOTEBOOK}.ipynb", PUBLISH_PROBE)
+    assert run.failure() is None, run.failure()
+    assert run.shows_widget(1)
+    found = run.state
+    assert found["error"] is None and found["button"] is False
+    assert found["info"]["user"] == "analyst" and found["info"]["may_publish"] is True
+    assert {"officials", "commune-99101"} <= set(found["info"]["targets"])
+    assert f"Bienvenue - Getting started/{PUBLISH_NOTEBOOK}.ipynb" in found["notebooks"]
