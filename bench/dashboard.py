@@ -11,12 +11,22 @@ its table are drawn:
 
 Rounds alternate plain/agora; between rounds the service gets `--pause` seconds (its pool
 refills, as between two viewers). Prints each round, the medians and their ratio.
-Usage: PYTHONPATH=. python bench/dashboard.py [--rounds 5] [--pause 4]
+
+`--viewers N` (issue #14: 20 concurrent viewers) measures instead N viewers opening the
+dashboard in the same instant: N browser contexts of one headless Chromium, each logged in
+beforehand as one of the two demo officials (N/2 sessions each, the per-viewer and total
+caps set to let them all in), then every page asked for at once and timed until drawn, as
+above. Prints p50/p95/max time to drawn, the errors (any page not drawn, a 503 included),
+the RSS and USS of each dashboard kernel while all pages are open (psutil over the service's
+child processes) and the load average. Chromium runs on the same cores: its 20 pages are
+part of the time measured.
+Usage: PYTHONPATH=. python bench/dashboard.py [--rounds 5] [--pause 4] [--viewers 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import subprocess
@@ -73,7 +83,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pause", type=float, default=4.0)
+    parser.add_argument("--viewers", type=int, default=0,
+                        help="N viewers at once instead of plain vs agora rounds")
     args = parser.parse_args()
+    if args.viewers:
+        return concurrent_main(args.viewers)
     from playwright.sync_api import sync_playwright
 
     overrides = {"dashboards": {"max_kernels_per_viewer": 4 * args.rounds,
@@ -121,6 +135,108 @@ def run(args, folder, overrides, sync_playwright) -> tuple[float, float]:
             voila.terminate()
             voila.wait(10)
     return statistics.median(plain), statistics.median(ours)
+
+
+# -- N viewers at once ---------------------------------------------------------------------------
+
+OFFICIALS = ("elu-rivemont", "elu-bellecombe")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def kernel_memory(agora) -> list[tuple[float, float]]:
+    """(RSS, USS) in MiB of each kernel the running Agora started."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(agora.proc.pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                info = child.memory_full_info()
+                found.append((info.rss / 2**20, info.uss / 2**20))
+        except psutil.Error:
+            continue
+    return found
+
+
+async def logged_in_context(browser, agora, user: str):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{agora.url}hub/login?next={agora.url[agora.url.index('/', 8):]}"
+                    "services/dashboards/")
+    await page.fill("#username_input", user)
+    await page.fill("#password_input", "demo")
+    await page.click("#login_submit")
+    await page.wait_for_url("**/services/dashboards/")
+    await page.close()
+    return context
+
+
+async def time_drawn(context, url: str):
+    """(seconds to drawn, or None, and the error), leaving the page open."""
+    page = await context.new_page()
+    started = time.monotonic()
+    try:
+        answer = await page.goto(url, timeout=120_000)
+        if answer.status != 200:
+            return None, f"HTTP {answer.status}"
+        for selector in DRAWN:
+            await page.wait_for_selector(selector, timeout=120_000)
+        return time.monotonic() - started, None
+    except Exception as exc:  # a timeout: not drawn
+        return None, str(exc).splitlines()[0]
+
+
+async def concurrent_run(agora, viewers: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    url = agora.url + "services/dashboards/d/territory-kpis/"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            contexts = [await logged_in_context(browser, agora, OFFICIALS[i % 2])
+                        for i in range(viewers)]
+            await asyncio.sleep(5)  # the warm pool refilled, the machine quiet
+            load_before = os.getloadavg()[0]
+            results = await asyncio.gather(*(time_drawn(c, url) for c in contexts))
+            memory = kernel_memory(agora)
+            load_after = os.getloadavg()[0]
+        finally:
+            await browser.close()
+    return {"results": results, "memory": memory, "load": (load_before, load_after)}
+
+
+def concurrent_main(viewers: int) -> None:
+    per_viewer = -(-viewers // len(OFFICIALS))
+    overrides = {"dashboards": {"max_kernels_per_viewer": per_viewer, "max_kernels": viewers}}
+    folder = reachable_temp_folder("agora-bench-dash-")
+    try:
+        with running_agora(folder / "agora", overrides) as agora:
+            found = asyncio.run(concurrent_run(agora, viewers))
+    finally:
+        if os.geteuid() == 0:
+            remove_test_accounts()
+    report(viewers, found)
+
+
+def report(viewers: int, found: dict) -> None:
+    times = [t for t, _ in found["results"] if t is not None]
+    errors = [e for t, e in found["results"] if t is None]
+    print(f"{viewers} viewers at once ({len(OFFICIALS)} officials, {viewers // len(OFFICIALS)} "
+          f"sessions each): drawn {len(times)}, errors {len(errors)} {errors[:3]}")
+    if times:
+        print(f"time to drawn: p50 {statistics.median(times):.2f} s, "
+              f"p95 {percentile(times, 0.95):.2f} s, max {max(times):.2f} s")
+    rss = [r for r, _ in found["memory"]]
+    uss = [u for _, u in found["memory"]]
+    if rss:
+        print(f"{len(rss)} kernels (warm ones included): RSS median {statistics.median(rss):.0f} MiB, "
+              f"USS median {statistics.median(uss):.0f} MiB, total RSS {sum(rss):.0f} MiB")
+    print("load average (1 min) before {:.2f}, after {:.2f}; {} cores".format(
+        *found["load"], os.cpu_count()))
 
 
 if __name__ == "__main__":

@@ -14,15 +14,18 @@ LABEL = {"description_width": "initial"}  # the column's whole name, not "commun
 
 
 class CategoryFilter:
-    """Values to keep (a multiple selection): ``(column, "in", [values])``."""
+    """Values to keep (a multiple selection): ``(column, "in", [values])``. `names`: what to
+    show for a value (``{"in service": "en service"}``); the value itself by default."""
 
     def __init__(self, column: str, options, locale: str | None = None,
-                 label: str | None = None):
+                 label: str | None = None, names: dict | None = None):
         import ipywidgets as w
 
         self.column, self.locale, self.label = column, locale, label or column
-        self.control = w.SelectMultiple(options=list(options), description=self.label, style=LABEL,
-                                        rows=min(6, max(2, len(options))))
+        self.names = names or {}
+        shown = [(str(self.names.get(v, v)), v) for v in options] if names else list(options)
+        self.control = w.SelectMultiple(options=shown, description=self.label, style=LABEL,
+                                        rows=min(6, max(2, len(shown))))
 
     def where(self) -> list[tuple]:
         chosen = [str(v).lower() if isinstance(v, bool) else v for v in self.control.value]
@@ -30,7 +33,7 @@ class CategoryFilter:
 
     def summary(self) -> str:
         return t("filter_in", self.locale, column=self.label,
-                 values=", ".join(str(v) for v in self.control.value))
+                 values=", ".join(str(self.names.get(v, v)) for v in self.control.value))
 
 
 class TextFilter:

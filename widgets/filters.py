@@ -63,7 +63,8 @@ class FilterPanel(View):
     """Filters for chosen columns: categories (multiple choice), numeric ranges, periods.
 
     `schema`: the columns as ``describe(id)["columns"]`` gives them; `options`: the values of
-    category columns; `bounds`: (low, high) of numeric and date columns. Build it from a
+    category columns; `bounds`: (low, high) of numeric and date columns; `names`: per column,
+    what to show for a value (``{"status": {"in service": "en service"}}``). Build it from a
     dataset with ``FilterPanel.of(id, columns=[...])`` or from a DataFrame with ``data=``.
 
     >>> import pandas as pd
@@ -73,11 +74,11 @@ class FilterPanel(View):
     """
 
     def __init__(self, schema=None, *, data=None, columns=None, options=None, bounds=None,
-                 locale: str | None = None):
+                 locale: str | None = None, names: dict | None = None):
         if data is not None:
             schema = schema or frame_schema(data)
             options, bounds = options or frame_options(data), bounds or frame_bounds(data)
-        self.locale, self.callbacks = locale, []
+        self.locale, self.callbacks, self.names = locale, [], names or {}
         self.filters = {}
         for column in schema or ():
             if (columns is None or column["name"] in columns) and column.get("rule") != (
@@ -102,7 +103,7 @@ class FilterPanel(View):
             values = options.get(name)
             if values is None or len(values) >= MAX_OPTIONS:
                 return TextFilter(name, self.locale, label)
-            return CategoryFilter(name, values, self.locale, label)
+            return CategoryFilter(name, values, self.locale, label, self.names.get(name))
         return None
 
     @classmethod

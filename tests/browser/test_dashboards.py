@@ -8,7 +8,10 @@ viewer's kernel is refused (GET, DELETE, interrupt, shutdown, websocket); Jupyte
 not there; unknown, unpublished and not-shared names answer the same 404; an anonymous
 visitor goes to the login page; the per-viewer cap refuses politely and culling frees it; an
 analyst's token publishes through the publish API (widgets.publish, as PublishPanel does) and
-the official opens it, while the official's own token is refused.
+the official opens it, while the official's own token is refused. The second demo dashboard
+(ev-and-fibre: filters, a map, a bar chart, a table) is drawn for each official with their
+commune only; axe-core finds no serious or critical violation in either demo dashboard; Tab
+reaches the filter controls with a visible focus ring.
 Screenshots: $AGORA_ARTIFACTS/dashboard-*.png.
 """
 
@@ -28,6 +31,7 @@ import requests
 import websocket
 
 from tests.browser.conftest import open_offline_page
+from tests.browser.test_portal import axe_problems
 from tests.support import (
     reachable_temp_folder,
     remove_test_accounts,
@@ -41,8 +45,13 @@ from widgets.publish import publish
 pytestmark = pytest.mark.browser
 
 BOARD = "territory-kpis"
+MAP_BOARD = "ev-and-fibre"
 OFFICIALS = {"elu-rivemont": "99101", "elu-bellecombe": "99102"}
+COMMUNES = {"elu-rivemont": "Rivemont", "elu-bellecombe": "Bellecombe"}
+BARS = ".vega-embed svg .mark-rect path"
 CULL_SECONDS = 15
+CAP = 3  # per viewer: each official holds both demo boards and a probe at once
+CODES = "table.agora-communes tbody tr td:nth-child(2)"  # "Code commune", after the name
 PROBE = r"""
 import json, os, requests
 token = os.environ.get("AGORA_TOKEN", "")
@@ -56,7 +65,7 @@ print("PROBE " + json.dumps({"viewer": me.get("name"), "kind": me.get("kind"),
 
 @pytest.fixture(scope="module")
 def agora():
-    overrides = {"dashboards": {"max_kernels_per_viewer": 2, "cull_idle_seconds": CULL_SECONDS,
+    overrides = {"dashboards": {"max_kernels_per_viewer": CAP, "cull_idle_seconds": CULL_SECONDS,
                                 "cull_every_seconds": 2}}
     try:
         with running_agora(reachable_temp_folder("agora-dash-") / "agora", overrides) as running:
@@ -113,28 +122,85 @@ def test_anonymous_visitor_is_sent_to_the_login_page(agora):
     assert 'id="username_input"' in page.text
 
 
+def log_in_to(page, agora, user: str, name: str) -> None:
+    """Log `user` in on the way to dashboard `name`, until its table is drawn."""
+    page.goto(f"{agora.url}hub/login?next=/agora/services/dashboards/d/{name}/")
+    page.fill("#username_input", user)
+    page.fill("#password_input", "demo")
+    page.click("#login_submit")
+    page.wait_for_selector("table.agora-communes td", timeout=60_000)
+
+
+def assert_readable(offline, user: str, name: str) -> None:
+    """Only the viewer's commune, by name and code; no error, no token; no serious axe issue."""
+    page = offline.page
+    codes = page.locator(CODES).all_inner_texts()
+    assert {c.strip() for c in codes} == {OFFICIALS[user]}
+    names = page.locator("table.agora-communes tbody tr td:first-child").all_inner_texts()
+    assert {n.strip() for n in names} == {COMMUNES[user]}
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "There was an error" not in text
+    assert "AGORA_TOKEN" not in page.content()
+    assert offline.errors == []
+    problems = axe_problems(page)
+    assert not problems, f"{name} for {user}: " + "; ".join(problems)
+
+
 @pytest.mark.parametrize("user", sorted(OFFICIALS))
 def test_each_official_sees_only_their_commune_in_the_same_dashboard(agora, browser, user):
     with open_offline_page(browser, (1280, 1400)) as offline:
         page = offline.page
         started = time.monotonic()
-        page.goto(f"{agora.url}hub/login?next=/agora/services/dashboards/d/{BOARD}/")
-        page.fill("#username_input", user)
-        page.fill("#password_input", "demo")
-        page.click("#login_submit")
-        page.wait_for_selector("table.agora-communes td", timeout=60_000)
+        log_in_to(page, agora, user, BOARD)
         page.wait_for_selector('[role="group"][aria-label="Points de charge en service"]',
                                timeout=60_000)
         drawn = time.monotonic() - started
         page.wait_for_timeout(300)
         offline.screenshot(f"dashboard-{BOARD}-{user}")
-        codes = page.locator("table.agora-communes tbody tr td:first-child").all_inner_texts()
-        assert {c.strip() for c in codes} == {OFFICIALS[user]}
-        text = page.locator("body").inner_text()
-        assert "Traceback" not in text and "There was an error" not in text
-        assert "AGORA_TOKEN" not in page.content()
-        assert offline.errors == []
+        assert_readable(offline, user, BOARD)
+        page.close(run_before_unload=True)  # Voilà's unload call stops the kernel
     print(f"{user}: login -> dashboard drawn in {drawn:.1f} s")
+
+
+@pytest.mark.parametrize("user", sorted(OFFICIALS))
+def test_the_map_dashboard_shows_each_official_their_commune_and_is_accessible(
+        agora, browser, user):
+    with open_offline_page(browser, (1280, 1800)) as offline:
+        page = offline.page
+        log_in_to(page, agora, user, MAP_BOARD)
+        page.wait_for_selector(BARS, timeout=60_000)
+        page.wait_for_selector("iframe[srcdoc]", timeout=60_000)
+        leaflet = page.locator("iframe[srcdoc]").content_frame
+        leaflet.locator(".leaflet-overlay-pane path").first.wait_for(timeout=60_000)
+        print(f"{user}: {leaflet.locator('.leaflet-overlay-pane path').count()} areas on the map")
+        assert page.locator(BARS).count() >= 1
+        page.wait_for_timeout(300)
+        offline.screenshot(f"dashboard-{MAP_BOARD}-{user}")
+        assert_readable(offline, user, MAP_BOARD)
+        if user == "elu-rivemont":
+            assert_tab_reaches_the_filters(page)
+            offline.screenshot(f"dashboard-{MAP_BOARD}-keyboard-focus")
+        page.close(run_before_unload=True)
+
+
+def assert_tab_reaches_the_filters(page) -> None:
+    """From the top of the page, Tab lands on each filter's list, each with a visible ring."""
+    page.locator("body").click(position={"x": 5, "y": 5})
+    trail = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        trail.append(page.evaluate("""() => {
+            const e = document.activeElement, s = getComputedStyle(e);
+            const label = e.closest('.widget-select-multiple')?.querySelector('label');
+            return {tag: e.tagName, label: label ? label.innerText : '',
+                    outline: s.outlineStyle, width: parseFloat(s.outlineWidth)};
+        }"""))
+    filters = [t for t in trail if t["tag"] == "SELECT"]
+    assert {f["label"] for f in filters} == {"État", "Opérateur"}, trail
+    page_controls = trail[:[t["tag"] for t in trail].index("IFRAME")]  # the map styles its own
+    assert len(page_controls) >= 3  # both filters and the reset button
+    for stop in page_controls:
+        assert stop["outline"] != "none" and stop["width"] >= 2, stop
 
 
 def test_the_kernel_reads_with_the_viewers_token_never_the_services(agora, probe):
@@ -199,7 +265,7 @@ def test_unknown_unpublished_and_not_shared_answer_the_same_404(agora, probe):
 
 def test_the_cap_per_viewer_refuses_politely_and_culling_frees_it(agora, probe):
     analyst = viewer(agora, "analyst")
-    for _ in range(2):
+    for _ in range(CAP):
         assert analyst.get(dashboard_url(agora, probe)).status_code == 200
     refused = analyst.get(dashboard_url(agora, probe))
     assert refused.status_code == 503 and "Close one" in refused.text

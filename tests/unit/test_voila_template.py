@@ -41,3 +41,9 @@ def test_the_links_it_removes_are_the_lab_templates_cdn_links():
     remaining = [line for line in text.splitlines() if "https://" in line and "<link" in line
                  and line.strip() not in links]
     assert remaining == [], f"other CDN links in Voilà's lab template: {remaining}"
+
+
+def test_focused_controls_get_a_visible_ring():
+    """The widgets' CSS removes the outline of a focused control; the template puts one back."""
+    text = TEMPLATE.read_text()
+    assert re.search(r":focus-visible \{\s*outline: 3px solid", text)

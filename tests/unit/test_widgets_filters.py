@@ -126,3 +126,13 @@ def test_interactive_panel_has_the_controls_and_a_reset_button():
     panel.set("commune_code", ["69123"])
     widget.children[-1].click()
     assert panel.where == []
+
+
+def test_a_category_shows_its_name_and_filters_by_its_value():
+    panel = w.FilterPanel(data=pd.DataFrame({"status": ["in service", "planned"]}), locale="fr",
+                          names={"status": {"in service": "en service"}})
+    control = panel.filters["status"].control
+    assert control.options == (("en service", "in service"), ("planned", "planned"))
+    panel.set("status", ["in service"])
+    assert panel.where == [("status", "in", ["in service"])]
+    assert "en service" in panel.static_html() and "in service" not in panel.static_html()
