@@ -122,7 +122,11 @@ class BarChart(Chart):
         category = (alt.Y if self.horizontal else alt.X)(
             f"{self.category}:N", sort=self.order(), title=self.category_name(),
             axis=alt.Axis(labelLimit=220, labelAngle=0 if self.horizontal or count <= 8 else -40))
-        value = (alt.X if self.horizontal else alt.Y)(f"{self.value}:Q", title=self.axis())
+        numbers = self.bars()[self.value].dropna()
+        whole = bool(len(numbers)) and bool((numbers == numbers.round()).all())
+        value = (alt.X if self.horizontal else alt.Y)(  # counts: no 0,5 tick
+            f"{self.value}:Q", title=self.axis(), axis=alt.Axis(tickMinStep=1) if whole
+            else alt.Undefined)
         tooltip = [alt.Tooltip(f"{self.category}:N", title=self.category_name()),
                    alt.Tooltip(f"{self.value}:Q", title=self.axis(), format=",.2~f")]
         base = alt.Chart(alt.Data(values=values(self.bars())))

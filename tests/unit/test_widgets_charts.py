@@ -218,3 +218,12 @@ def test_bars_per_period_are_in_time_order_and_named_as_periods(fake_source):
     assert bars.order() == ["janv. 2026", "févr. 2026"]
     with pytest.raises(TypeError, match="by= .* or bucket="):
         w.BarChart.of("air_quality", by="commune_code", bucket="measured_at:month")
+
+
+def test_whole_numbers_get_no_fractional_ticks():
+    counts = w.BarChart(pd.DataFrame({"op": ["a", "b"], "n": [9, 1]}), category="op", value="n")
+    layers = counts.spec().get("layer", [counts.spec()])
+    assert layers[0]["encoding"]["y"]["axis"]["tickMinStep"] == 1
+    spend = w.BarChart(SPEND, category="commune", value="sum_amount")
+    layers = spend.spec().get("layer", [spend.spec()])
+    assert "tickMinStep" not in layers[0]["encoding"]["y"].get("axis", {})
