@@ -19,7 +19,9 @@ caps set to let them all in), then every page asked for at once and timed until 
 above. Prints p50/p95/max time to drawn, the errors (any page not drawn, a 503 included),
 the RSS and USS of each dashboard kernel while all pages are open (psutil over the service's
 child processes) and the load average. Chromium runs on the same cores: its 20 pages are
-part of the time measured.
+part of the time measured. A page not drawn is printed with its status, final URL and body
+text (whose refusal: Agora's "Dashboards are busy", the hub's 503 page from the proxy...);
+the run's `agora up` log is kept in /tmp/bench-dashboard-N-viewers.log.
 Usage: PYTHONPATH=. python bench/dashboard.py [--rounds 5] [--pause 4] [--viewers 20]
 """
 
@@ -181,8 +183,9 @@ async def time_drawn(context, url: str):
     started = time.monotonic()
     try:
         answer = await page.goto(url, timeout=120_000)
-        if answer.status != 200:
-            return None, f"HTTP {answer.status}"
+        if answer.status != 200:  # whose refusal: Agora's "busy" page, the proxy's, the hub's
+            body = " ".join((await page.inner_text("body")).split())
+            return None, f"HTTP {answer.status} {answer.url}: {body[:160]}"
         for selector in DRAWN:
             await page.wait_for_selector(selector, timeout=120_000)
         return time.monotonic() - started, None
@@ -219,6 +222,9 @@ def concurrent_main(viewers: int) -> None:
     finally:
         if os.geteuid() == 0:
             remove_test_accounts()
+        kept = Path(f"/tmp/bench-dashboard-{viewers}-viewers.log")  # the folder goes at exit
+        kept.write_text(agora.log())
+        print(f"agora log: {kept}")
     report(viewers, found)
 
 
@@ -226,7 +232,9 @@ def report(viewers: int, found: dict) -> None:
     times = [t for t, _ in found["results"] if t is not None]
     errors = [e for t, e in found["results"] if t is None]
     print(f"{viewers} viewers at once ({len(OFFICIALS)} officials, {viewers // len(OFFICIALS)} "
-          f"sessions each): drawn {len(times)}, errors {len(errors)} {errors[:3]}")
+          f"sessions each): drawn {len(times)}, errors {len(errors)}")
+    for error in sorted(set(errors)):
+        print(f"  {errors.count(error)} x {error}")
     if times:
         print(f"time to drawn: p50 {statistics.median(times):.2f} s, "
               f"p95 {percentile(times, 0.95):.2f} s, max {max(times):.2f} s")

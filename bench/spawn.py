@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 from hub.cli.up import stop as stop_process_tree  # noqa: E402
 from hub.configure import venv_bin  # noqa: E402
+from hub.proxy import PROXY_TIMEOUT_MS  # noqa: E402
 from tests.support import (  # noqa: E402
     free_port,
     login_form,
@@ -94,7 +95,8 @@ def bare_config(folder: Path, bind_url: str) -> str:
                                                / "homes" / "{username}"),
         "Spawner.cmd": [venv_bin("jupyterhub-singleuser")],
         "Spawner.default_url": "/lab",
-        "ConfigurableHTTPProxy.command": [venv_bin("configurable-http-proxy")],
+        "ConfigurableHTTPProxy.command": [sys.executable, "-m", "hub.proxy",  # as Agora's
+                                          f"--proxy-timeout={PROXY_TIMEOUT_MS}"],
         "ConfigurableHTTPProxy.api_url": f"http://127.0.0.1:{free_port()}",
     }
     return "".join(f"c.{key} = {value!r}\n" for key, value in values.items())

@@ -61,9 +61,14 @@ def template_vars(s: Settings) -> dict:
 
 
 def configure_proxy(c: Config, s: Settings) -> None:
-    # warning level: the proxy's access log would print query strings (OAuth codes, tokens)
-    c.ConfigurableHTTPProxy.command = [venv_bin("configurable-http-proxy"), "--log-level",
-                                       "debug" if s.hub.log_level == "DEBUG" else "warning"]
+    # warning level: the proxy's access log would print query strings (OAuth codes, tokens).
+    # hub.proxy: the stock proxy with more requests in flight and a longer answer timeout
+    # (tornado's 10 and 20 s turned 10 concurrent dashboard pages into 10 503s).
+    from hub.proxy import PROXY_TIMEOUT_MS
+
+    c.ConfigurableHTTPProxy.command = [sys.executable, "-m", "hub.proxy", "--log-level",
+                                       "debug" if s.hub.log_level == "DEBUG" else "warning",
+                                       f"--proxy-timeout={PROXY_TIMEOUT_MS}"]
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.hub.proxy_api_port}"
     c.ConfigurableHTTPProxy.pid_file = str(s.hub.data_dir / "proxy.pid")
     c.ConfigurableHTTPProxy.should_start = True

@@ -42,6 +42,17 @@ def test_proxy_is_an_absolute_command_on_loopback_api():
     assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:9101"
 
 
+def test_proxy_waits_for_slow_dashboard_pages():
+    """tornado's client defaults (10 requests in flight, 20 s per answer) made every one of
+    10 concurrent dashboard pages a 503: the proxy gets more of both (hub/proxy.py)."""
+    from hub import proxy
+
+    command = applied(settings()).ConfigurableHTTPProxy.command
+    assert command[1:3] == ["-m", "hub.proxy"]
+    assert f"--proxy-timeout={proxy.PROXY_TIMEOUT_MS}" in command
+    assert proxy.PROXY_TIMEOUT_MS >= 120_000 and proxy.MAX_CLIENTS >= 100
+
+
 def test_demo_auth_accounts_admins_and_group_properties():
     c = applied(settings(AGORA_AUTH__DEMO_PASSWORD="s3cret"))
     assert c.JupyterHub.authenticator_class == "hub.login.authenticators.DemoAuthenticator"
