@@ -235,9 +235,10 @@ def test_a_workspace_token_carries_only_what_a_workspace_needs(default_hub):
     me = hub_api(agora, token, "user")
     assert me.status_code == 200 and me.json()["name"] == OFFICIAL
     granted = {f"access:servers!server={OFFICIAL}/", f"users:activity!user={OFFICIAL}",
-               "access:services!service=datasets"}
+               "access:services!service=datasets", "access:services!service=dashboards"}
     implied = {f"read:users:{what}!user={OFFICIAL}" for what in ("activity", "name", "groups")}
-    assert granted <= set(me.json()["scopes"]) <= granted | implied  # no tokens, no servers
+    # no tokens, no servers; the dashboards service is for publishing (PublishPanel)
+    assert granted <= set(me.json()["scopes"]) <= granted | implied
     assert hub_api(agora, token, f"users/{ANALYST}").status_code == 404
     assert hub_api(agora, token, f"users/{OFFICIAL}/tokens", "POST", json={}).status_code == 403
 
