@@ -284,7 +284,6 @@ def datasets_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[d
     return [service], [role, users]
 
 
-
 def dashboards_environment(s: Settings, inputs: HubInputs) -> dict:
     """What the dashboards service needs to load the settings, without the pseudonym key (it
     reads no data itself); PYTHONPATH from the hub's environment (services inherit none)."""
