@@ -263,7 +263,7 @@ class ServicesSettings(_Section):
 
 class DashboardsSettings(_Section):
     port: int = Field(
-        8083, ge=1, le=65535, description="Port of the dashboards service (Voilà), always on "
+        8084, ge=1, le=65535, description="Port of the dashboards service (Voilà), always on "
         "127.0.0.1; viewers reach it through the hub at <bind_url>services/dashboards/.")
     max_kernels: int = Field(
         20, ge=1, description="Dashboard pages open at once, all viewers together (one kernel "
@@ -322,6 +322,20 @@ class Settings(_Section):
     services: ServicesSettings = Field(ServicesSettings(),
                                        description="Hub-managed services (datasets...).")
     source: str = Field("defaults", exclude=True, description="Where the settings were read from.")
+
+    @model_validator(mode="after")
+    def _ports_are_distinct(self):
+        used: dict[int, str] = {}
+        for key, port in (("hub.bind_url", self.hub.bind_port), ("hub.hub_port", self.hub.hub_port),
+                          ("hub.proxy_api_port", self.hub.proxy_api_port),
+                          ("services.datasets_port", self.services.datasets_port),
+                          ("services.portal_port", self.services.portal_port),
+                          ("dashboards.port", self.dashboards.port)):
+            if port in used:
+                raise SettingError(key, f"port {port} is also {used[port]}'s",
+                                   f"give {key} a port of its own")
+            used[port] = key
+        return self
 
     @model_validator(mode="after")
     def _demo_only_on_loopback(self):

@@ -237,3 +237,9 @@ def test_a_wrong_implementation_is_one_clear_problem(key, value, message):
     section, field = key.lower().split("__")
     assert problem.key == f"{section}.{field}" and message in problem.message
     assert problem.file == f"AGORA_{key}" and problem.fix
+
+
+def test_the_default_ports_are_distinct_and_a_clash_names_both_keys():
+    settings()  # the embedded default loads
+    with pytest.raises(Exception, match=r"dashboards.port.*8082.*services.datasets_port"):
+        settings(AGORA_DASHBOARDS__PORT="8082")
