@@ -304,3 +304,53 @@ def test_an_analyst_publishes_from_the_workspace_and_the_official_opens_it(agora
         publish(path, ["officials"], name="mine", environ={**service, "AGORA_TOKEN": theirs})
     assert refused.value.status == 403 and "workspace" in str(refused.value)
     assert not (agora.data_dir / "dashboards" / "mine").exists()
+
+
+def kernel_message(msg_type: str, content: dict) -> dict:
+    """A kernel message as a page sends it over the (legacy JSON) websocket protocol."""
+    import uuid
+
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": "probe",
+                       "username": "", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
+            "buffers": []}
+
+
+def replies_to(ws, message: dict, seconds: float) -> list[str]:
+    """The msg_types answering `message` within `seconds`."""
+    ws.send(json.dumps(message))
+    ws.settimeout(1)
+    found, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            answer = json.loads(ws.recv())
+        except websocket.WebSocketTimeoutException:
+            continue
+        if answer.get("parent_header", {}).get("msg_id") == message["header"]["msg_id"]:
+            found.append(answer["header"]["msg_type"])
+    return found
+
+
+def test_a_viewer_cannot_run_code_in_their_own_dashboard_kernel(agora, probe):
+    """Voilà runs the notebook server side and lets only widget messages and kernel info in
+    from the page (its kernel manager's allowed_message_types): a viewer cannot send code to
+    the kernel that holds their token."""
+    session = viewer(agora, "elu-rivemont")
+    kernel = kernel_of(session.get(dashboard_url(agora, probe)))
+    token = user_api_token(session, agora.url, "elu-rivemont", "dashboard test")
+    channels = (f"{agora.url}services/dashboards/api/kernels/{kernel}/channels"
+                .replace("http://", "ws://"))
+    ws = websocket.create_connection(channels, header=[f"Authorization: token {token}"],
+                                     suppress_origin=True, timeout=10)
+    try:
+        assert "kernel_info_reply" in replies_to(ws, kernel_message("kernel_info_request", {}),
+                                                 10)  # the connection itself works
+        code = kernel_message("execute_request", {
+            "code": "import os; print(os.environ.get('AGORA_TOKEN'))", "silent": False,
+            "store_history": True, "user_expressions": {}, "allow_stdin": False})
+        assert replies_to(ws, code, 5) == []  # dropped: no reply, no output
+        inspect = kernel_message("inspect_request", {"code": "os", "cursor_pos": 2,
+                                                     "detail_level": 0})
+        assert replies_to(ws, inspect, 3) == []
+    finally:
+        ws.close()
