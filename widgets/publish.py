@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -104,13 +105,14 @@ def publications(environ: Mapping[str, str] | None = None) -> dict:
 
 def unpublish(name: str, environ: Mapping[str, str] | None = None) -> dict:
     """Stop serving your dashboard `name`; its versions are kept."""
-    return _call("POST", f"api/publications/{name}/unpublish", environ, {})
+    return _call("POST", f"api/publications/{quote(name, safe='')}/unpublish", environ, {})
 
 
 def rollback(name: str, version: int | None = None,
              environ: Mapping[str, str] | None = None) -> dict:
     """Serve an earlier version of your dashboard `name` again (default: the one before)."""
-    return _call("POST", f"api/publications/{name}/rollback", environ, {"version": version})
+    return _call("POST", f"api/publications/{quote(name, safe='')}/rollback", environ,
+                 {"version": version})
 
 
 def typed_groups(text: str) -> list[str]:

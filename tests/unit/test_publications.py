@@ -106,3 +106,14 @@ def test_cli_publish_list_rollback_unpublish(tmp_path, monkeypatch, capsys):
     bad.write_text("[]")
     assert main([*base, "publish", str(bad), "--to", "officials"]) == 1
     assert capsys.readouterr().err.startswith(f"agora publish: {bad}: not an nbformat 4")
+
+
+def test_a_publish_killed_before_its_record_does_not_block_the_next(tmp_path, store):
+    """A notebook file without its record (the service died between the two writes) keeps
+    its number; the next publish takes the following one instead of looping forever."""
+    first = store.publish(notebook(tmp_path), ["officials"], "analyst", name="kpi")
+    folder = tmp_path / "data" / "dashboards" / "kpi"
+    (folder / f"v{first.version + 1}.ipynb").write_text("{}")  # the orphan
+    second = store.publish(notebook(tmp_path), ["officials"], "analyst", name="kpi")
+    assert second.version == first.version + 2
+    assert store.current("kpi").version == second.version

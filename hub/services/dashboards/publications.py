@@ -255,10 +255,13 @@ class PublicationStore:
         groups = check_groups(groups)
         folder = self._make_folder(name)
         title = title or self._title_of(name) or name.replace("-", " ").strip()
-        while True:
-            version = max((p.version for p in self.versions(name)), default=0) + 1
+        version = self._last_version(folder)
+        for _attempt in range(1000):  # another publisher may take a number meanwhile
+            version += 1
             if create_once(folder / f"v{version}.ipynb", content):
                 break
+        else:
+            raise PublishError(f"{name}: no free version number in {folder}; check the folder")
         publication = Publication(name, title, version, now(), publisher, groups,
                                   hashlib.sha256(content).hexdigest())
         write_atomically(folder / f"v{version}.json",
@@ -290,6 +293,14 @@ class PublicationStore:
         return versions[version]
 
     # -- internals ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _last_version(folder: Path) -> int:
+        """The highest version number of a notebook or a record in `folder` (a publish killed
+        between the two leaves a notebook alone: its number is taken too)."""
+        numbers = [int(f.stem[1:]) for f in folder.glob("v*.*")
+                   if f.suffix in (".ipynb", ".json") and f.stem[1:].isdigit()]
+        return max(numbers, default=0)
 
     def _folder(self, name: str) -> Path | None:
         folder = self.root / name
