@@ -22,7 +22,6 @@ Exit status 1 if the target is missed.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -118,16 +117,7 @@ def main() -> int:
         url = start_agora(ws, stack)
         for case in CASES:
             bench_case(url, ws["snapshot"], case, results, args.runs)
-    meta["load_average_end"] = os.getloadavg()
-    print()
-    print(results.table())
-    print(f"\nload average {meta['load_average_start']} -> {meta['load_average_end']}")
-    failed = [r["measurement"] for r in results.rows if r["pass"] is False]
-    print(f"{len(failed)} target(s) missed" + (": " + "; ".join(failed) if failed else ""))
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results.rows}, indent=2,
-                                        default=str))
-    return 1 if failed else 0
+    return datasets_api.finish(results, meta, args.json)
 
 
 if __name__ == "__main__":

@@ -539,6 +539,21 @@ def versions() -> dict:
             "pyarrow": pa.__version__, "tornado": tornado.version}
 
 
+def finish(results: Results, meta: dict, json_path: Path | None) -> int:
+    """Print the table, the machine's load and the missed targets, write the JSON if asked;
+    the exit status: 1 when a target was missed."""
+    meta["load_average_end"] = os.getloadavg()
+    print()
+    print(results.table())
+    print(f"\nload average {meta['load_average_start']} -> {meta['load_average_end']}")
+    failed = [r["measurement"] for r in results.rows if r["pass"] is False]
+    print(f"{len(failed)} target(s) missed" + (": " + "; ".join(failed) if failed else ""))
+    if json_path:
+        json_path.write_text(json.dumps({"meta": meta, "results": results.rows}, indent=2,
+                                        default=str))
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -596,15 +611,7 @@ def main() -> int:
         if "4" in args.only:
             meta["load"] = bench_load(url, results, args.users, args.rounds, args.datasets,
                                       args.load_mix, args.think, args.catalog_format)
-    meta["load_average_end"] = os.getloadavg()
-    print()
-    print(results.table())
-    failed = [r["measurement"] for r in results.rows if r["pass"] is False]
-    print(f"\n{len(failed)} target(s) missed" + (": " + "; ".join(failed) if failed else ""))
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results.rows}, indent=2,
-                                        default=str))
-    return 1 if failed else 0
+    return finish(results, meta, args.json)
 
 
 if __name__ == "__main__":

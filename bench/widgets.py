@@ -290,16 +290,7 @@ def main() -> int:
                          statistics.median(agora_cold), statistics.median(anchor_cold),
                          "pandas + folium",
                          statistics.median(agora_cold) / statistics.median(anchor_cold))
-    meta["load_average_end"] = os.getloadavg()
-    print()
-    print(results.table())
-    print(f"\nload average {meta['load_average_start']} -> {meta['load_average_end']}")
-    failed = [r["measurement"] for r in results.rows if r["pass"] is False]
-    print(f"{len(failed)} target(s) missed" + (": " + "; ".join(failed) if failed else ""))
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results.rows}, indent=2,
-                                        default=str))
-    return 1 if failed else 0
+    return datasets_api.finish(results, meta, args.json)
 
 
 if __name__ == "__main__":
