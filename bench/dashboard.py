@@ -6,8 +6,8 @@ its table are drawn:
 
 - plain: `voila NOTEBOOK --template=agora` on loopback, the kernel given the official's API
   token in its environment (what a workspace's kernel gets); one kernel started per page;
-- agora: <hub>/services/dashboards/d/territory-kpis/ with the official's login cookie (the
-  OAuth dance done once before timing): publication lookup, a warm kernel, the identity cell.
+- agora: <dashboards origin>/services/dashboards/d/territory-kpis/ with the official's login
+  cookie (the OAuth dance done once before timing): publication lookup, a warm kernel, the identity cell.
 
 Rounds alternate plain/agora; between rounds the service gets `--pause` seconds (its pool
 refills, as between two viewers). Prints each round, the medians and their ratio.
@@ -114,21 +114,20 @@ def run(args, folder, overrides, sync_playwright) -> tuple[float, float]:
         try:
             plain_ctx, agora_ctx = browser.new_context(), browser.new_context()
             page = agora_ctx.new_page()  # log in once, and the service's OAuth dance
-            page.goto(f"{agora.url}hub/login?next={agora.url[agora.url.index('/', 8):]}"
-                      "services/dashboards/")
+            page.goto(agora.dashboards_url)  # to the hub's login page and back
             page.fill("#username_input", USER)
             page.fill("#password_input", "demo")
             page.click("#login_submit")
             page.wait_for_url("**/services/dashboards/")
             page.close()
             time_page(plain_ctx, plain_url)  # first runs: imports cached on disk
-            time_page(agora_ctx, agora.url + "services/dashboards/d/territory-kpis/")
+            time_page(agora_ctx, agora.dashboards_url + "d/territory-kpis/")
             time.sleep(args.pause)
             plain, ours = [], []
             for i in range(args.rounds):
                 plain.append(time_page(plain_ctx, plain_url))
                 ours.append(time_page(agora_ctx,
-                                      agora.url + "services/dashboards/d/territory-kpis/"))
+                                      agora.dashboards_url + "d/territory-kpis/"))
                 print(f"round {i + 1}: plain voila {plain[-1]:.2f} s, agora {ours[-1]:.2f} s",
                       flush=True)
                 time.sleep(args.pause)
@@ -167,8 +166,7 @@ def kernel_memory(agora) -> list[tuple[float, float]]:
 async def logged_in_context(browser, agora, user: str):
     context = await browser.new_context()
     page = await context.new_page()
-    await page.goto(f"{agora.url}hub/login?next={agora.url[agora.url.index('/', 8):]}"
-                    "services/dashboards/")
+    await page.goto(agora.dashboards_url)  # to the hub's login page and back
     await page.fill("#username_input", user)
     await page.fill("#password_input", "demo")
     await page.click("#login_submit")
@@ -196,7 +194,7 @@ async def time_drawn(context, url: str):
 async def concurrent_run(agora, viewers: int) -> dict:
     from playwright.async_api import async_playwright
 
-    url = agora.url + "services/dashboards/d/territory-kpis/"
+    url = agora.dashboards_url + "d/territory-kpis/"
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

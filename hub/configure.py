@@ -16,7 +16,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from .config.environment import is_settings_variable
+from .config.environment import is_secret_variable, is_settings_variable
 from .config.settings import Settings
 from .login import demo_accounts as demo
 from .login.claims import AttributeStore, attribute_claims_in_use
@@ -30,6 +30,12 @@ def venv_bin(name: str) -> str:
     """Absolute path of a console script installed next to this Python."""
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+# Services' OAuth tokens (the portal's, a dashboard kernel's for its viewer) last a working
+# day, not JupyterHub's default of the login cookie's 14 days; a browser gets a new one
+# without a prompt while its hub login lasts.
+OAUTH_TOKEN_SECONDS = 8 * 3600
 
 
 def configure_hub(c: Config, s: Settings) -> None:
@@ -46,6 +52,7 @@ def configure_hub(c: Config, s: Settings) -> None:
     c.JupyterHub.template_paths = [str(TEMPLATES)]
     c.JupyterHub.template_vars = template_vars(s)
     c.JupyterHub.default_url = landing_url  # viewers: not JupyterLab (workspaces/access.py)
+    c.JupyterHub.oauth_token_expires_in = OAUTH_TOKEN_SECONDS
 
 
 def template_vars(s: Settings) -> dict:
@@ -140,7 +147,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
     if sp.cpu_limit:
         c.Spawner.cpu_limit = sp.cpu_limit
     c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s),
-                             "AGORA_DASHBOARDS_URL": service_public_url(s, "dashboards"),
+                             "AGORA_DASHBOARDS_URL": dashboards_internal_url(s),
                              **widgets_environment(s)}
     if s.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.workspaces.spawners.SystemUserSpawner"
@@ -159,6 +166,23 @@ def service_public_url(s: Settings, name: str) -> str:
     """A hub service as workspaces reach it: through the proxy's public address."""
     url = s.hub.bind_url.rstrip("/") + f"/services/{name}/"
     return url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
+
+
+def dashboards_prefix(s: Settings) -> str:
+    """The dashboards service's path, the same on its own origin as a hub service's would be."""
+    return s.hub.base_url + "services/dashboards/"
+
+
+def dashboards_public_url(s: Settings) -> str:
+    """Where browsers open dashboards: their own origin (settings.dashboards_origin)."""
+    return s.dashboards_origin + dashboards_prefix(s)
+
+
+def dashboards_internal_url(s: Settings) -> str:
+    """The dashboards service as workspaces reach it (the publish API): on its bind address."""
+    host = s.hub.bind_host
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+    return f"http://{host}:{s.dashboards.port}{dashboards_prefix(s)}"
 
 
 def datasets_public_url(s: Settings) -> str:
@@ -232,7 +256,7 @@ class HubInputs:
     the hub's environment. jupyterhub_config.py gathers them once (`read`), so every function
     here stays pure."""
 
-    settings_variables: tuple[str, ...] = ()  # the hub's AGORA_SECTION__KEY variables
+    settings_variables: tuple[str, ...] = ()  # the hub's AGORA_SECTION__KEY, secrets left out
     recipe_secrets: tuple[str, ...] = ()  # what the recipes' sources read (url_env...)
 
     @classmethod
@@ -242,7 +266,8 @@ class HubInputs:
         # the auth-state key's variable is a setting of any name: the scheduler does not even
         # get it (and no refresh hands it to a source: RefreshEnv.hub_secrets)
         secrets = [n for n in recipe_secret_names(s.catalog_dir) if n != s.auth.crypt_key_env]
-        return cls(tuple(n for n in environ if is_settings_variable(n)), tuple(secrets))
+        settings = (n for n in environ if is_settings_variable(n) and not is_secret_variable(n))
+        return cls(tuple(settings), tuple(secrets))
 
 
 def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
@@ -294,20 +319,23 @@ def dashboards_environment(s: Settings, inputs: HubInputs) -> dict:
 
 
 def dashboards_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
-    """Published dashboards rendered by Voilà under each viewer's rights.
+    """Published dashboards rendered by Voilà under each viewer's rights, on their own origin.
 
-    The viewer's OAuth token for this service may also call the datasets service
+    No `url`: the hub's proxy gets no route to it, so no dashboard page is ever served on
+    the hub's origin, where its scripts would act with the viewer's hub session. The service
+    listens on settings.dashboards_origin and logs viewers in with OAuth (`oauth_redirect_uri`
+    on that origin). The viewer's OAuth token for it may also call the datasets service
     (`oauth_client_allowed_scopes`, intersected with the viewer's own scopes): that token,
     handed to the viewer's kernel, reads the data AS THE VIEWER. The service has no role: it
     calls no hub API with a token of its own (it only identifies viewers, with theirs)."""
     service = {
         "name": "dashboards",
-        "url": f"http://127.0.0.1:{s.dashboards.port}",
         "command": [sys.executable, "-m", "hub.services.dashboards"],
         "environment": dashboards_environment(s, inputs),
+        "oauth_redirect_uri": dashboards_public_url(s) + "oauth_callback",
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": [DATASETS_ACCESS],
-        "display": True,
+        "display": False,
     }
     users = {"name": "user", "scopes": [DASHBOARDS_ACCESS]}  # the service itself: no role
     return [service], [users]

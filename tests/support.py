@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 import yaml
@@ -28,7 +29,9 @@ import yaml
 READY_TIMEOUT = 90
 # As root the default isolates users in system accounts: the tests' accounts get this prefix
 # (one per test run), so they never take a real agora-<name> account and are removed after.
-TEST_ACCOUNT_PREFIX = f"agt{secrets.token_hex(2)}-"
+TEST_ACCOUNTS = f"agt{secrets.token_hex(2)}"  # every system account a test run makes
+TEST_ACCOUNT_PREFIX = TEST_ACCOUNTS + "-"  # workspaces'
+TEST_KERNEL_PREFIX = TEST_ACCOUNTS + "_k"  # dashboard kernels' (apart from workspaces')
 
 
 def free_port() -> int:
@@ -48,6 +51,13 @@ class RunningAgora:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    @property
+    def dashboards_url(self) -> str:
+        """The dashboards service on its own origin (its port), same path as a hub service."""
+        port = yaml.safe_load(self.settings_path.read_text())["dashboards"]["port"]
+        path = urlparse(self.url).path
+        return f"http://127.0.0.1:{port}{path}services/dashboards/"
 
     def stop(self, timeout: float = 10) -> float:
         """SIGTERM `agora up` and return how long it took to exit (raises if > timeout)."""
@@ -90,7 +100,7 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
     if os.geteuid() == 0:
         settings["spawner"] = {"home_root": str(reachable_temp_folder("agora-homes-") / "homes"),
                                "system_user_prefix": TEST_ACCOUNT_PREFIX}
-        settings["dashboards"]["kernel_account"] = TEST_ACCOUNT_PREFIX + "dashboards"
+        settings["dashboards"]["kernel_account_prefix"] = TEST_KERNEL_PREFIX
     for section, values in (overrides or {}).items():
         settings.setdefault(section, {}).update(values)
     path = folder / "workspace.yaml"
@@ -381,7 +391,7 @@ def system_account(name: str):
         return None
 
 
-def remove_test_accounts(prefix: str = TEST_ACCOUNT_PREFIX) -> None:
+def remove_test_accounts(prefix: str = TEST_ACCOUNTS) -> None:
     """Remove every system account whose name starts with `prefix` (what the tests made)."""
     for entry in pwd.getpwall():
         if entry.pw_name.startswith(prefix):

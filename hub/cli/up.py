@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -126,17 +127,30 @@ def banner(s: Settings) -> str:
 
 
 def wait_until_ready(s: Settings, hub: subprocess.Popen, timeout: float = 60) -> bool:
+    """Whether the hub answers its health check and the dashboards service (on its own
+    origin, so not behind the hub's proxy) answers at all, within `timeout` seconds."""
+    from ..configure import dashboards_internal_url
+
     health = s.hub.bind_url.rstrip("/") + "/hub/health"
     health = health.replace("://0.0.0.0", "://127.0.0.1")
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and hub.poll() is None:
-        try:
-            with urllib.request.urlopen(health, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
+    for url in (health, dashboards_internal_url(s)):
+        while not answers(url):
+            if time.monotonic() > deadline or hub.poll() is not None:
+                return False
             time.sleep(0.3)
-    return False
+    return True
+
+
+def answers(url: str) -> bool:
+    """Whether an HTTP server answers at `url` (health: 200; any status for the others)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200 or not url.endswith("/hub/health")
+    except urllib.error.HTTPError:
+        return not url.endswith("/hub/health")
+    except OSError:
+        return False
 
 
 def stop(hub: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:

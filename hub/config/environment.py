@@ -43,6 +43,18 @@ def _yaml_scalar(raw: str) -> Any:
 
 
 TEXT_TYPES = {str, SecretStr, str | None, SecretStr | None}
+SECRET_TYPES = {SecretStr, SecretStr | None}
+
+
+def is_secret_variable(name: str) -> bool:
+    """Whether a settings variable holds a secret (the OIDC client secret, the demo password):
+    the hub reads it; no service is handed it."""
+    if not is_settings_variable(name):
+        return False
+    keys = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
+    model = model_for(tuple(keys[:-1]))
+    field = model.model_fields.get(keys[-1]) if model else None
+    return field is not None and field.annotation in SECRET_TYPES
 
 
 def _is_text_field(keys: list[str]) -> bool:

@@ -51,6 +51,10 @@ class HubSettings(_Section):
         None, description="SQLAlchemy URL of the hub database; default: SQLite in data_dir.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the hub and its services.")
+    public_url: str | None = Field(
+        None, description="The hub's address as people's browsers reach it, when it is not "
+        "bind_url (behind an https reverse proxy: e.g. https://data.example.org/); default: "
+        "bind_url. Services on their own origin (dashboards) send logins there.")
 
     @property
     def parsed_bind(self):
@@ -69,12 +73,20 @@ class HubSettings(_Section):
         path = self.parsed_bind.path or "/"
         return path if path.endswith("/") else path + "/"
 
+    @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of the hub for browsers (public_url, else bind_url; a
+        wildcard bind address read as loopback: set public_url)."""
+        origin = origin_of(self.public_url or self.bind_url)
+        return origin.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
+
     @model_validator(mode="after")
     def _bind_url_is_http(self):
-        parsed = self.parsed_bind
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise SettingError("bind_url", f"not an http(s) URL: {self.bind_url!r}",
-                               "use a URL like http://127.0.0.1:8000/")
+        for key, url in (("bind_url", self.bind_url), ("public_url", self.public_url)):
+            parsed = urlparse(url or "http://x")
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise SettingError(key, f"not an http(s) URL: {url!r}",
+                                   "use a URL like http://127.0.0.1:8000/")
         return self
 
 
@@ -263,8 +275,15 @@ class ServicesSettings(_Section):
 
 class DashboardsSettings(_Section):
     port: int = Field(
-        8084, ge=1, le=65535, description="Port of the dashboards service (Voilà), always on "
-        "127.0.0.1; viewers reach it through the hub at <bind_url>services/dashboards/.")
+        8084, ge=1, le=65535, description="Port of the dashboards service (Voilà), on the "
+        "hub's bind address: dashboards have an origin of their own, never the hub's "
+        "(docs/dashboards.md#their-own-origin).")
+    public_url: str | None = Field(
+        None, description="Where browsers open dashboards (scheme://host[:port], no path), an "
+        "origin other than the hub's so that a published page's scripts cannot use the "
+        "viewer's hub session; default: http on the hub's host with `port` "
+        "(http://127.0.0.1:8084 in the demo). Behind an https reverse proxy, give them a "
+        "host of their own, e.g. https://dashboards.example.org.")
     max_kernels: int = Field(
         20, ge=1, description="Dashboard pages open at once, all viewers together (one kernel "
         "each, about 150 MB); beyond it a viewer is asked to retry in a minute.")
@@ -279,11 +298,13 @@ class DashboardsSettings(_Section):
         "opened in a browser) is stopped after this many idle seconds.")
     cull_every_seconds: int = Field(
         30, ge=1, description="How often idle dashboard kernels are looked for.")
-    kernel_account: str = Field(
-        "agora-dashboards", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
-        description="When the hub runs as root: the unprivileged system account (created "
-        "when missing) that runs every dashboard kernel, so that published code never runs "
-        "as root nor reads the hub's data directory.")
+    kernel_account_prefix: str = Field(
+        "agora_dash", pattern=r"^[a-z_][a-z0-9_-]{0,27}$",
+        description="When the hub runs as root: prefix of the unprivileged system accounts "
+        "(<prefix>1, <prefix>2..., created when missing; apart from workspace accounts) "
+        "that run the dashboard kernels, one account per live kernel with a fresh private "
+        "home, so that published code never runs as root, never reads the hub's data "
+        "directory nor another kernel's files.")
 
 
 class WidgetsSettings(_Section):
@@ -338,6 +359,16 @@ class Settings(_Section):
         return self
 
     @model_validator(mode="after")
+    def _kernel_accounts_apart_from_workspaces(self):
+        kernels, users = self.dashboards.kernel_account_prefix, self.spawner.system_user_prefix
+        if kernels.startswith(users) or users.startswith(kernels):
+            raise SettingError(
+                "dashboards.kernel_account_prefix", f"{kernels!r} and spawner.system_user_prefix "
+                f"{users!r} could name the same account (a user's workspace and a kernel)",
+                "choose a prefix that neither starts with the other, e.g. agora_dash")
+        return self
+
+    @model_validator(mode="after")
     def _demo_only_on_loopback(self):
         if self.auth.mode == "demo" and not is_loopback(self.hub.bind_host):
             raise SettingError(
@@ -346,9 +377,31 @@ class Settings(_Section):
                 "bind hub.bind_url to 127.0.0.1, or set auth.mode: oidc")
         return self
 
+    @model_validator(mode="after")
+    def _dashboards_on_their_own_origin(self):
+        url = urlparse(self.dashboards.public_url or "http://x")
+        if url.scheme not in ("http", "https") or not url.hostname or url.path not in ("", "/"):
+            raise SettingError("dashboards.public_url", f"{self.dashboards.public_url!r} is not "
+                               "an origin", "write scheme://host[:port] only, e.g. "
+                               "https://dashboards.example.org")
+        if self.dashboards_origin == self.hub.public_origin:
+            raise SettingError("dashboards.public_url", f"{self.dashboards_origin} is the "
+                               "hub's own origin", "give dashboards a host name (or port) of "
+                               "their own")
+        return self
+
     @property
     def data_dir(self) -> Path:
         return self.hub.data_dir
+
+    @property
+    def dashboards_origin(self) -> str:
+        """scheme://host[:port] where browsers open dashboards (never the hub's origin)."""
+        if self.dashboards.public_url:
+            return origin_of(self.dashboards.public_url)
+        host = urlparse(self.hub.public_url or self.hub.bind_url).hostname or "127.0.0.1"
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.dashboards.port}"
 
     @property
     def isolation(self) -> Literal["shared", "system-users"]:
@@ -377,6 +430,15 @@ class Settings(_Section):
         if os.geteuid() == 0:  # workspaces run as shared_account: homes outside data_dir
             return Path("/home") / self.spawner.shared_account
         return self.hub.data_dir / "homes"
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an http(s) URL (default ports left out)."""
+    parsed = urlparse(url)
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    port = f":{parsed.port}" if parsed.port and parsed.port != default else ""
+    host = f"[{parsed.hostname}]" if ":" in (parsed.hostname or "") else parsed.hostname
+    return f"{parsed.scheme}://{host}{port}"
 
 
 def effective_isolation(chosen: str, euid: int, has_useradd: bool) -> str:

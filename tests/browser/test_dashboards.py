@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 import time
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import pytest
 import requests
@@ -57,9 +57,22 @@ import json, os, requests
 token = os.environ.get("AGORA_TOKEN", "")
 me = requests.get(os.environ["AGORA_DATASETS_URL"].split("services/")[0] + "hub/api/user",
                   headers={"Authorization": f"token {token}"}, timeout=10).json()
+published = requests.post(DASHBOARDS + "api/publications", timeout=10, json={
+    "name": "stolen", "groups": ["officials"], "notebook": {"nbformat": 4, "cells": []}},
+    headers={"Authorization": f"token {token}"}).status_code
+home, kernels = os.environ["HOME"], []
+mine = os.path.basename(home)
+for other in sorted(os.listdir(os.path.dirname(home))):
+    if other != mine and other.startswith(mine.rstrip("0123456789")):
+        try:
+            os.listdir(os.path.join(os.path.dirname(home), other))
+            kernels.append([other, "opened"])
+        except PermissionError:
+            kernels.append([other, "refused"])
 print("PROBE " + json.dumps({"viewer": me.get("name"), "kind": me.get("kind"),
       "hub_variables": sorted(k for k in os.environ if k.startswith("JUPYTERHUB_")),
-      "token_variables": sorted(k for k in os.environ if "TOKEN" in k), "uid": os.getuid()}))
+      "token_variables": sorted(k for k in os.environ if "TOKEN" in k), "uid": os.getuid(),
+      "publish_status": published, "home": sorted(os.listdir(home)), "other_kernels": kernels}))
 """
 
 
@@ -86,14 +99,15 @@ def probe(agora, tmp_path_factory):
     path = tmp_path_factory.mktemp("probe") / "probe.ipynb"
     path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {
         "kernelspec": {"name": "python3", "display_name": "Python 3"}}, "cells": [
-        {"cell_type": "code", "id": "p", "metadata": {}, "source": PROBE,
+        {"cell_type": "code", "id": "p", "metadata": {},
+         "source": f"DASHBOARDS = {agora.dashboards_url!r}\n" + PROBE,
          "execution_count": None, "outputs": []}]}))
     agora_cli(agora, "publish", str(path), "--to", "officials", "analysts", "--as", "admin")
     return "probe"
 
 
 def dashboard_url(agora, name: str) -> str:
-    return f"{agora.url}services/dashboards/d/{name}/"
+    return f"{agora.dashboards_url}d/{name}/"
 
 
 def viewer(agora, user: str) -> requests.Session:
@@ -124,7 +138,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(agora):
 
 def log_in_to(page, agora, user: str, name: str) -> None:
     """Log `user` in on the way to dashboard `name`, until its table is drawn."""
-    page.goto(f"{agora.url}hub/login?next=/agora/services/dashboards/d/{name}/")
+    page.goto(dashboard_url(agora, name))  # to the hub's login page, and back
     page.fill("#username_input", user)
     page.fill("#password_input", "demo")
     page.click("#login_submit")
@@ -214,6 +228,37 @@ def test_the_kernel_reads_with_the_viewers_token_never_the_services(agora, probe
         assert facts["hub_variables"] == []  # no JUPYTERHUB_API_TOKEN of the service
         assert facts["token_variables"] == ["AGORA_TOKEN"]
         assert facts["uid"] != 0
+        assert facts["publish_status"] in (401, 403)  # its token is no workspace's
+    assert seen["elu-rivemont"]["uid"] != seen["elu-bellecombe"]["uid"]
+
+
+def test_a_dashboard_an_analyst_opens_cannot_publish_nor_open_other_kernels(agora, probe):
+    """Published code in an analyst's kernel holds the analyst's token: not a workspace one,
+    so the publish API refuses it. As root each live kernel (the warm ones too) runs as an
+    account of its own, in a private home with its connection file."""
+    session = viewer(agora, "analyst")
+    page = session.get(dashboard_url(agora, probe))
+    facts = probed(page)
+    token = user_api_token(session, agora.url, "analyst", "dashboard test")
+    freed = requests.delete(f"{agora.dashboards_url}api/kernels/{kernel_of(page)}",
+                            headers={"Authorization": f"token {token}"})
+    assert freed.status_code == 204  # the analyst's slot, for the cap test
+    assert facts["viewer"] == "analyst" and facts["publish_status"] == 403
+    if os.geteuid() == 0:
+        assert "connection.json" in facts["home"]
+        assert facts["other_kernels"], "no other live kernel to try (the warm ones?)"
+        assert {verdict for _, verdict in facts["other_kernels"]} == {"refused"}
+
+
+def test_the_hubs_origin_serves_no_dashboard(agora):
+    """Dashboards live on their own origin: on the hub's, their scripts would run with the
+    viewer's hub session."""
+    session = viewer(agora, "elu-rivemont")
+    for path in (f"d/{BOARD}/", "", "api/publications"):
+        answer = session.get(f"{agora.url}services/dashboards/{path}")
+        assert answer.status_code in (404, 503), (path, answer.status_code)
+        assert "kernelId" not in answer.text
+    assert urlparse(agora.dashboards_url).port != urlparse(agora.url).port
 
 
 def test_a_viewer_cannot_reach_another_viewers_kernel(agora, probe):
@@ -223,12 +268,12 @@ def test_a_viewer_cannot_reach_another_viewers_kernel(agora, probe):
                                                          "dashboard test")}
     mine = {"Authorization": "token " + user_api_token(owner, agora.url, "analyst",
                                                        "dashboard test")}
-    api = f"{agora.url}services/dashboards/api/kernels/{kernel}"
+    api = f"{agora.dashboards_url}api/kernels/{kernel}"
     assert requests.get(api, headers=theirs).status_code == 403
     assert other.get(api).status_code == 403
     assert requests.delete(api, headers=theirs).status_code == 403
     assert requests.post(api + "/interrupt", headers=theirs).status_code in (403, 404)
-    shutdown = f"{agora.url}services/dashboards/voila/api/shutdown/{kernel}"
+    shutdown = f"{agora.dashboards_url}voila/api/shutdown/{kernel}"
     assert requests.post(shutdown, headers=theirs).status_code == 403
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(api.replace("http://", "ws://") + "/channels",
@@ -241,7 +286,7 @@ def test_a_viewer_cannot_reach_another_viewers_kernel(agora, probe):
 
 def test_no_jupyter_api_beyond_what_the_page_needs(agora):
     session = viewer(agora, "elu-rivemont")
-    base = f"{agora.url}services/dashboards/"
+    base = f"{agora.dashboards_url}"
     for path in ("api/contents", "api/contents/territory-kpis", "api/terminals", "api/sessions",
                  "api/kernels", "api/kernelspecs", "lab", "tree", "voila/tree",
                  f"voila/render/{BOARD}/v1.ipynb", f"voila/files/{BOARD}/v1.ipynb",
@@ -260,7 +305,7 @@ def test_unknown_unpublished_and_not_shared_answer_the_same_404(agora, probe):
                official.get(dashboard_url(agora, "no-such-board"))]
     assert [a.status_code for a in answers] == [404, 404, 404]
     assert len({a.text for a in answers}) == 1
-    assert "territory" not in partner.get(f"{agora.url}services/dashboards/").text
+    assert "territory" not in partner.get(f"{agora.dashboards_url}").text
 
 
 def test_the_cap_per_viewer_refuses_politely_and_culling_frees_it(agora, probe):
@@ -286,7 +331,7 @@ def test_an_analyst_publishes_from_the_workspace_and_the_official_opens_it(agora
     """The publish API end to end, with hub tokens: widgets.publish.publish (PublishPanel's
     own function) run here with the analyst's token, then the official's page and token."""
     analyst, official = viewer(agora, "analyst"), viewer(agora, "elu-rivemont")
-    service = {"AGORA_DASHBOARDS_URL": f"{agora.url}services/dashboards/"}
+    service = {"AGORA_DASHBOARDS_URL": f"{agora.dashboards_url}"}
     path = tmp_path / "Lignes de la commune.ipynb"
     path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {
         "kernelspec": {"name": "python3", "display_name": "Python 3"}}, "cells": [
@@ -338,7 +383,7 @@ def test_a_viewer_cannot_run_code_in_their_own_dashboard_kernel(agora, probe):
     session = viewer(agora, "elu-rivemont")
     kernel = kernel_of(session.get(dashboard_url(agora, probe)))
     token = user_api_token(session, agora.url, "elu-rivemont", "dashboard test")
-    channels = (f"{agora.url}services/dashboards/api/kernels/{kernel}/channels"
+    channels = (f"{agora.dashboards_url}api/kernels/{kernel}/channels"
                 .replace("http://", "ws://"))
     ws = websocket.create_connection(channels, header=[f"Authorization: token {token}"],
                                      suppress_origin=True, timeout=10)

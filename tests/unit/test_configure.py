@@ -28,6 +28,7 @@ def test_hub_binding_database_and_secrets_live_in_data_dir():
     assert c.JupyterHub.hub_ip == "127.0.0.1" and c.JupyterHub.hub_port == 9100
     assert c.JupyterHub.db_url == "sqlite:////srv/agora/jupyterhub.sqlite"
     assert c.JupyterHub.cookie_secret_file == "/srv/agora/jupyterhub_cookie_secret"
+    assert c.JupyterHub.oauth_token_expires_in == 8 * 3600  # not the 14-day cookie
 
 
 def test_db_url_and_log_level():

@@ -97,6 +97,18 @@ def test_services_see_the_hubs_settings_variables_read_at_start(monkeypatch):
         assert "UNRELATED_SECRET" not in env
 
 
+def test_no_service_is_handed_the_hubs_secret_settings(monkeypatch):
+    """The OIDC client secret and the demo password are the hub's alone."""
+    monkeypatch.setenv("AGORA_AUTH__OIDC__CLIENT_SECRET", "oidc-secret")
+    monkeypatch.setenv("AGORA_AUTH__DEMO_PASSWORD", "demo-secret")
+    c = applied(settings())
+    for service in c.JupyterHub.services:
+        env = service.get("environment", {})
+        handed = {name: value(None) if callable(value) else value for name, value in env.items()}
+        assert "oidc-secret" not in handed.values() and "demo-secret" not in handed.values()
+        assert not [name for name in env if "SECRET" in name or "PASSWORD" in name], service
+
+
 def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypatch):
     catalogs = tmp_path / "catalogs"
     catalogs.mkdir()

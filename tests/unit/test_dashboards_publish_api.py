@@ -28,16 +28,21 @@ ACCESS = "access:services!service=dashboards"
 USERS = {a.name: {"kind": "user", "name": a.name, "groups": list(a.groups)}
          for a in demo.ACCOUNTS}
 NO_ACCESS = "tok-analyst-no-scope"  # the analyst's token without access to this service
+KERNEL = "kernel-"  # + name: the OAuth token a dashboard kernel holds for its viewer
 
 
 class StandInHubAuth(HubOAuth):
     """HubOAuth with the hub's answers made up (see the module docstring)."""
 
     async def user_for_token(self, token, use_cache=True, session_id="", *, sync=True):
-        name = token.removeprefix("tok-")
         if token == NO_ACCESS:
             return {**USERS["analyst"], "scopes": ["read:users:name!user=analyst"]}
-        return {**USERS[name], "scopes": [ACCESS]} if name in USERS else None
+        if token.startswith(KERNEL) and token.removeprefix(KERNEL) in USERS:
+            return {**USERS[token.removeprefix(KERNEL)],
+                    "scopes": [ACCESS, "access:services!service=datasets"]}
+        name = token.removeprefix("tok-")  # a workspace's token
+        return {**USERS[name], "scopes": [ACCESS, f"access:servers!server={name}/"]} \
+            if name in USERS else None
 
     async def _get_user_cookie(self, handler):
         name = handler.get_cookie("agora-test-session")
@@ -105,6 +110,21 @@ def test_viewers_may_list_but_never_publish(service, viewer):
     assert listing["may_publish"] is False and listing["mine"] == []
     visible = [p["name"] for p in listing["publications"]]
     assert visible == (["territory-kpis"] if viewer == "elu-rivemont" else [])
+
+
+def test_a_dashboard_kernels_token_cannot_publish_as_its_viewer(service):
+    """An analyst opening a dashboard hands its kernel an OAuth token: published code that
+    calls this API with it is refused, and nothing is written."""
+    publish(service)
+    for method, path, fields in (("POST", "", {"notebook": notebook(), "name": "evil",
+                                              "groups": ["officials"]}),
+                                 ("POST", "/territory-kpis/unpublish", {}),
+                                 ("POST", "/territory-kpis/rollback", {})):
+        refused = call(service, method, path, token=KERNEL + "analyst", json=fields)
+        assert refused.status_code == 403, refused.text
+        assert "publish from your workspace" in refused.json()["error"]
+    assert service.store.versions("evil") == []
+    assert service.store.current("territory-kpis").version == 1
 
 
 def test_a_browser_session_or_a_token_without_access_is_refused_without_xsrf(service):

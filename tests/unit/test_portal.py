@@ -326,8 +326,10 @@ def test_dashboards_come_from_the_publication_store(portal, tmp_path):
                                     "cells": []}))
     store.publish(notebook, ["officials"], "analyst", title="Tableau du territoire")
     portal.app.settings["publications"] = store
+    portal.app.settings["dashboards_home"] = "http://127.0.0.1:8084/agora/"  # own origin
     page = get(portal, "", user="elu-rivemont")
-    assert '<a href="/agora/services/dashboards/d/kpi/">Tableau du territoire</a>' in page.text
+    assert ('<a href="http://127.0.0.1:8084/agora/services/dashboards/d/kpi/">'
+            'Tableau du territoire</a>') in page.text
     assert "version 1, publiée le" in page.text and "par analyst" in page.text
     assert "Aucun tableau de bord" in get(portal, "", user="partner").text  # not shared
 

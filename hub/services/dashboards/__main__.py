@@ -1,8 +1,8 @@
 """`python -m hub.services.dashboards`: run the dashboards service (started by the hub).
 
 Settings come from hub.config (AGORA_CONFIG and the AGORA_* variables of its service
-definition, hub/configure.py). As root, the kernels' unprivileged account and its home are
-made first (hub/workspaces/accounts.py), and Agora's packages are made importable to it.
+definition, hub/configure.py). As root, kernels run as accounts of their own
+(kernel_accounts.py), and Agora's packages are made importable to them.
 """
 
 from __future__ import annotations
@@ -10,33 +10,32 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 from traitlets.config import Config
 
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
-from hub.configure import datasets_public_url, widgets_environment
+from hub.configure import (
+    dashboards_prefix,
+    dashboards_public_url,
+    datasets_public_url,
+    widgets_environment,
+)
 
 from .publications import PublicationStore
 
 SHARE = Path(__file__).resolve().parents[3] / "widgets" / "share"  # the `agora` template
-KERNEL_ACCOUNT_COMMENT = "Agora dashboard kernels"
 
 
-def kernel_account(settings):
-    """(pwd entry, home) of the kernels' account as root; (None, "") otherwise."""
+def kernel_accounts(settings):
+    """As root, the pool of kernel accounts (one per live kernel); None otherwise."""
     if os.geteuid() != 0:
-        return None, ""
-    from hub.workspaces.accounts import ensure_account, prepare_home_root, private_folder
+        return None
+    from .kernel_accounts import KernelAccounts
 
-    name = settings.dashboards.kernel_account
-    home = str(settings.home_root / name)
-    prepare_home_root(str(settings.home_root))
-    entry = ensure_account(name, KERNEL_ACCOUNT_COMMENT, home, "/usr/sbin/nologin",
-                           create_home=False)
-    private_folder(home, entry)
-    return entry, home
+    d = settings.dashboards
+    return KernelAccounts(d.kernel_account_prefix, settings.home_root,
+                          d.max_kernels + d.warm_kernels)
 
 
 def kernel_pythonpath(switching: bool) -> str:
@@ -59,17 +58,19 @@ def publish_targets(settings) -> list[str]:
     return sorted(load_groups())
 
 
-def voila_config(settings, environ, account, home) -> Config:
+def voila_config(settings, environ, switching: bool) -> Config:
     from .app import inject_identity
 
     d = settings.dashboards
-    url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or f"http://127.0.0.1:{d.port}")
     c = Config()
-    c.Voila.ip = url.hostname or "127.0.0.1"
-    c.Voila.port = url.port or d.port
+    c.Voila.ip = settings.hub.bind_host  # its own origin (hub/configure.py: no proxy route)
+    c.Voila.port = d.port
     c.Voila.port_retries = 0
     c.Voila.open_browser = False
-    c.Voila.base_url = environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/dashboards/")
+    c.Voila.base_url = dashboards_prefix(settings)
+    c.HubOAuth.base_url = dashboards_prefix(settings)
+    c.HubOAuth.hub_host = settings.hub.public_origin  # logins go to the hub's origin
+    c.HubOAuth.oauth_redirect_uri = dashboards_public_url(settings) + "oauth_callback"
     c.Voila.root_dir = str(PublicationStore.in_data_dir(settings.data_dir).root)
     c.Voila.identity_provider_class = "hub.services.dashboards.access.ServiceIdentityProvider"
     c.Voila.authorizer_class = "hub.services.dashboards.access.KernelOwnerAuthorizer"
@@ -77,7 +78,8 @@ def voila_config(settings, environ, account, home) -> Config:
         "publications": PublicationStore.in_data_dir(settings.data_dir),
         "publishers": (list(settings.spawner.workspace_groups),
                        list(settings.spawner.workspace_users)),
-        "publish_targets": publish_targets(settings)}
+        "publish_targets": publish_targets(settings),
+        "dashboards_url": dashboards_public_url(settings)}
     v = c.VoilaConfiguration
     v.template = "agora"
     v.strip_sources = True
@@ -94,9 +96,8 @@ def voila_config(settings, environ, account, home) -> Config:
     k.cull_idle_timeout = d.cull_idle_seconds
     k.cull_interval = d.cull_every_seconds
     k.cull_connected = False
-    k.kernel_home = home
     k.extra_env = {"AGORA_DATASETS_URL": datasets_public_url(settings),
-                   "PYTHONPATH": kernel_pythonpath(account is not None),
+                   "PYTHONPATH": kernel_pythonpath(switching),
                    **widgets_environment(settings)}
     return c
 
@@ -114,9 +115,8 @@ def main() -> int:
         filter(None, [str(SHARE), os.environ.get("JUPYTER_PATH")]))
     PublicationStore.in_data_dir(settings.data_dir).root.mkdir(mode=0o700, parents=True,
                                                                exist_ok=True)
-    account, home = kernel_account(settings)
-    DashboardKernelManager.account = account
-    config = voila_config(settings, os.environ, account, home)
+    DashboardKernelManager.accounts = kernel_accounts(settings)
+    config = voila_config(settings, os.environ, DashboardKernelManager.accounts is not None)
     app = DashboardsVoila(config=config, log_level=settings.hub.log_level)
     app.initialize([])
     app.start()

@@ -1,9 +1,8 @@
 """Who may do what in the dashboards service: hub login, kernel ownership, one 404.
 
 - :class:`ServiceIdentityProvider`: JupyterHub's own identity provider (HubOAuth, the
-  viewer's OAuth cookie or token), with its handlers under the service prefix: the stock one
-  registers ``/oauth_callback`` at the root, which Voilà as a hub service never receives, so
-  login loops.
+  viewer's OAuth cookie or token), with its handlers under the service prefix (HubOAuth's
+  base_url): the stock one registers ``/oauth_callback`` at the root, so login loops.
 - :class:`KernelOwnerAuthorizer`: Voilà's default authorizer lets every logged-in user reach
   every kernel (GET /api/kernels/<id>, its websocket, DELETE). Here a kernel request is
   allowed only to the viewer the kernel was handed to (kernels.py records it); everything
@@ -12,8 +11,6 @@
 
 from __future__ import annotations
 
-import os
-
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
@@ -21,7 +18,7 @@ from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
 class ServiceIdentityProvider(JupyterHubIdentityProvider):
     def get_handlers(self):
-        prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+        prefix = self.hub_auth.base_url
         return [(url_path_join(prefix, route), *rest) for route, *rest in super().get_handlers()]
 
 

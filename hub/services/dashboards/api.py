@@ -18,7 +18,10 @@ Rules, in this order (:func:`refusal`), all answered as JSON ``{"error": "..."}`
    preflight, which this service never allows);
 2. writing needs a workspace (hub.workspaces.access.holds_workspace with the settings'
    spawner.workspace_groups/users): viewers (officials, partners) get 403;
-3. a name already published by someone else stays theirs (403), except for hub admins.
+3. writing needs a workspace *token* (one with an ``access:servers`` scope: the server's
+   $JUPYTERHUB_API_TOKEN, or a token the user made): the OAuth token a dashboard kernel holds
+   for its viewer has none, so a dashboard opened by an analyst cannot publish as them (403);
+4. a name already published by someone else stays theirs (403), except for hub admins.
 
 The publisher recorded is the token's owner, never a field of the request. Groups follow the
 store's name rule (publications.check_groups); the service has no hub role, so it cannot list
@@ -45,6 +48,9 @@ NO_TOKEN = ("this API takes your hub token in an 'Authorization: token ...' head
             "workspace: $JUPYTERHUB_API_TOKEN), not a browser session")
 NOT_A_PUBLISHER = ("only users with a workspace (analysts) publish dashboards; ask an "
                    "analyst to publish this for you")
+NOT_A_WORKSPACE_TOKEN = ("publish from your workspace, with its token ($JUPYTERHUB_API_TOKEN): "
+                         "this token (a dashboard's, or one without workspace access) may not "
+                         "publish")
 
 
 def hub_model(user) -> dict:
@@ -55,6 +61,11 @@ def hub_model(user) -> dict:
 def may_publish(model: dict, publishers: tuple) -> bool:
     groups, users = publishers
     return holds_workspace(model, groups, users)
+
+
+def workspace_token(model: dict) -> bool:
+    """Whether the caller's token reaches workspaces (an ``access:servers`` scope, any filter)."""
+    return any(scope.split("!")[0] == "access:servers" for scope in model.get("scopes") or ())
 
 
 def owned_by_other(store: PublicationStore, name: str, model: dict) -> str | None:
@@ -99,12 +110,15 @@ class PublicationsAPI(APIHandler):
 
     @property
     def prefix(self) -> str:
-        return self.base_url
+        """Where browsers open dashboards (their own origin), else this service's path."""
+        return self.settings.get("dashboards_url") or self.base_url
 
     def require_publisher(self, name: str | None = None) -> dict:
         model = self.caller
         if not may_publish(model, self.settings.get("publishers", ((), ()))):
             raise web.HTTPError(403, NOT_A_PUBLISHER)
+        if not workspace_token(model):
+            raise web.HTTPError(403, NOT_A_WORKSPACE_TOKEN)
         holder = owned_by_other(self.store, name, model) if name else None
         if holder:
             raise web.HTTPError(403, f"{name!r} is published by {holder}: choose another "

@@ -10,8 +10,8 @@ kernel when a viewer opens a dashboard (``start_kernel``); it then
 - records the viewer as the kernel's owner (:meth:`owner_of`, read by access.py);
 - never passes the service's environment on: a kernel gets :func:`kernel_environment`
   (no JUPYTERHUB_* variable, so not the service's token; the viewer's token arrives with
-  the first cell, app.py), and, when the service runs as root, runs as the unprivileged
-  ``kernel_account`` in its own home.
+  the first cell, app.py), and, when the service runs as root, runs as an account of its own
+  (kernel_accounts.py) with its connection file in its private home.
 
 Culling is jupyter_server's (``cull_idle_timeout``, ``cull_interval``, ``cull_connected``
 False: a kernel whose page is still open is kept), except that warm kernels waiting for a
@@ -30,7 +30,9 @@ from jupyter_server.services.kernels.kernelmanager import (
     ServerKernelManager,
 )
 from tornado import web
-from traitlets import Dict, Int, Unicode
+from traitlets import Dict, Int
+
+from .kernel_accounts import KernelAccount, KernelAccounts
 
 VIEWER: contextvars.ContextVar[str | None] = contextvars.ContextVar("viewer", default=None)
 WARM_CODE = "import ipywidgets, pandas, altair, widgets, widgets.chart, widgets.maps, widgets.kpi"
@@ -39,9 +41,10 @@ KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
 
 def kernel_environment(service_env: Mapping[str, str], extra: Mapping[str, str]) -> dict:
     """A kernel's whole environment: a few harmless variables of the service, plus `extra`
-    (the datasets URL, the locale, HOME...). Nothing else: no token, no settings."""
+    (the datasets URL, the locale, HOME...). Nothing else: no token, no settings; no user
+    site-packages (a home's files never become code)."""
     kept = {k: service_env[k] for k in KEPT_VARIABLES if k in service_env}
-    return {**kept, **extra}
+    return {**kept, "PYTHONNOUSERSITE": "1", **extra}
 
 
 class CapReached(web.HTTPError):
@@ -53,13 +56,17 @@ class CapReached(web.HTTPError):
 
 
 class DashboardKernel(ServerKernelManager):
-    """A kernel whose connection file its account can read (when it runs as another one)."""
+    """A kernel whose connection file lies in its own account's home, readable by it alone."""
+
+    account: KernelAccount | None = None  # set by DashboardKernelManager.pre_start_kernel
 
     def write_connection_file(self, **kwargs) -> None:
+        if self.account is not None:
+            self.connection_file = os.path.join(self.account.home, "connection.json")
         super().write_connection_file(**kwargs)
-        account = getattr(self.parent, "account", None)
-        if account is not None and self.connection_file:
-            os.chown(self.connection_file, account.pw_uid, account.pw_gid)
+        if self.account is not None:
+            os.chown(self.connection_file, self.account.uid, self.account.gid)
+            os.chmod(self.connection_file, 0o600)
 
 
 class DashboardKernelManager(AsyncMappingKernelManager):
@@ -67,9 +74,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
     max_kernels_per_viewer = Int(3, config=True, help="Kernels one viewer may hold.")
     warm_kernels = Int(2, config=True, help="Kernels started in advance, waiting for a viewer.")
     extra_env = Dict(config=True, help="Variables every kernel gets (datasets URL, locale).")
-    kernel_home = Unicode("", config=True, help="Working folder and HOME of the kernels.")
 
-    account = None  # pwd entry of the kernels' account when the service runs as root
+    accounts: KernelAccounts | None = None  # as root: one account per live kernel
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -79,8 +85,6 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         self.ready: list[str] = []  # warm kernels that ran WARM_CODE
         self.warming: set[str] = set()
         self._warm_tasks: set[asyncio.Task] = set()
-        if self.account is not None:  # the kernels read their connection files in it
-            os.chown(self.connection_dir, self.account.pw_uid, self.account.pw_gid)
 
     # -- what Voilà calls ----------------------------------------------------------------------
 
@@ -103,8 +107,19 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         self.warming.discard(kernel_id)
         if kernel_id in self.ready:
             self.ready.remove(kernel_id)
-        await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+        account = getattr(self._kernels.get(kernel_id), "account", None)
+        try:
+            await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+        finally:
+            if account is not None and not restart:
+                self.accounts.release(account)
         self.refill()
+
+    def pre_start_kernel(self, kernel_name, kwargs):
+        account = kwargs.pop("agora_account", None)
+        km, kernel_name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)
+        km.account = account
+        return km, kernel_name, kernel_id
 
     async def cull_kernel_if_idle(self, kernel_id):
         if kernel_id in self.owners:  # a warm kernel waits for its viewer: never idle
@@ -137,15 +152,19 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         return None
 
     async def start_clean(self, kernel_name=None) -> str:
-        env = kernel_environment(os.environ, self.extra_env)
-        kwargs = {}
-        if self.kernel_home:
-            env.setdefault("HOME", self.kernel_home)
-            kwargs["cwd"] = self.kernel_home
-        if self.account is not None:
-            env.update(USER=self.account.pw_name, LOGNAME=self.account.pw_name)
-            kwargs.update(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
-        return await super().start_kernel(kernel_name=kernel_name, env=env, **kwargs)
+        if self.accounts is None:  # not root: the service's account (docs/dashboards.md)
+            env = kernel_environment(os.environ, self.extra_env)
+            return await super().start_kernel(kernel_name=kernel_name, env=env)
+        account = await asyncio.get_running_loop().run_in_executor(None, self.accounts.take)
+        env = kernel_environment(os.environ, {**self.extra_env, "HOME": account.home,
+                                              "USER": account.name, "LOGNAME": account.name})
+        try:
+            return await super().start_kernel(
+                kernel_name=kernel_name, env=env, cwd=account.home, user=account.uid,
+                group=account.gid, extra_groups=[], agora_account=account)
+        except Exception:
+            self.accounts.release(account)
+            raise
 
     def refill(self) -> None:
         """Start warm kernels until `warm_kernels` wait (within the total cap)."""

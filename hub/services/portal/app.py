@@ -77,5 +77,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
                     hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
+                    dashboards_home=settings.dashboards_origin + base_url,
                     workspace_groups=list(settings.spawner.workspace_groups),
                     workspace_users=list(settings.spawner.workspace_users))

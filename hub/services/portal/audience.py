@@ -38,8 +38,8 @@ def published_to(store, username: str, groups) -> list:
 
 
 def dashboards_for(user: dict, store=None, base_url: str = "/") -> list[DashboardLink]:
-    """The visitor's dashboards, newest first, with their URL under the hub's `base_url`;
-    [] when the store cannot be read (logged)."""
+    """The visitor's dashboards, newest first, with their URL under `base_url` (the hub's
+    base URL on the dashboards' own origin); [] when the store cannot be read (logged)."""
     try:
         found = published_to(store, user["name"], user.get("groups") or ())
     except Exception:  # a broken store must not take the portal's home page down

@@ -143,7 +143,8 @@ class HomeHandler(PortalHandler):
         except (DatasetsUnavailable, DatasetNotFound):
             items, unavailable = [], True
         dashboards = audience.dashboards_for(user, self.settings.get("publications"),
-                                             self.settings["base_url"])
+                                             self.settings.get("dashboards_home",
+                                                               self.settings["base_url"]))
         self.render_page("home.html", dashboards=dashboards,
                          count=len(items), themes=themes(items, self.lang),
                          unavailable=unavailable)
