@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
 
+from ..alerts.rules import AlertRule
 from ..config.environment import is_settings_variable
 from ..config.problems import ConfigProblems, Problem
 from ..config.yamlfile import line_for, load_yaml_with_lines
@@ -131,6 +132,17 @@ class _Document(Metadata):
         "time, e.g. '0 6 * * *'; omit for manual refresh only")
     refresh: RefreshOptions = Field(RefreshOptions(), description="refresh options")
     access: AccessRules = Field(AccessRules(), description="who may read the dataset")
+    alerts: list[AlertRule] = Field([], description="alert rules judged after each refresh "
+                                    "(docs/alerts.md)")
+
+    @field_validator("alerts")
+    @classmethod
+    def _distinct_alert_names(cls, rules: list[AlertRule]) -> list[AlertRule]:
+        names = [r.name for r in rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"alert name {twice[0]!r} is used twice: give each rule its own")
+        return rules
 
     @field_validator("schedule")
     @classmethod
@@ -223,6 +235,7 @@ class Recipe(_Model):
     schedule: str | None = None
     refresh: RefreshOptions = RefreshOptions()
     access: AccessRules = AccessRules()
+    alerts: tuple[AlertRule, ...] = ()
     lines: dict[str, int] = Field(default_factory=dict, exclude=True, repr=False)
 
     @cached_property
@@ -313,7 +326,7 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
     metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))
     return Recipe(id=path.stem, file=file, metadata=metadata, source=source,
                   processors=tuple(steps), schedule=doc.schedule, refresh=doc.refresh,
-                  access=doc.access, lines=lines)
+                  access=doc.access, alerts=tuple(doc.alerts), lines=lines)
 
 
 def load_recipe(path: Path) -> Recipe:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ..alerts.episodes import EpisodeStore
 from .deps import refresh_order
 from .execute import (
     Deadline,
@@ -77,6 +78,7 @@ class RefreshEnv:
     # never handed to a source, whatever a recipe names (from_settings: the hub's auth-state
     # key and the pseudonym key, settings that can name any variable); processors keep them
     hub_secrets: frozenset[str] = frozenset()
+    alerts: EpisodeStore | None = None  # from_settings: <data_dir>/alerts; None: no alerts
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
@@ -84,7 +86,8 @@ class RefreshEnv:
         return cls(SnapshotStore(settings.store_dir, data.retain_versions), settings.sources_dir,
                    dict(os.environ if environ is None else environ),
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
-                   frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}))
+                   frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
+                   EpisodeStore.in_data_dir(settings.data_dir))
 
     @property
     def source_environ(self) -> dict[str, str]:
@@ -201,7 +204,22 @@ def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float) -> 
         return result
     result.seconds = time.monotonic() - started
     status.record_success(utc_now(), result.result, result.version, result.seconds)
+    judge_alerts(recipe, env)
     return result
+
+
+def judge_alerts(recipe: Recipe, env: RefreshEnv) -> None:
+    """The recipe's alert rules on the current snapshot (hub/alerts): episodes opened and
+    closed, notices queued for delivery. Never fails the refresh it follows."""
+    if not recipe.alerts or env.alerts is None:
+        return
+    from ..alerts.evaluate import evaluate_rules  # duckdb: only when there are rules
+
+    try:
+        evaluate_rules(recipe.id, recipe.alerts, env.store.current_path(recipe.id),
+                       env.store.current(recipe.id), env.alerts)
+    except Exception:
+        log.exception("alert rules of %s not judged", recipe.id)
 
 
 def refresh_dataset(recipe: Recipe, env: RefreshEnv,

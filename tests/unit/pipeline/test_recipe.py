@@ -70,7 +70,7 @@ def test_unknown_top_level_key_suggests_the_close_one(workspace):
     file = workspace.recipe("air", extra="titel: typo")
     assert problems(workspace) == [
         f"{file}:8: titel: unknown key -> remove it; did you mean 'title'? use one of: access, "
-        "column_docs, contact, description, keywords, licence, processors, publisher, refresh, "
+        "alerts, column_docs, contact, description, keywords, licence, processors, publisher, refresh, "
         "schedule, source, spatial, synthetic, theme, title, update_frequency"]
 
 
