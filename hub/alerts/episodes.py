@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
     id INTEGER PRIMARY KEY,
     dataset TEXT NOT NULL, rule TEXT NOT NULL, key TEXT NOT NULL,
-    opened_at TEXT NOT NULL, opened_version TEXT, row TEXT NOT NULL,
+    opened_at TEXT NOT NULL, opened_version TEXT, row TEXT NOT NULL, title TEXT NOT NULL,
     closed_at TEXT, closed_version TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_episode
     ON episodes (dataset, rule, key) WHERE closed_at IS NULL;
@@ -46,6 +46,7 @@ class Episode:
     opened_at: str
     opened_version: str | None
     row: dict
+    title: dict  # {"fr": ..., "en": ...}, filled from the row when it opened
     closed_at: str | None = None
     closed_version: str | None = None
 
@@ -77,15 +78,15 @@ class EpisodeStore:
         finally:
             db.close()
 
-    def update(self, dataset: str, rule: str, active: dict[str, dict], version: str | None,
-               now: str) -> Changes:
-        """Open an episode for each newly active key, close those no longer active (one
-        transaction, with their notices)."""
+    def update(self, dataset: str, rule: str, active: dict[str, tuple[dict, dict]],
+               version: str | None, now: str) -> Changes:
+        """Open an episode for each newly active key ({key: (row, {fr, en} title)}), close
+        those no longer active (one transaction, with their notices)."""
         with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             open_now = {e.key: e for e in self._open(db, dataset, rule)}
-            opened = [self._open_one(db, dataset, rule, key, row, version, now)
-                      for key, row in active.items() if key not in open_now]
+            opened = [self._open_one(db, dataset, rule, key, *found, version, now)
+                      for key, found in active.items() if key not in open_now]
             closed = [self._close(db, e, version, now)
                       for key, e in open_now.items() if key not in active]
             db.execute("COMMIT")
@@ -96,14 +97,15 @@ class EpisodeStore:
                           "closed_at IS NULL ORDER BY id", (dataset, rule))
         return [episode(r) for r in rows]
 
-    def _open_one(self, db, dataset, rule, key, row, version, now) -> Episode:
+    def _open_one(self, db, dataset, rule, key, row, title, version, now) -> Episode:
+        row = json.loads(json.dumps(row, default=str))
         cursor = db.execute("INSERT INTO episodes (dataset, rule, key, opened_at, "
-                            "opened_version, row) VALUES (?, ?, ?, ?, ?, ?)",
-                            (dataset, rule, key, now, version, json.dumps(row, default=str)))
+                            "opened_version, row, title) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (dataset, rule, key, now, version, json.dumps(row),
+                             json.dumps(title)))
         db.execute("INSERT INTO notices (episode, kind, created_at) VALUES (?, 'opened', ?)",
                    (cursor.lastrowid, now))
-        return Episode(cursor.lastrowid, dataset, rule, key, now, version,
-                       json.loads(json.dumps(row, default=str)))
+        return Episode(cursor.lastrowid, dataset, rule, key, now, version, row, title)
 
     def _close(self, db, e: Episode, version, now) -> Episode:
         db.execute("UPDATE episodes SET closed_at = ?, closed_version = ? WHERE id = ?",
@@ -111,7 +113,7 @@ class EpisodeStore:
         db.execute("INSERT INTO notices (episode, kind, created_at) VALUES (?, 'closed', ?)",
                    (e.id, now))
         return Episode(e.id, e.dataset, e.rule, e.key, e.opened_at, e.opened_version, e.row,
-                       now, version)
+                       e.title, now, version)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -164,5 +166,5 @@ class EpisodeStore:
 
 def episode(row: sqlite3.Row) -> Episode:
     return Episode(row["id"], row["dataset"], row["rule"], row["key"], row["opened_at"],
-                   row["opened_version"], json.loads(row["row"]), row["closed_at"],
-                   row["closed_version"])
+                   row["opened_version"], json.loads(row["row"]), json.loads(row["title"]),
+                   row["closed_at"], row["closed_version"])

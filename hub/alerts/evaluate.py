@@ -92,5 +92,7 @@ def evaluate_rules(dataset: str, rules, parquet: Path | None, version: str | Non
         except (RuleError, duckdb.Error) as exc:
             log.error("alert rule %s of %s not judged: %s", rule.name, dataset, exc)
             continue
-        changes[rule.name] = episodes.update(dataset, rule.name, active, version, now)
+        titled = {key: (row, {lang: rule.title_for(row, lang) for lang in ("fr", "en")})
+                  for key, row in active.items()}
+        changes[rule.name] = episodes.update(dataset, rule.name, titled, version, now)
     return changes

@@ -62,6 +62,7 @@ def test_an_episode_is_raised_once_over_three_refreshes_and_again_after_it_clear
         assert result.result == "new"
     [first] = episodes.episodes("levels", "flood-risk")
     assert (first.key, first.closed_at, first.row["level_m"]) == ("A", None, 3.1)
+    assert first.title == {"fr": "Crue : A (3,1 m)", "en": "Flood: A (3.1 m)"}
     assert [kind for _, kind, _ in episodes.undelivered()] == ["opened"]  # once
 
     river(("A", 1, 3.1, 2.5), ("A", 4, 2.0, 2.5), ("B", 4, 1.0, 2.5))  # latest: below
