@@ -317,6 +317,26 @@ def test_the_portal_follows_the_workspace_settings():
     assert not audience.may_have_workspace({"name": "a", "groups": ["analysts"]}, [], ())
 
 
+def test_the_home_lists_the_alerts_the_visitor_was_told_of_and_no_one_elses(portal, tmp_path):
+    from hub.alerts.episodes import EpisodeStore
+
+    store = EpisodeStore(tmp_path / "alerts.sqlite")
+    titles = {"fr": "Risque de crue : station LIE-01", "en": "Flood risk: station LIE-01"}
+    store.update("river_levels", "flood-risk", {"LIE-01": ({"station_code": "LIE-01"}, titles)},
+                 "v1", "2026-12-01T08:00:00+00:00")
+    [(notice, _, _)] = store.undelivered()
+    store.record_delivery(notice, "elu-rivemont", "told", "2026-12-01T08:01:00+00:00")
+    store.record_delivery(notice, "elu-bellecombe", "not-visible", "2026-12-01T08:01:00+00:00")
+    portal.app.settings["alerts"] = store
+    page = get(portal, "", user="elu-rivemont")
+    assert "Mes alertes" in page.text and "Risque de crue : station LIE-01" in page.text
+    assert "En cours depuis le 01/12/2026" in page.text
+    assert "Flood risk" in get(portal, "?lang=en", user="elu-rivemont").text
+    assert "Mes alertes" not in get(portal, "", user="elu-bellecombe").text
+    store.update("river_levels", "flood-risk", {}, "v2", "2026-12-02T08:00:00+00:00")
+    assert "Du 01/12/2026 au 02/12/2026, terminée" in get(portal, "", user="elu-rivemont").text
+
+
 def test_dashboards_come_from_the_publication_store(portal, tmp_path):
     from hub.services.dashboards.publications import PublicationStore
 

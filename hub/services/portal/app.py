@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from tornado import web
 
+from hub.alerts.episodes import EpisodeStore
 from hub.services.dashboards.publications import PublicationStore
 
 from .datasets_client import DatasetsClient
@@ -78,5 +79,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,
+                    alerts=EpisodeStore.in_data_dir(settings.hub.data_dir),
                     workspace_groups=list(settings.spawner.workspace_groups),
                     workspace_users=list(settings.spawner.workspace_users))

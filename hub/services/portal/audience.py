@@ -1,4 +1,5 @@
-"""Who the visitor is, as far as the portal's pages care: workspace or not, which dashboards.
+"""Who the visitor is, as far as the portal's pages care: workspace or not, which dashboards,
+which alerts they were told of.
 
 Both read the hub's user model (``name``, ``admin``, ``groups``: the 'identify' scopes of the
 visitor's OAuth token), and each rule lives in one function here.
@@ -48,3 +49,29 @@ def dashboards_for(user: dict, store=None, base_url: str = "/") -> list[Dashboar
     links = [DashboardLink(p.title, base_url + p.url_path, str(p.version), p.published_at,
                            p.publisher) for p in found]
     return sorted(links, key=lambda d: str(d.published_at), reverse=True)
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    title: str
+    dataset: str
+    opened_at: str
+    closed_at: str | None
+
+
+def alerts_for(user: dict, store=None, lang: str = "fr", limit: int = 20) -> list[AlertLine]:
+    """The alerts the visitor was told of (hub/alerts: delivery checked their rights), one
+    line per episode, open ones first, newest first; [] without a store or when it fails."""
+    if store is None:
+        return []
+    try:
+        told = store.notices_for(user["name"], limit=limit * 2)
+    except Exception:  # a broken alert store must not take the home page down
+        log.exception("cannot list the alerts of %s", user.get("name"))
+        return []
+    lines = {}
+    for _, e in told:
+        lines.setdefault(e.id, AlertLine(e.title.get(lang) or e.title.get("fr", ""), e.dataset,
+                                         e.opened_at, e.closed_at))
+    ordered = sorted(lines.values(), key=lambda a: a.opened_at, reverse=True)
+    return sorted(ordered, key=lambda a: a.closed_at is not None)[:limit]

@@ -145,7 +145,8 @@ class HomeHandler(PortalHandler):
         dashboards = audience.dashboards_for(user, self.settings.get("publications"),
                                              self.settings.get("dashboards_home",
                                                                self.settings["base_url"]))
-        self.render_page("home.html", dashboards=dashboards,
+        alerts = audience.alerts_for(user, self.settings.get("alerts"), self.lang)
+        self.render_page("home.html", dashboards=dashboards, alerts=alerts,
                          count=len(items), themes=themes(items, self.lang),
                          unavailable=unavailable)
 
