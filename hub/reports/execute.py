@@ -79,7 +79,7 @@ def lineage_of(notebook) -> dict[str, tuple[str, ...]]:
     return {}
 
 
-def follow(proc: subprocess.Popen, cells: int, progress: Callable[[str], None]) -> None:
+def follow(proc: subprocess.Popen, progress: Callable[[str], None]) -> None:
     """Turn the subprocess's progress lines into readable steps, until it closes stdout."""
     for line in proc.stdout:
         if line.startswith(PROGRESS):
@@ -96,6 +96,21 @@ def spawn(spec: Path, env: dict[str, str], stderr: Path) -> subprocess.Popen:
                                 stdin=subprocess.DEVNULL, cwd=env["HOME"])
 
 
+def run_to_the_end(proc: subprocess.Popen, limit: float, progress) -> int:
+    """Follow `proc` until it exits; killed after `limit` seconds (a hung papermill: cells
+    have their own timeout) or if the caller is interrupted. Its exit status."""
+    timer = threading.Timer(limit, proc.kill)
+    timer.start()
+    try:
+        follow(proc, progress)
+        return proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def execute(template: Path, parameters: dict, env: Mapping[str, str], folder: Path, *,
             locale: str | None, cell_timeout: int,
             progress: Callable[[str], None]) -> Executed:
@@ -107,21 +122,11 @@ def execute(template: Path, parameters: dict, env: Mapping[str, str], folder: Pa
             "outcome": str(folder / "outcome.json"), "parameters": parameters,
             "cell_timeout": cell_timeout}
     (folder / "spec.json").write_text(json.dumps(spec))
-    cells = len(nbformat.read(source, as_version=4).cells)
     run_env = run_environment(env, home, locale)
     proc = spawn(folder / "spec.json", run_env, folder / "stderr.txt")
-    limit = KERNEL_START_SECONDS + cell_timeout * cells + 30  # a hung papermill, not a cell
-    timer = threading.Timer(limit, proc.kill)
-    timer.start()
-    try:
-        follow(proc, cells, progress)
-        proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return finished(template, proc.returncode, folder, run_env, cell_timeout)
+    cells = len(nbformat.read(source, as_version=4).cells)
+    status = run_to_the_end(proc, KERNEL_START_SECONDS + cell_timeout * cells + 30, progress)
+    return finished(template, status, folder, run_env, cell_timeout)
 
 
 def finished(template: Path, returncode: int, folder: Path, env: dict[str, str],

@@ -49,6 +49,8 @@ def render_report(template: Path, parameters: dict, env: Mapping[str, str], out_
     template, out_pdf, say = Path(template), Path(out_pdf), progress or (lambda _: None)
     if not template.is_file():
         raise ReportFailed(template.name, f"no template at {template}")
+    if cell_timeout <= 0:
+        raise ValueError(f"cell_timeout={cell_timeout!r}: give a number of seconds above 0")
     run = check(template, dict(parameters), env.get(LOCALE_VARIABLE))
     durations: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="agora-report-") as folder:
