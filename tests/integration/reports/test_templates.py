@@ -6,10 +6,11 @@ Read back with pdftotext: a title page, numbered pages, no code, only the reader
 (no other commune's name, code, sensor or river station), and last the sources with the
 snapshot version of every dataset read, which must be the store's current ones. One figure
 per reader is recomputed from the snapshot files (the bulletin's weekly PM10 per sensor).
-Page 2 of each PDF is kept as a PNG (see `pages_folder`)."""
+Page 2 of each PDF is kept as a PNG (see `pages_folder`, $AGORA_REPORT_PAGES)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -59,7 +60,11 @@ def data_token(agora, user: str) -> str:
 
 @pytest.fixture(scope="module")
 def pages_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("report-pages")
+    """Where page 2 of each PDF is kept as a PNG: $AGORA_REPORT_PAGES (for CI artifacts), else
+    a report-pages folder in pytest's tmp dir (which pytest prunes after three runs)."""
+    chosen = os.environ.get("AGORA_REPORT_PAGES")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("report-pages")
+    folder.mkdir(parents=True, exist_ok=True)
     print(f"\nreport pages kept as PNG in {folder}")
     return folder
 
