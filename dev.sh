@@ -10,8 +10,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $(id -u) == 0 ]]; then DEFAULT_VENV=/opt/agora/venv; else DEFAULT_VENV="$ROOT/.venv"; fi
 VENV="${AGORA_VENV:-$DEFAULT_VENV}"
 
-# Debian packages: python venv support; poppler (reading PDFs in tests), chromium (browser tests).
-RUN_PACKAGES=(python3.11-venv)
+# Debian packages: python venv support; WeasyPrint's libraries (pango, harfbuzz, fontconfig) and
+# the fonts the PDF reports use; poppler (reading PDFs in tests), chromium (browser tests).
+RUN_PACKAGES=(python3.11-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 TEST_PACKAGES=(poppler-utils chromium)
 
 # JavaScript the browser tests inject into pages, from the npm registry at install time only
