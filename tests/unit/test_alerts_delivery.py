@@ -1,0 +1,85 @@
+"""Alert delivery's rules on a real episode store: once per recipient, only rows they may read,
+a failed send retried later without telling the others twice.
+
+The hub, the datasets service and SMTP are the scheduler's (end to end in
+tests/integration); here they are three small functions with the same contract.
+"""
+
+from hub.alerts.delivery import AlertDelivery, Recipient
+from hub.alerts.episodes import EpisodeStore
+from hub.alerts.rules import AlertRule
+
+RULE = AlertRule.model_validate({
+    "name": "bin-nearly-full", "title": {"fr": "Conteneur {bin_id} plein", "en": "Bin {bin_id} full"},
+    "per": "bin_id", "when": {"column": "fill_level", "at_least": 90},
+    "recipients": {"groups": ["officials"], "users": ["manager"]}})
+PEOPLE = {"elu-rivemont": Recipient("elu-rivemont", "elu@rivemont.example", "fr"),
+          "elu-bellecombe": Recipient("elu-bellecombe", "elu@bellecombe.example", "fr"),
+          "manager": Recipient("manager", "manager@example.org", "en")}
+RIVEMONT_BINS = {"CNT-1"}
+
+
+def delivery(store, sent, failing=()):
+    def members(groups, users):
+        assert list(groups) == ["officials"] and list(users) == ["manager"]
+        return list(PEOPLE.values())
+
+    def visible(recipient, dataset, column, value):
+        assert (dataset, column) == ("waste_bins", "bin_id")
+        return recipient.name != "elu-bellecombe" or value not in RIVEMONT_BINS
+
+    def send(recipient, subject, body):
+        if recipient.name in failing:
+            raise ConnectionError("mail server down")
+        sent.append((recipient.email, subject, body))
+
+    return AlertDelivery(store, lambda d, r: RULE if r == RULE.name else None, members,
+                         visible, send, portal_url="http://127.0.0.1:8000/services/portal/")
+
+
+def opened(store, key="CNT-1"):
+    row = {"bin_id": key, "fill_level": 95.0}
+    titles = {lang: RULE.title_for(row, lang) for lang in ("fr", "en")}
+    return store.update("waste_bins", RULE.name, {key: (row, titles)}, "v7", "2026-12-01T06:00")
+
+
+def test_each_recipient_who_may_read_the_row_is_told_once_in_their_language(tmp_path):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+    opened(store)
+    counts = delivery(store, sent).deliver()
+    assert counts == {"told": 2, "not-visible": 1, "later": 0}
+    assert sorted(to for to, _, _ in sent) == ["elu@rivemont.example", "manager@example.org"]
+    subjects = dict((to, subject) for to, subject, _ in sent)
+    assert subjects["elu@rivemont.example"] == "[Agora] Alerte : Conteneur CNT-1 plein"
+    assert subjects["manager@example.org"] == "[Agora] Alert: Bin CNT-1 full"
+    body = next(b for to, _, b in sent if to == "manager@example.org")
+    assert "version v7" in body and "services/portal/datasets/waste_bins" in body
+    assert delivery(store, sent).deliver() == {"told": 0, "not-visible": 0, "later": 0}
+    assert len(sent) == 2
+    assert [e.key for _, e in store.notices_for("elu-rivemont")] == ["CNT-1"]
+    assert store.notices_for("elu-bellecombe") == []
+
+
+def test_a_failed_send_is_retried_next_round_and_no_one_is_told_twice(tmp_path):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+    opened(store)
+    first = delivery(store, sent, failing={"manager"}).deliver()
+    assert first == {"told": 1, "not-visible": 1, "later": 1}
+    assert [kind for _, kind, _ in store.undelivered()] == ["opened"]  # still owed
+    second = delivery(store, sent).deliver()
+    assert second == {"told": 1, "not-visible": 0, "later": 0}
+    assert sorted(to for to, _, _ in sent) == ["elu@rivemont.example", "manager@example.org"]
+    assert store.undelivered() == []
+
+
+def test_the_end_of_an_episode_is_told_too_and_a_removed_rule_tells_no_one(tmp_path):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+    opened(store)
+    store.update("waste_bins", RULE.name, {}, "v8", "2026-12-02T06:00")
+    delivery(store, sent).deliver()
+    assert [s for _, s, _ in sent if "Fin" in s] == ["[Agora] Fin d'alerte : Conteneur CNT-1 plein"]
+    store.update("waste_bins", "old-rule", {"X": ({"bin_id": "X"}, {"fr": "x", "en": "x"})},
+                 "v8", "2026-12-02T06:00")
+    before = len(sent)
+    delivery(store, sent).deliver()
+    assert len(sent) == before and store.undelivered() == []
