@@ -1,0 +1,19 @@
+"""Scheduled PDF reports: each recipient's report built under their own rights, archived, mailed.
+
+The flow, module by module:
+
+- schedules.py: the schedule model and its YAML files; book.py: every schedule (files + API);
+- periods.py: the period a run covers (2026-W48...); planning.py: what is due (cron in the
+  schedule's time zone, catch-up once), the runs a slot makes;
+- store.py: SQLite (WAL): API schedules, runs keyed (schedule, period, recipient), history;
+- tokens.py: the hub API: a short-lived data-only token per run, group members;
+- executor.py + worker.py: one run in its own process with only its own environment, the
+  PDF moved into the archive after a clean exit;
+- scheduler.py: the asyncio loop (plan, deliver, dispatch within the cap, retry, prune);
+- contacts.py + mail.py: addresses and languages, SMTP delivery, failure notices;
+- api.py: the scheduler service's HTTP API; service.py: everything built from the settings.
+
+The PDF itself is made by ``reports.renderer`` (default ``hub.reports.render:render_report``),
+imported only in the run's own process. docs/reports.md is the guide,
+docs/decisions/0005-reports.md the reasoning about tokens.
+"""
