@@ -118,11 +118,14 @@ class ScheduleRunner:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def runner_from_settings(settings, progress: Progress | None = None) -> ScheduleRunner:
+def runner_from_settings(settings, progress: Progress | None = None,
+                         check: bool = True) -> ScheduleRunner:
     """The runner of the settings' catalog; each tick re-reads it (only changed files are
-    parsed again). Raises ConfigProblems when the catalog has problems now."""
+    parsed again, a catalog with problems runs nothing until fixed). `check`: raise
+    ConfigProblems now if the catalog has problems (a command refuses to start)."""
     parsed = RecipeCache()
-    load_catalog(settings.catalog_dir, parsed)  # problems: refuse to start, not silently idle
+    if check:
+        load_catalog(settings.catalog_dir, parsed)
     return ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
                           RefreshEnv.from_settings(settings), progress=progress)
 

@@ -130,6 +130,8 @@ def test_the_scheduler_service_runs_with_its_own_least_privilege_role(agora, adm
     assert hub_api(agora, own, f"users/elu-rivemont/tokens/{minted.json()['id']}",
                    "DELETE").status_code == 204
     assert hub_api(agora, admin, "services/refresh-scheduler").status_code == 404
+    index = requests.get(f"{agora.url}services/scheduler/", timeout=30)
+    assert index.status_code == 200 and index.json()["api"]
     wait_until(lambda: "dataset refreshes:" in agora.log(), timeout=20)
 
 

@@ -17,6 +17,7 @@ import sys
 import threading
 from urllib.parse import urlparse
 
+from hub.cli.refresh_output import printer
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
 from hub.demo_data.bootstrap import demo_environment
@@ -35,16 +36,16 @@ def listen_address(settings, environ) -> tuple[str, int]:
 
 
 def start_refreshes(settings, stop: threading.Event) -> None:
-    """The recipes' refresh schedules in a daemon thread; a catalog with problems at start is
-    logged and leaves refreshes off until the next start (reports still run)."""
+    """The recipes' refresh schedules in a daemon thread, printing one line per step as
+    `agora refresh --watch` does. A catalog with problems runs no refresh until it is
+    fixed (the runner logs them at each tick); reports go on."""
+    runner = runner_from_settings(settings, progress=printer(), check=False)
     try:
-        runner = runner_from_settings(settings, progress=None)
+        datasets = scheduled(runner)
+        log.info("dataset refreshes: %d scheduled dataset(s) (%s)", len(datasets),
+                 ", ".join(datasets) or "none")
     except ConfigProblems as exc:
-        log.error("dataset refreshes are off: the catalog has problems:\n%s", exc)
-        return
-    datasets = scheduled(runner)
-    log.info("dataset refreshes: %d scheduled dataset(s) (%s)", len(datasets),
-             ", ".join(datasets) or "none")
+        log.error("dataset refreshes wait for the catalog to be fixed:\n%s", exc)
     threading.Thread(target=runner.run, args=(stop, REFRESH_POLL_SECONDS), daemon=True,
                      name="agora-refresh-schedules").start()
 
@@ -61,8 +62,8 @@ async def serve(settings) -> None:
         loop.add_signal_handler(sig, stopping.set)
     start_refreshes(settings, refreshes_stop)
     reports = asyncio.create_task(scheduler.run_forever(stopping))
-    log.info("report schedules: %d (%s)", len(scheduler.book.all()),
-             ", ".join(scheduler.book.all()) or "none")
+    schedules = scheduler.book.all()
+    log.info("report schedules: %d (%s)", len(schedules), ", ".join(schedules) or "none")
     await stopping.wait()
     log.info("scheduler service stopping")
     server.stop()

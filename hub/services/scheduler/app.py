@@ -32,6 +32,17 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
         self.hub_auth = self.settings["hub_auth"]
 
 
+class Index(web.RequestHandler):
+    """The service's root: what it answers (no data, no login needed)."""
+
+    def get(self):
+        prefix = self.settings["prefix"]
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish({"service": "Agora scheduler: dataset refreshes and scheduled reports",
+                     "api": [prefix + path for path in ("api/templates", "api/schedules",
+                                                        "api/runs")]})
+
+
 class NotFound(web.RequestHandler):
     def prepare(self):
         self.set_status(404)
@@ -44,7 +55,7 @@ def make_app(*, prefix: str, scheduler, settings, user_model=hub_user_model,
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     r = settings.reports
     return web.Application(
-        [*routes(prefix), (prefix + "oauth_callback", OAuthCallbackHandler)],
+        [(prefix, Index), *routes(prefix), (prefix + "oauth_callback", OAuthCallbackHandler)],
         prefix=prefix, scheduler=scheduler, user_model=user_model, hub_auth=hub_auth,
         templates_dir=settings.templates_dir, default_timezone=r.timezone,
         scheduler_groups=list(r.scheduler_groups),

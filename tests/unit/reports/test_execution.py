@@ -273,3 +273,18 @@ async def test_a_scheduler_killed_mid_run_loses_nothing_and_duplicates_nothing(t
         "elu-rivemont.pdf"]
     assert len(smtp.mailbox.to("elu-rivemont@example.org")) == 1
     assert str(ROOT) in worker_environ()["PYTHONPATH"]
+
+
+async def test_runs_past_the_retention_go_with_their_pdfs(tmp_path):
+    settings = report_settings(tmp_path, {"digest": schedule_text("{users: [elu-rivemont]}")},
+                               {"keep_days": 30})
+    clock = Clock(2026, 11, 30, 7, 0)
+    scheduler = scheduler_for(settings, clock)
+    [run] = await scheduler.run_now(scheduler.book.get("digest"), parse_period("2026-W48", "week"))
+    assert run.status == "succeeded" and run.delivery == "none" and os.path.exists(run.pdf)
+    clock.advance(days=29)
+    assert scheduler.prune(clock()) == 0
+    clock.advance(days=2)
+    assert scheduler.prune(clock()) == 1
+    assert scheduler.store.runs("digest") == [] and not os.path.exists(run.pdf)
+    assert not (scheduler.archive.archive / "digest").exists()  # no empty folders left
