@@ -235,7 +235,8 @@ TEST_RENDERER = "tests.reports_support:render"
 
 
 def report_settings(folder: Path, schedules: dict[str, str] | None = None,
-                    reports: dict | None = None, smtp_port: int | None = None):
+                    reports: dict | None = None, smtp_port: int | None = None,
+                    hub: dict | None = None):
     """Settings for a scheduler in `folder`: the test renderer, a template named `digest`,
     schedule files from `schedules` ({name: YAML text}), SMTP on loopback if `smtp_port`."""
     import yaml
@@ -254,7 +255,7 @@ def report_settings(folder: Path, schedules: dict[str, str] | None = None,
         section["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "security": "none",
                            "from_address": "Agora <agora@example.org>"}
     path = folder / "workspace.yaml"
-    path.write_text(yaml.safe_dump({"hub": {"data_dir": str(folder / "data")},
+    path.write_text(yaml.safe_dump({"hub": {"data_dir": str(folder / "data"), **(hub or {})},
                                     "reports": section}))
     return load_settings(path, environ={})
 

@@ -86,6 +86,11 @@ def printer(run: Run, message: str) -> None:
     print(f"{run.recipient:<20} attempt {run.attempts}  {message}", flush=True)
 
 
+async def run_with_hub(scheduler, schedule, period) -> list[Run]:
+    await scheduler.hub.ping()  # a stopped hub: say so now, not after the retries' backoff
+    return await scheduler.run_now(schedule, period)
+
+
 def run_command(settings, name: str, label: str | None) -> int:
     if service_token(settings.reports_dir, create=False) is None:
         print("agora report run: the scheduler's hub token is not there yet "
@@ -106,7 +111,7 @@ def run_command(settings, name: str, label: str | None) -> int:
     print(f"{schedule.name}: {schedule.display_title}, period {period.label} "
           f"({period.start} to {period.end}), run as {schedule.run_as}", flush=True)
     try:
-        runs = asyncio.run(scheduler.run_now(schedule, period))
+        runs = asyncio.run(run_with_hub(scheduler, schedule, period))
     except HubError as exc:
         print(f"agora report run: {exc}; is Agora running (`agora up`)?", file=sys.stderr)
         return 1

@@ -58,6 +58,10 @@ class HubAPI:
             raise HubError(f"cannot reach the hub API at {self.api_url} ({exc})") from None
         return json.loads(response.body) if response.body else {}
 
+    async def ping(self) -> None:
+        """Raise HubError unless the hub answers and knows this token (GET /hub/api/user)."""
+        await self.call("GET", "user")
+
     async def members(self, group: str) -> list[str]:
         """The users of a hub group ([] for a group that does not exist)."""
         try:

@@ -50,3 +50,14 @@ def test_check_reports_a_broken_schedule_file_by_line(tmp_path, capsys):
     assert main(["-c", str(tmp_path / "workspace.yaml"), "check"]) == 2
     err = capsys.readouterr().err
     assert "digest.yaml:5: run_as: Input should be 'owner' or 'recipient'" in err
+
+
+def test_run_with_the_hub_stopped_says_so_at_once(tmp_path, capsys):
+    from hub.reports.service import service_token
+    from tests.support import free_port
+
+    settings = report_settings(tmp_path, {"digest": SCHEDULE}, hub={"hub_port": free_port()})
+    service_token(settings.reports_dir)  # a hub ran here once, and is stopped now
+    assert main(["-c", str(tmp_path / "workspace.yaml"), "report", "run", "digest"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the hub API" in err and "is Agora running" in err
