@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
@@ -19,7 +19,7 @@ from traitlets.config import Config
 from .config.environment import is_secret_variable, is_settings_variable
 from .config.settings import Settings
 from .login import demo_accounts as demo
-from .login.claims import AttributeStore, attribute_claims_in_use
+from .login.claims import AttributeStore, recorded_claims
 from .workspaces.access import landing_url, workspace_roles
 from .workspaces.shared_mode import SHARED_MODE_ANNOUNCEMENT
 
@@ -104,7 +104,7 @@ def configure_oidc_auth(c: Config, s: Settings) -> None:
     a.scope = list(oidc.scopes)
     a.username_claim = oidc.username_claim
     a.groups_claim = oidc.groups_claim  # read by AgoraOIDCAuthenticator.get_user_groups
-    a.attribute_claims = attribute_claims_in_use(s)
+    a.attribute_claims = recorded_claims(s)  # policy attributes, report contacts
     a.attribute_store_dir = str(AttributeStore.in_data_dir(s.hub.data_dir).folder)
     a.manage_groups = True
     a.allowed_groups = set(oidc.allowed_groups)
@@ -253,21 +253,25 @@ def forwarded(names) -> dict:
 @dataclass(frozen=True)
 class HubInputs:
     """What the configuration needs besides the settings: names (never values) of variables in
-    the hub's environment. jupyterhub_config.py gathers them once (`read`), so every function
-    here stays pure."""
+    the hub's environment, and the scheduler's token. jupyterhub_config.py gathers them once
+    (`read`), so every function here stays pure."""
 
     settings_variables: tuple[str, ...] = ()  # the hub's AGORA_SECTION__KEY, secrets left out
     recipe_secrets: tuple[str, ...] = ()  # what the recipes' sources read (url_env...)
+    # the one value: the scheduler service's fixed API token (hub/reports/service.py)
+    scheduler_token: str = field(default="", repr=False)
 
     @classmethod
     def read(cls, s: Settings, environ: Mapping[str, str]) -> HubInputs:
         from .pipeline.recipe import recipe_secret_names
+        from .reports.service import service_token
 
         # the auth-state key's variable is a setting of any name: the scheduler does not even
         # get it (and no refresh hands it to a source: RefreshEnv.hub_secrets)
         secrets = [n for n in recipe_secret_names(s.catalog_dir) if n != s.auth.crypt_key_env]
         settings = (n for n in environ if is_settings_variable(n) and not is_secret_variable(n))
-        return cls(tuple(settings), tuple(secrets))
+        return cls(tuple(settings), tuple(secrets),
+                   service_token(s.reports_dir, create=False) or "")
 
 
 def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
@@ -341,24 +345,54 @@ def dashboards_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list
     return [service], [users]
 
 
-def refresh_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
-    """Unattended dataset refreshes on the recipes' cron schedules (`agora refresh --watch`).
+SCHEDULER_ACCESS = "access:services!service=scheduler"
 
-    A hub-managed process, independent of any user's server; it needs no hub API scope at all,
-    so it gets no role.
-    """
-    environment = {
+
+def scheduler_scopes(s: Settings) -> list[str]:
+    """Who is in a recipient group (read:groups), and tokens of exactly the users reports may
+    run as: JupyterHub filters `tokens` by user or group, the tightest it allows."""
+    groups = dict.fromkeys([*s.reports.run_as_groups, *s.reports.scheduler_groups])
+    return ["read:groups", *(f"tokens!group={group}" for group in groups)]
+
+
+def scheduler_environment(s: Settings, inputs: HubInputs) -> dict:
+    """The datasets' settings variables, what refreshes read (sources folder, the variables
+    the recipes name), the SMTP password's variable and PYTHONPATH; report runs get none
+    of it (hub/reports/executor.py builds theirs)."""
+    return {
         **datasets_environment(s, inputs),
         "AGORA_DATA__SOURCES_DIR": str(s.sources_dir),
+        "AGORA_SERVICES__SCHEDULER_PORT": str(s.services.scheduler_port),
         **forwarded(inputs.recipe_secrets),
+        **forwarded([s.reports.smtp.password_env, "PYTHONPATH"]),
     }
+
+
+def scheduler_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
+    """Dataset refreshes and report schedules (hub/services/scheduler), independent of any
+    user's server, with its API for schedulers and recipients; least privilege, never admin.
+
+    Its API token is fixed (HubInputs.scheduler_token, from the data directory) so that
+    `agora report run` on the hub's machine acts as the same service."""
     service = {
-        "name": "refresh-scheduler",
-        "command": [sys.executable, "-m", "hub.cli", "refresh", "--watch"],
-        "environment": environment,
+        "name": "scheduler",
+        "url": f"http://127.0.0.1:{s.services.scheduler_port}",
+        "command": [sys.executable, "-m", "hub.services.scheduler"],
+        "environment": scheduler_environment(s, inputs),
+        "oauth_no_confirm": True,
         "display": False,
     }
-    return [service], []
+    if inputs.scheduler_token:
+        service["api_token"] = inputs.scheduler_token
+    role = {
+        "name": "scheduler",
+        "description": "Read group members, mint short-lived data-only tokens of report "
+                       "recipients (least privilege: no admin)",
+        "scopes": scheduler_scopes(s),
+        "services": ["scheduler"],
+    }
+    users = {"name": "user", "scopes": [SCHEDULER_ACCESS]}  # recipients download their PDFs
+    return [service], [role, users]
 
 
 PORTAL_ACCESS = "access:services!service=portal"
@@ -398,7 +432,7 @@ def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dic
 
 
 SERVICE_BUILDERS = (culler_service, datasets_service, dashboards_service, portal_service,
-                    refresh_service)
+                    scheduler_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:

@@ -94,7 +94,8 @@ def write_settings(folder: Path, overrides: dict | None = None, base_path: str =
             "data_dir": str(folder / "data"),
         },
         "culler": {"enabled": True, "every_seconds": 60},
-        "services": {"datasets_port": free_port(), "portal_port": free_port()},
+        "services": {"datasets_port": free_port(), "portal_port": free_port(),
+                     "scheduler_port": free_port()},
         "dashboards": {"port": free_port()},
     }
     if os.geteuid() == 0:

@@ -23,6 +23,8 @@ COMMANDS = {
     "unpublish": ("dashboards", "Stop serving a dashboard (its versions are kept)."),
     "rollback": ("dashboards", "Serve an earlier version of a dashboard again."),
     "dashboards": ("dashboards", "List published dashboards, or the versions of one."),
+    "report": ("reports", "List report schedules, show a schedule's history, or run one now "
+                          "(report list | history NAME | run NAME --period 2026-W48)."),
 }
 
 
@@ -47,7 +49,14 @@ def dashboards_arguments(name: str):
     return build
 
 
-ARGUMENTS = {"refresh": refresh_arguments, "publish": dashboards_arguments("publish"),
+def report_arguments(parser: argparse.ArgumentParser) -> None:
+    from .reports import report_arguments as build
+
+    build(parser)
+
+
+ARGUMENTS = {"refresh": refresh_arguments, "report": report_arguments,
+             "publish": dashboards_arguments("publish"),
              "unpublish": dashboards_arguments("name"),
              "rollback": dashboards_arguments("rollback"),
              "dashboards": dashboards_arguments("list")}

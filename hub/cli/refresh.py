@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
 from ..pipeline.deps import UnknownDataset
-from ..pipeline.recipe import RecipeCache, load_catalog
+from ..pipeline.recipe import load_catalog
 from ..pipeline.refresh import RefreshEnv, refresh_many
-from ..pipeline.schedule import ScheduleRunner
+from ..pipeline.schedule import runner_from_settings, scheduled
 from ..pipeline.store import SnapshotStore
 from .refresh_output import printer, results_table, status_table
 
@@ -50,13 +50,10 @@ def _stop_on_signals() -> threading.Event:
 
 def watch_command(settings, poll_seconds: float = 30.0) -> int:
     """Run the schedules in the foreground until Ctrl-C / SIGTERM."""
-    parsed = RecipeCache()  # each poll re-reads the catalog: only changed files are parsed
-    recipes = load_catalog(settings.catalog_dir, parsed)  # problems: exit 2 before any run
-    scheduled = sorted(d for d, r in recipes.items() if r.schedule)
-    print(f"agora refresh --watch: {len(scheduled)} scheduled dataset(s) "
-          f"({', '.join(scheduled) or 'none'}); Ctrl-C to stop", flush=True)
-    runner = ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
-                            RefreshEnv.from_settings(settings), progress=printer())
+    runner = runner_from_settings(settings, progress=printer())  # problems: exit 2 first
+    datasets = scheduled(runner)
+    print(f"agora refresh --watch: {len(datasets)} scheduled dataset(s) "
+          f"({', '.join(datasets) or 'none'}); Ctrl-C to stop", flush=True)
     runner.run(_stop_on_signals(), poll_seconds)
     return 0
 

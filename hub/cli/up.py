@@ -28,6 +28,7 @@ from ..config.settings import Settings
 from ..demo_data.bootstrap import load_demo_data
 from ..demo_data.dashboards import publish_demo_dashboards
 from ..login import demo_accounts as demo
+from ..reports.service import service_token
 
 STOP_GRACE_SECONDS = 7.0
 
@@ -37,10 +38,12 @@ class StartRefused(Exception):
 
 
 def prepare_data_dir(s: Settings) -> None:
-    """Create the hub's data directory, readable by the hub's account only."""
+    """Create the hub's data directory, readable by the hub's account only, and the
+    scheduler service's API token in it (hub/reports/service.py)."""
     data = s.hub.data_dir
     data.mkdir(mode=0o700, parents=True, exist_ok=True)  # never briefly open to others
     os.chmod(data, 0o700)
+    service_token(s.reports_dir)
     if s.isolation == "shared":
         s.home_root.mkdir(parents=True, exist_ok=True)
 
@@ -91,6 +94,8 @@ def check_ports(s: Settings) -> None:
         ("127.0.0.1", s.hub.proxy_api_port, "hub.proxy_api_port", "the proxy's API"),
         ("127.0.0.1", s.services.datasets_port, "services.datasets_port", "the datasets service"),
         ("127.0.0.1", s.services.portal_port, "services.portal_port", "the portal"),
+        ("127.0.0.1", s.services.scheduler_port, "services.scheduler_port",
+         "the scheduler service"),
         ("127.0.0.1", s.dashboards.port, "dashboards.port", "the dashboards service"),
     ]
     for host, port, key, what in wanted:

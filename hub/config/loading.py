@@ -45,17 +45,22 @@ def _absolute(value: str, base: Path) -> str:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
+PATH_KEYS = {"data": ("catalog_dir", "sources_dir", "store_dir"),
+             "reports": ("schedules_dir", "templates_dir")}
+
+
 def _resolve_paths(data: dict, base: Path) -> dict:
     """Relative paths in the settings are relative to the settings file's folder."""
     hub = dict(data.get("hub") or {})
     hub["data_dir"] = _absolute(hub.get("data_dir") or ".agora", base)
     resolved = {**data, "hub": hub}
-    if isinstance(data.get("data"), dict):
-        section = dict(data["data"])
-        for key in ("catalog_dir", "sources_dir", "store_dir"):
-            if isinstance(section.get(key), str):
-                section[key] = _absolute(section[key], base)
-        resolved["data"] = section
+    for name, keys in PATH_KEYS.items():
+        if isinstance(data.get(name), dict):
+            section = dict(data[name])
+            for key in keys:
+                if isinstance(section.get(key), str):
+                    section[key] = _absolute(section[key], base)
+            resolved[name] = section
     spawner = data.get("spawner")
     if isinstance(spawner, dict) and isinstance(spawner.get("home_root"), str):
         resolved["spawner"] = {**spawner, "home_root": _absolute(spawner["home_root"], base)}

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from ..policy.rules import IDENTIFIER
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # the folder holding catalogs/, report_templates/
+
 
 class SettingError(ValueError):
     """A cross-field problem, raised from a validator, naming the exact key and the fix."""
@@ -271,6 +273,10 @@ class ServicesSettings(_Section):
         8083, ge=1, le=65535, description="Port of the portal (every user's home page, the data "
         "catalogue, a page per dataset), always on 127.0.0.1; users reach it through the hub at "
         "<bind_url>services/portal/.")
+    scheduler_port: int = Field(
+        8085, ge=1, le=65535, description="Port of the scheduler service (dataset refreshes and "
+        "report schedules; its API lists schedules, runs and archived PDFs), always on "
+        "127.0.0.1; users reach it through the hub at <bind_url>services/scheduler/.")
 
 
 class DashboardsSettings(_Section):
@@ -330,6 +336,119 @@ class WidgetsSettings(_Section):
         return self
 
 
+IMPORT_STRING = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
+GROUP_NAME = r"^\S(.*\S)?$"
+
+
+class SmtpSettings(_Section):
+    host: str | None = Field(
+        None, description="SMTP server that delivers the reports and the failure notices; none "
+        "(the default): no e-mail, PDFs are only archived (and downloaded from the scheduler "
+        "API).")
+    port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    security: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="none: plain SMTP (a relay on the same machine or network); "
+        "starttls: upgrade with STARTTLS, refused if the server does not offer it; tls: TLS "
+        "from the first byte (usually port 465).")
+    username: str | None = Field(None, description="Login at the SMTP server; none: no login.")
+    password_env: str = Field(
+        "AGORA_SMTP_PASSWORD", description="Environment variable holding the SMTP password (the "
+        "password itself never goes in the settings).")
+    from_address: str = Field(
+        "Agora <agora@localhost>", description="Sender of the e-mails, e.g. 'Agora "
+        "<rapports@ville.example.fr>'.")
+    timeout_seconds: int = Field(30, ge=1, description="Seconds an SMTP exchange may take.")
+    verify_tls: bool = Field(True, description="Check the SMTP server's TLS certificate.")
+
+
+class ReportsSettings(_Section):
+    schedules_dir: Path | None = Field(
+        None, description="Folder of report schedules kept as files (one YAML file per "
+        "schedule, see docs/reports.md); default: the report_schedules/ folder of the Agora "
+        "checkout (the demo's weekly territory digest). Schedules made through the scheduler "
+        "API live in the hub data directory.")
+    templates_dir: Path | None = Field(
+        None, description="Folder of the report templates (Papermill notebooks, a schedule "
+        "names one by its file name without .ipynb); default: the report_templates/ folder "
+        "of the Agora checkout.")
+    scheduler_groups: list[str] = Field(
+        ["schedulers"], description="Members of these hub groups create, edit and disable "
+        "report schedules through the scheduler API (and own them); everyone reads the runs "
+        "and PDFs made for them.")
+    run_as_groups: list[str] = Field(
+        ["officials", "analysts"], description="A report may run under the rights of the "
+        "members of these groups and of scheduler_groups, and of nobody else: the scheduler's "
+        "hub role gets `tokens!group=<group>` for each (never `tokens` for every user). A run "
+        "for anyone else fails with a message saying so.")
+    timezone: str = Field(
+        "Europe/Paris", description="Time zone of a schedule's cron when it names none "
+        "(an IANA name such as Europe/Paris or America/Cayenne).")
+    catch_up: bool = Field(
+        True, description="After the scheduler was down, run each schedule's latest missed "
+        "slot once (never more, never twice); false: missed slots are skipped.")
+    max_parallel: int = Field(
+        0, ge=0, description="Report runs at once (each a Python process with a kernel, about "
+        "300 MB); 0: one per CPU core.")
+    cell_timeout_seconds: int = Field(
+        300, ge=5, description="Seconds one notebook cell of a report may run.")
+    run_timeout_seconds: int = Field(
+        1800, ge=30, description="Seconds a whole report run may take (the run is then "
+        "killed and retried); its short-lived token expires shortly after.")
+    retries: int = Field(2, ge=0, le=10,
+                         description="Further attempts of a failed run before it is failed.")
+    retry_backoff_seconds: int = Field(
+        60, ge=1, description="Wait before the first retry; it doubles at each retry.")
+    keep_days: int = Field(
+        400, ge=1, description="Runs (their history) and archived PDFs older than this many "
+        "days are removed.")
+    poll_seconds: float = Field(
+        30, gt=0, le=3600, description="How often the scheduler looks for due schedules.")
+    renderer: str = Field(
+        "hub.reports.render:render_report", pattern=IMPORT_STRING,
+        description="The function that turns a template into a PDF (module:function, "
+        "imported in each run's own process); tests swap in their own.")
+    delivery_class: str = Field(
+        "hub.reports.mail:SmtpDelivery", pattern=IMPORT_STRING,
+        description="How reports are delivered: a subclass of hub.reports.mail:Delivery "
+        "(module:Class), checked at load.")
+    email_claim: str = Field(
+        "email", description="OIDC userinfo claim holding a user's e-mail address, recorded "
+        "at each login for report delivery (demo accounts have theirs built in).")
+    language_claim: str = Field(
+        "locale", description="OIDC userinfo claim holding a user's language (fr or en; "
+        "other values: the schedule's language), recorded at each login.")
+    smtp: SmtpSettings = Field(SmtpSettings(), description="E-mail delivery of reports.")
+
+    @model_validator(mode="after")
+    def _group_names(self):
+        for key in ("scheduler_groups", "run_as_groups"):
+            for name in getattr(self, key):
+                if not re.fullmatch(GROUP_NAME, name):
+                    raise SettingError(key, f"{name!r} is not a group name",
+                                       "write hub group names without spaces around them, "
+                                       "e.g. [officials, analysts]")
+        return self
+
+    @model_validator(mode="after")
+    def _timezone_exists(self):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingError("timezone", f"{self.timezone!r} is not an IANA time zone",
+                               "use a name such as Europe/Paris") from None
+        return self
+
+    @model_validator(mode="after")
+    def _delivery_class_is_a_delivery(self):
+        if self.delivery_class != ReportsSettings.model_fields["delivery_class"].default:
+            from .import_strings import load_class
+
+            load_class(self.delivery_class, "hub.reports.mail:Delivery", "delivery_class")
+        return self
+
+
 class Settings(_Section):
     hub: HubSettings = Field(HubSettings(), description="Where the hub listens and keeps its data.")
     auth: AuthSettings = Field(AuthSettings(), description="How people log in.")
@@ -342,6 +461,8 @@ class Settings(_Section):
                                      description="Widgets and maps in workspaces.")
     services: ServicesSettings = Field(ServicesSettings(),
                                        description="Hub-managed services (datasets...).")
+    reports: ReportsSettings = Field(
+        ReportsSettings(), description="Scheduled PDF reports: schedules, runs, delivery.")
     source: str = Field("defaults", exclude=True, description="Where the settings were read from.")
 
     @model_validator(mode="after")
@@ -351,6 +472,7 @@ class Settings(_Section):
                           ("hub.proxy_api_port", self.hub.proxy_api_port),
                           ("services.datasets_port", self.services.datasets_port),
                           ("services.portal_port", self.services.portal_port),
+                          ("services.scheduler_port", self.services.scheduler_port),
                           ("dashboards.port", self.dashboards.port)):
             if port in used:
                 raise SettingError(key, f"port {port} is also {used[port]}'s",
@@ -411,7 +533,7 @@ class Settings(_Section):
 
     @property
     def catalog_dir(self) -> Path:
-        return self.data.catalog_dir or Path(__file__).resolve().parents[2] / "catalogs"
+        return self.data.catalog_dir or CHECKOUT / "catalogs"
 
     @property
     def sources_dir(self) -> Path:
@@ -420,6 +542,19 @@ class Settings(_Section):
     @property
     def store_dir(self) -> Path:
         return self.data.store_dir or self.hub.data_dir / "store"
+
+    @property
+    def schedules_dir(self) -> Path:
+        return self.reports.schedules_dir or CHECKOUT / "report_schedules"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.reports.templates_dir or CHECKOUT / "report_templates"
+
+    @property
+    def reports_dir(self) -> Path:
+        """The reports' store, archive and staging folders (hub side only)."""
+        return self.hub.data_dir / "reports"
 
     @property
     def home_root(self) -> Path:

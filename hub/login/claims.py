@@ -57,6 +57,24 @@ def attribute_claims_in_use(settings) -> dict[str, str]:
     return dict(settings.auth.attribute_claims) if settings.auth.mode == "oidc" else {}
 
 
+CONTACT_EMAIL, CONTACT_LANGUAGE = "contact.email", "contact.language"
+
+
+def contact_claims(settings) -> dict[str, str]:
+    """The claims recorded for report delivery (oidc mode): e-mail address and language.
+    Their attribute names hold a dot, which no policy attribute may (IDENTIFIER), so they can
+    never be read by a row rule, and the datasets service never asks for them."""
+    if settings.auth.mode != "oidc":
+        return {}
+    return {CONTACT_EMAIL: settings.reports.email_claim,
+            CONTACT_LANGUAGE: settings.reports.language_claim}
+
+
+def recorded_claims(settings) -> dict[str, str]:
+    """Everything the hub records at login: policy attributes and contact claims."""
+    return {**attribute_claims_in_use(settings), **contact_claims(settings)}
+
+
 class AttributeStoreError(ValueError):
     """A store file that cannot be trusted (unreadable, not JSON, wrong shape or user)."""
 

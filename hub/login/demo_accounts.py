@@ -3,6 +3,8 @@
 The fictional territory uses INSEE-like codes in department 99, which INSEE reserves for
 places abroad, so a demo code can never be mistaken for a real French commune.
 Demo accounts exist only while the hub binds a loopback address (see hub/login/authenticators.py).
+Each has an e-mail address (``<name>@example.org``) and a language for scheduled reports; with
+OIDC these come from the provider's claims (hub/login/claims.py, ``contact_claims``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ class DemoAccount:
     role: str
     groups: tuple[str, ...]
     admin: bool = False
+    language: str = "fr"  # of the e-mails the scheduler sends them (hub/reports/contacts.py)
+
+    @property
+    def email(self) -> str:
+        """Where reports reach them: an address of example.org, reserved for examples."""
+        return f"{self.name}@example.org"
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ ACCOUNTS = (
                 ("officials", "commune-99101")),
     DemoAccount("elu-bellecombe", "elected official of Bellecombe (99102)",
                 ("officials", "commune-99102")),
-    DemoAccount("partner", "user at a partner organisation", ("partners",)),
+    DemoAccount("partner", "user at a partner organisation", ("partners",), language="en"),
     DemoAccount("scheduler", "report scheduler", ("schedulers", "analysts")),
     DemoAccount("admin", "administrator", ("admins", "analysts"), admin=True),
 )

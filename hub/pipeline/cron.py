@@ -1,4 +1,5 @@
-"""A small 5-field cron expression, evaluated in Europe/Paris wall-clock time.
+"""A small 5-field cron expression, evaluated in the wall-clock time of a zone (by default
+Europe/Paris, the zone of the recipes' refresh schedules; report schedules name their own).
 
 Why not APScheduler: we need two operations only (validate, next fire time after an instant),
 and a 100-line matcher with tests avoids a runtime dependency. Syntax: ``minute hour
@@ -74,18 +75,19 @@ class Cron:
     weekdays: frozenset[int]  # 0 = Sunday
     any_day: bool  # day of month is "*"
     any_weekday: bool  # day of week is "*"
+    zone: ZoneInfo = TIMEZONE  # whose wall clock the fields describe
 
     @classmethod
-    def parse(cls, text: str) -> Cron:
-        """Parse a cron expression; raise ValueError with a readable message."""
+    def parse(cls, text: str, zone: ZoneInfo = TIMEZONE) -> Cron:
+        """Parse a cron expression read in `zone`; raise ValueError with a readable message."""
         fields = MACROS.get(text.strip().lower(), text).split()
         if len(fields) != 5:
             raise ValueError(f"{text!r} has {len(fields)} fields; cron needs 5 "
                              "(minute hour day-of-month month day-of-week)")
         sets = [_field(f, spec) for f, spec in zip(fields, FIELDS)]
         weekdays = frozenset(d % 7 for d in sets[4])
-        cron = cls(text, *sets[:4], weekdays, fields[2] == "*", fields[4] == "*")
-        cron.next_after(datetime(2026, 1, 1, tzinfo=TIMEZONE))  # rejects "never" (e.g. 31 feb)
+        cron = cls(text, *sets[:4], weekdays, fields[2] == "*", fields[4] == "*", zone)
+        cron.next_after(datetime(2026, 1, 1, tzinfo=zone))  # rejects "never" (e.g. 31 feb)
         return cron
 
     def day_matches(self, day: datetime) -> bool:
@@ -96,8 +98,8 @@ class Cron:
         return by_date or by_weekday
 
     def next_after(self, instant: datetime) -> datetime:
-        """The first fire time strictly after `instant` (an aware datetime), in Europe/Paris."""
-        local = instant.astimezone(TIMEZONE).replace(tzinfo=None, second=0, microsecond=0)
+        """The first fire time strictly after `instant` (an aware datetime), in the zone."""
+        local = instant.astimezone(self.zone).replace(tzinfo=None, second=0, microsecond=0)
         wall, limit = local + timedelta(minutes=1), local + SEARCH_LIMIT
         while wall <= limit:
             if wall.month not in self.months:
@@ -109,8 +111,8 @@ class Cron:
             elif wall.minute not in self.minutes:
                 wall += timedelta(minutes=1)
             else:
-                fire = wall.replace(tzinfo=TIMEZONE).astimezone(UTC)  # compare instants
+                fire = wall.replace(tzinfo=self.zone).astimezone(UTC)  # compare instants
                 if fire > instant.astimezone(UTC):
-                    return fire.astimezone(TIMEZONE)
+                    return fire.astimezone(self.zone)
                 wall += timedelta(minutes=1)
         raise ValueError(f"{self.text!r} never fires (no matching date within 5 years)")

@@ -7,8 +7,9 @@ downtime runs each missed dataset once, not once per missed slot (catch-up witho
 :class:`ScheduleRunner` reloads the catalog at every tick (a catalog with problems runs
 nothing: fail closed), runs due datasets in a pool of `max_parallel` threads (default 2) and
 never starts a dataset that is still running; the store's per-dataset lock also keeps
-`agora refresh` and the runner from overlapping across processes. It is a library: `agora
-refresh --watch` runs it in the foreground, and the hub's scheduler service can host it.
+`agora refresh` and the runner from overlapping across processes. It is a library:
+:func:`runner_from_settings` builds the one that `agora refresh --watch` runs in the
+foreground and that the hub's scheduler service (hub/services/scheduler) hosts.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from ..config.problems import ConfigProblems
 from .deps import refresh_order
 from .execute import Progress
-from .recipe import Recipe
+from .recipe import Recipe, RecipeCache, load_catalog
 from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore
 from .store_files import utc_now
@@ -115,3 +116,20 @@ class ScheduleRunner:
                 stop.wait(poll_seconds)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def runner_from_settings(settings, progress: Progress | None = None,
+                         check: bool = True) -> ScheduleRunner:
+    """The runner of the settings' catalog; each tick re-reads it (only changed files are
+    parsed again, a catalog with problems runs nothing until fixed). `check`: raise
+    ConfigProblems now if the catalog has problems (a command refuses to start)."""
+    parsed = RecipeCache()
+    if check:
+        load_catalog(settings.catalog_dir, parsed)
+    return ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
+                          RefreshEnv.from_settings(settings), progress=progress)
+
+
+def scheduled(runner: ScheduleRunner) -> list[str]:
+    """The datasets with a schedule, as the runner's catalog has them now."""
+    return sorted(d for d, r in runner.load_recipes().items() if r.schedule)

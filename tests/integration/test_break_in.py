@@ -340,7 +340,7 @@ def service_token(agora, name: str) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("name", ["jupyterhub_idle_culler", "refresh --watch",
+@pytest.mark.parametrize("name", ["jupyterhub_idle_culler", "hub.services.scheduler",
                                   "hub.services.datasets"])
 def test_other_services_tokens_are_refused(agora, name):
     token = service_token(agora, name)

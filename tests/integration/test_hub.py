@@ -109,13 +109,14 @@ def test_login_page_lists_demo_accounts(agora):
     assert "elu-rivemont" in page.text and "Rivemont" in page.text
 
 
-def test_refresh_scheduler_runs_as_a_service_without_privileges(agora, admin_token):
-    service = hub_api(agora, admin_token, "services/refresh-scheduler").json()
-    assert service["roles"] == [] and service["pid"] > 0
+def test_one_scheduler_service_runs_refreshes_and_reports_without_admin(agora, admin_token):
+    service = hub_api(agora, admin_token, "services/scheduler").json()
+    assert service["roles"] == ["scheduler"] and service["pid"] > 0  # read:groups, tokens!group
     deadline = time.monotonic() + 20
-    while "agora refresh --watch:" not in agora.log() and time.monotonic() < deadline:
+    while "report schedules:" not in agora.log() and time.monotonic() < deadline:
         time.sleep(0.3)
     assert "scheduled dataset(s)" in agora.log()
+    assert "report schedules: 1 (territory-digest)" in agora.log()  # the demo's
 
 
 # -- who gets a workspace: viewers (officials, partners) only read dashboards ------------------

@@ -75,4 +75,4 @@ def test_check_warns_when_users_share_one_account(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr("hub.config.settings.shutil.which", lambda name: f"/usr/sbin/{name}")
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert "isolation: system-users" in out and "warning" not in out
+    assert "isolation: system-users" in out and "spawner.isolation" not in out

@@ -208,12 +208,16 @@ def test_a_tile_url_without_its_placeholders_is_refused_with_the_fix():
         settings(AGORA_WIDGETS__TILES_URL="https://tiles.example.org/{z}/{x}.png")
 
 
-def test_refresh_scheduler_runs_unattended_without_any_hub_scope():
+def test_one_scheduler_service_runs_the_refreshes_and_the_reports_without_admin():
     c = applied(settings())
-    [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
-    assert service["command"][-2:] == ["refresh", "--watch"]
+    names = [s["name"] for s in c.JupyterHub.services]
+    assert "scheduler" in names and "refresh-scheduler" not in names
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "scheduler"]
+    assert service["command"][-2:] == ["-m", "hub.services.scheduler"]
     assert service["environment"]["AGORA_DATA__SOURCES_DIR"] == "/srv/agora/sources"
-    assert not any("refresh-scheduler" in r.get("services", []) for r in c.JupyterHub.load_roles)
+    [role] = [r for r in c.JupyterHub.load_roles if "scheduler" in r.get("services", [])]
+    assert role["scopes"] == ["read:groups", "tokens!group=officials", "tokens!group=analysts",
+                              "tokens!group=schedulers"]
 
 
 def test_an_operator_plugs_their_own_authenticator_and_spawner_by_import_string():

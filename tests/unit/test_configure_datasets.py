@@ -91,7 +91,7 @@ def test_services_see_the_hubs_settings_variables_read_at_start(monkeypatch):
     monkeypatch.setenv("UNRELATED_SECRET", "x")
     c = applied(settings())
     services = {service["name"]: service for service in c.JupyterHub.services}
-    for name in ("datasets", "refresh-scheduler"):
+    for name in ("datasets", "scheduler"):
         env = services[name]["environment"]
         assert env["AGORA_DATA__RETAIN_VERSIONS"](None) == "9"
         assert "UNRELATED_SECRET" not in env
@@ -124,7 +124,7 @@ def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypat
     monkeypatch.setenv("HUB_STATE_KEY", "the-crypt-key")
     c = applied(settings(AGORA_DATA__CATALOG_DIR=catalogs,
                          AGORA_AUTH__CRYPT_KEY_ENV="HUB_STATE_KEY"))
-    [service] = [s for s in c.JupyterHub.services if s["name"] == "refresh-scheduler"]
+    [service] = [s for s in c.JupyterHub.services if s["name"] == "scheduler"]
     env = service["environment"]
     assert env["PAYROLL_DB"](None) == "sqlite:////srv/payroll.sqlite"
     assert env["PAYROLL_KEY"](None) == ""  # named, but not set in the hub's environment
