@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 
 from ..config.loading import load_settings
-from ..reports.periods import covered_by, parse_period
+from ..reports.period import covered_by, parse_period
 from ..reports.service import build_scheduler, service_token
 from ..reports.store import Run, utc_now
 from ..reports.tokens import HubError

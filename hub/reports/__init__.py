@@ -3,7 +3,7 @@
 The flow, module by module:
 
 - schedules.py: the schedule model and its YAML files; book.py: every schedule (files + API);
-- periods.py: the period a run covers (2026-W48...); planning.py: what is due (cron in the
+- period.py: the period a run covers (2026-W48...); planning.py: what is due (cron in the
   schedule's time zone, catch-up once), the runs a slot makes;
 - store.py: SQLite (WAL): API schedules, runs keyed (schedule, period, recipient), history;
 - tokens.py: the hub API: a short-lived data-only token per run, group members;

@@ -35,7 +35,7 @@ from tornado import web
 
 from ..config.problems import Problem
 from .book import NameTaken
-from .periods import covered_by, parse_period
+from .period import covered_by, parse_period
 from .planning import runs_for_period
 from .schedules import NAME, Schedule, parse_schedule, template_path
 from .store import Run

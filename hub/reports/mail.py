@@ -14,10 +14,11 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Mapping
-from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+
+from .period import PeriodError, parse_period
 
 TEXTS = {
     "fr": {
@@ -32,10 +33,6 @@ TEXTS = {
                        "{recipient}, n'a pas pu être produit après {attempts} tentative(s).\n\n"
                        "Cause : {error}\n\nAucun PDF n'a été envoyé pour ce destinataire. "
                        "L'historique du planning le montre (agora report history {schedule}).\n",
-        "week": "la semaine {label} (du {start} au {end})",
-        "month": "le mois {label} (du {start} au {end})",
-        "day": "le {start}",
-        "date": "%d/%m/%Y",
     },
     "en": {
         "subject": "{title} — {period}",
@@ -49,10 +46,6 @@ TEXTS = {
                        "could not be produced after {attempts} attempt(s).\n\nCause: {error}\n\n"
                        "No PDF was sent to this recipient. The schedule's history shows it "
                        "(agora report history {schedule}).\n",
-        "week": "the week {label} ({start} to {end})",
-        "month": "the month {label} ({start} to {end})",
-        "day": "{start}",
-        "date": "%d %b %Y",
     },
 }
 
@@ -66,17 +59,17 @@ def texts(language: str) -> dict:
 
 
 def describe_period(parameters: Mapping, language: str) -> str:
-    """'the week 2026-W48 (23 Nov 2026 to 29 Nov 2026)', from a run's parameters."""
-    words, label = texts(language), str(parameters.get("period", ""))
+    """'la semaine 48 de 2026, du 23 au 29 novembre 2026', from a run's `period` parameter
+    (the label itself when it is not one)."""
+    label = str(parameters.get("period", ""))
     try:
-        start = date.fromisoformat(parameters["period_start"])
-        end = date.fromordinal(date.fromisoformat(parameters["period_end"]).toordinal() - 1)
-    except (KeyError, TypeError, ValueError):
+        period = parse_period(label)
+    except PeriodError:
         return label
-    kind = "week" if "-W" in label else ("month" if len(label) == 7 else "day")
-    shown = {"label": label, "start": start.strftime(words["date"]),
-             "end": end.strftime(words["date"])}
-    return words[kind].format(**shown)
+    words = period.words(language)
+    if language != "fr":
+        return words
+    return {"week": "la " + words, "day": "le " + words}.get(period.kind, words)
 
 
 def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:

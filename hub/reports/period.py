@@ -1,4 +1,9 @@
-"""A report's period: an ISO week ("2026-W48") or a month ("2026-11"), its first and last day.
+"""A report's period: a day ("2026-11-29"), an ISO week ("2026-W48") or a month ("2026-11").
+
+A scheduled run covers the last complete period before it fires (:func:`covered_by`): a
+run on Monday 2026-11-30 07:00 covers 2026-W48, a monthly one on 1 December covers 2026-11,
+a daily one the day before. The label is part of the run's key (schedule, period,
+recipient), so a slot caught up after downtime and the same slot seen again are one run.
 
 >>> p = parse_period("2026-W48")
 >>> p.start.isoformat(), p.end.isoformat()
@@ -11,13 +16,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Literal
 
 from widgets.i18n import vega_time_format_locale
 
+Kind = Literal["day", "week", "month"]
+KINDS: tuple[Kind, ...] = ("day", "week", "month")
+DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-EXAMPLES = 'an ISO week like "2026-W48" or a month like "2026-11"'
+EXAMPLES = 'an ISO week like "2026-W48", a month like "2026-11" or a day like "2026-11-29"'
+EXAMPLE = {"day": "2026-11-29", "week": "2026-W48", "month": "2026-11"}
 
 
 class PeriodError(ValueError):
@@ -26,14 +36,20 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    text: str  # as given: "2026-W48"
-    kind: str  # "week" or "month"
+    text: str  # the label: "2026-W48"
+    kind: Kind
     start: date  # first day
     end: date  # last day (included)
+
+    @property
+    def label(self) -> str:
+        return self.text
 
     def words(self, locale: str = "fr") -> str:
         """The period for a reader: "semaine 48 de 2026, du 23 au 29 novembre 2026"."""
         months = vega_time_format_locale(locale)["months"]
+        if self.kind == "day":
+            return _day(self.start, months)
         if self.kind == "month":
             return f"{months[self.start.month - 1]} {self.start.year}"
         week, year = self.start.isocalendar()[1], self.start.isocalendar()[0]
@@ -51,9 +67,20 @@ def _day(day: date, months: list[str]) -> str:
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
-def parse_period(text: str) -> Period:
-    """The Period of "2026-W48" (Monday to Sunday) or "2026-11"; PeriodError otherwise."""
-    value = str(text).strip().upper()
+def parse_period(text: str, kind: Kind | None = None) -> Period:
+    """The Period a label names (of `kind`, when given); PeriodError saying what is right."""
+    try:
+        period = _parsed(str(text).strip().upper())
+    except PeriodError:
+        if not kind:
+            raise
+        period = None
+    if kind and (period is None or period.kind != kind):
+        raise PeriodError(f"period {text!r} is not a {kind}: write it like {EXAMPLE[kind]}")
+    return period
+
+
+def _parsed(value: str) -> Period:
     if match := WEEK.match(value):
         year, week = int(match[1]), int(match[2])
         try:
@@ -62,9 +89,36 @@ def parse_period(text: str) -> Period:
             last = date(year, 12, 28).isocalendar()[1]
             raise PeriodError(f"period {value!r}: {year} has weeks 1 to {last}; use "
                               f"{EXAMPLES}") from None
-        return Period(value, "week", start, start + timedelta(days=6))
-    if (match := MONTH.match(value)) and 1 <= int(match[2]) <= 12:
-        start = date(int(match[1]), int(match[2]), 1)
-        following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return Period(value, "month", start, following - timedelta(days=1))
+        return starting("week", start)
+    try:
+        if match := DAY.match(value):
+            return starting("day", date(int(match[1]), int(match[2]), int(match[3])))
+        if match := MONTH.match(value):
+            return starting("month", date(int(match[1]), int(match[2]), 1))
+    except ValueError:
+        pass
     raise PeriodError(f"period {value!r} is not a period: use {EXAMPLES}")
+
+
+def starting(kind: Kind, start: date) -> Period:
+    """The period of `kind` whose first day is `start`."""
+    if kind == "day":
+        return Period(start.isoformat(), kind, start, start)
+    if kind == "week":
+        year, week, _ = start.isocalendar()
+        return Period(f"{year}-W{week:02d}", kind, start, start + timedelta(days=6))
+    following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return Period(start.isoformat()[:7], kind, start, following - timedelta(days=1))
+
+
+def first_day(kind: Kind, day: date) -> date:
+    """The first day of the (maybe incomplete) period `day` is in."""
+    if kind == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if kind == "month" else day
+
+
+def covered_by(fire: datetime, kind: Kind) -> Period:
+    """The last complete period before `fire` (read in its own zone: pass a local time)."""
+    before = first_day(kind, fire.date()) - timedelta(days=1)
+    return starting(kind, first_day(kind, before))

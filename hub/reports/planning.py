@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from ..pipeline.cron import Cron
 from .contacts import MAILTO
-from .periods import covered_by
+from .period import covered_by
 from .schedules import Schedule
 from .store import PlannedRun
 
@@ -60,7 +60,7 @@ def recipient_users(schedule: Schedule, members: Mapping[str, list[str]]) -> lis
 def job_of(schedule: Schedule, period) -> dict:
     """What a run renders: fixed when it is queued, so history says what ran."""
     return {"template": schedule.template, "title": schedule.display_title,
-            "parameters": {**schedule.parameters, **period.parameters()},
+            "parameters": {**schedule.parameters, "period": period.label},
             "language": schedule.language}
 
 
@@ -80,4 +80,9 @@ def runs_for_period(schedule: Schedule, period, members: Mapping[str, list[str]]
         return [PlannedRun(schedule.name, period.label, schedule.owner, "owner", schedule.owner,
                            audience, job, max_attempts)]
     return [PlannedRun(schedule.name, period.label, user, "recipient", schedule.owner, (user,),
-                       job, max_attempts) for user in users]
+                       addressed(job, user), max_attempts) for user in users]
+
+
+def addressed(job: dict, user: str) -> dict:
+    """A recipient's own run: their name on the title page (the `recipient` parameter)."""
+    return {**job, "parameters": {**job["parameters"], "recipient": user}}

@@ -29,7 +29,7 @@ from .book import ScheduleBook
 from .contacts import ContactBook
 from .executor import Archive, Executor, Outcome, Progress
 from .mail import Delivery, DeliveryError, failure_notice, report_message
-from .periods import Period
+from .period import Period
 from .planning import due_slot, planned_runs, runs_for_period
 from .schedules import Schedule
 from .store import PlannedRun, ReportStore, Run, utc_now

@@ -9,7 +9,7 @@ Schedules come from two places, one model for both:
 A file looks like this (the demo's, report_schedules/territory-digest.yaml)::
 
     title: Weekly territory digest
-    template: territory_digest        # report_templates/territory_digest.ipynb
+    template: territory-digest        # report_templates/territory-digest.ipynb
     parameters: {}                    # more parameters of the template's `parameters` cell
     cron: "0 7 * * mon"               # minute hour day month weekday
     timezone: Europe/Paris            # default: reports.timezone
@@ -38,7 +38,7 @@ from ..config.problems import ConfigProblems, Problem
 from ..config.yamlfile import load_yaml_with_lines
 from ..pipeline.cron import Cron
 from ..pipeline.recipe_validation import validate
-from .periods import Kind
+from .period import Kind
 
 log = logging.getLogger("agora.reports")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -83,7 +83,7 @@ class Schedule(_Model):
     name: str = Field(pattern=NAME, description="lower-case letters, digits, - and _")
     title: str | None = Field(None, max_length=200, description="shown in e-mails and lists")
     template: str = Field(pattern=TEMPLATE, description="a notebook of reports.templates_dir, "
-                          "named without .ipynb, e.g. territory_digest")
+                          "named without .ipynb, e.g. territory-digest")
     parameters: dict[str, Value] = Field({}, description="values for the template's "
                                          "parameters cell: {name: value}")
     timezone: str = Field("Europe/Paris", description="IANA time zone of the cron, e.g. "

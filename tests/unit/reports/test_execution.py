@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.reports.periods import parse_period
+from hub.reports.period import parse_period
 from hub.reports.service import build_scheduler
 from tests.reports_support import (
     ROOT,
@@ -84,8 +84,8 @@ async def test_each_recipient_gets_their_own_pdf_by_mail_in_their_language(tmp_p
     assert runs["elu-rivemont"].pdf.endswith("archive/digest/2026-W48/elu-rivemont.pdf")
     [french] = smtp.mailbox.to("elu-rivemont@example.org")
     [english] = smtp.mailbox.to("partner@example.org")
-    assert french["Subject"] == "Digest — la semaine 2026-W48 (du 23/11/2026 au 29/11/2026)"
-    assert english["Subject"].startswith("Digest — the week 2026-W48")
+    assert french["Subject"] == "Digest — la semaine 48 de 2026, du 23 au 29 novembre 2026"
+    assert english["Subject"].startswith("Digest — week 48 of 2026")
     assert "vos droits d'accès" in french.get_body().get_content()
     [(name, content)] = smtp.mailbox.attachments(french)
     assert name == "digest-2026-W48.pdf" and content == open(runs["elu-rivemont"].pdf, "rb").read()
@@ -231,7 +231,7 @@ import asyncio, sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 from hub.config.loading import load_settings
-from hub.reports.periods import parse_period
+from hub.reports.period import parse_period
 from hub.reports.service import build_scheduler
 from tests.reports_support import LocalHub, worker_environ
 

@@ -97,6 +97,9 @@ def test_an_unreachable_server_is_a_readable_delivery_error(tmp_path):
 
 
 def test_periods_read_naturally_in_both_languages():
-    assert describe_period(JOB["parameters"], "en") == "the week 2026-W48 (23 Nov 2026 to 29 Nov 2026)"
-    month = {"period": "2026-11", "period_start": "2026-11-01", "period_end": "2026-12-01"}
-    assert describe_period(month, "fr") == "le mois 2026-11 (du 01/11/2026 au 30/11/2026)"
+    assert describe_period({"period": "2026-W48"}, "en") == (
+        "week 48 of 2026, 23 to 29 November 2026")
+    assert describe_period({"period": "2026-W48"}, "fr") == (
+        "la semaine 48 de 2026, du 23 au 29 novembre 2026")
+    assert describe_period({"period": "2026-11"}, "fr") == "novembre 2026"
+    assert describe_period({"period": "2026-11-29"}, "fr") == "le 29 novembre 2026"
