@@ -1,24 +1,27 @@
 """Telling recipients about alert episodes: once each, only about rows they may read.
 
-:meth:`AlertDelivery.deliver` takes the undelivered notices (episodes.py). For each one it
-reads the rule from the dataset's current recipe and expands its groups and users to hub
-users. Then, for each recipient not yet dealt with:
+:meth:`AlertDelivery.deliver` takes the undelivered notices (episodes.py), reads each one's
+rule from the dataset's current recipe and expands its groups and users to hub users. Then,
+for each recipient, with what is owed to them in this round:
 
-1. asks the datasets service, **with that recipient's rights**, whether they may read the
-   row the alert is about (`visible`);
-2. if so, e-mails them (`send`) and records "told", which the portal lists;
-3. if not, records "not-visible" and tells them nothing.
+1. asks the datasets service, **with that recipient's rights** (`rights`: a checker holding
+   a short-lived token of theirs), whether they may read each row an alert is about;
+2. sends them ONE e-mail listing the alerts they may read (`send`) and records those
+   "told" (the portal lists them), the others "not-visible" (never told).
 
-Each recipient is recorded when dealt with, so a crash in the middle never tells anyone
-twice. The notice is marked delivered once every recipient is dealt with. A failure
-(mail server down, the datasets service down) leaves that recipient for the next round.
-The three callables come from the scheduler (hub/reports): hub API, tokens, SMTP.
+A recipient is recorded only once their e-mail is sent, so a crash never tells anyone twice;
+a failure (mail server or datasets service down) leaves them for the next round. A notice
+is marked delivered once every recipient is dealt with.
+The callables come from the scheduler service (hub/reports/service.py `alert_delivery`:
+the hub API for members and short-lived tokens, the datasets service, SMTP).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,20 +32,18 @@ log = logging.getLogger(__name__)
 
 SUBJECTS = {("opened", "fr"): "[Agora] Alerte : {title}", ("opened", "en"): "[Agora] Alert: {title}",
             ("closed", "fr"): "[Agora] Fin d'alerte : {title}",
-            ("closed", "en"): "[Agora] Alert over: {title}"}
-BODIES = {
-    "fr": ("{state}\n\n{title}\n\nJeu de données : {dataset} (version {version}).\n"
-           "Voir les données : {link}\n\nVous recevez ce message parce que vous êtes "
-           "destinataire de la règle « {rule} ». Vous ne recevrez pas d'autre message pour "
-           "cet épisode avant sa fin.\n"),
-    "en": ("{state}\n\n{title}\n\nDataset: {dataset} (version {version}).\n"
-           "See the data: {link}\n\nYou receive this message as a recipient of the rule "
-           "\"{rule}\". You will get no other message about this episode until it is over.\n"),
-}
-STATES = {("opened", "fr"): "Une alerte vient de se déclencher.",
-          ("opened", "en"): "An alert has just been raised.",
-          ("closed", "fr"): "Cette alerte est terminée : la valeur est revenue sous le seuil.",
-          ("closed", "en"): "This alert is over: the value is back within its limit."}
+            ("closed", "en"): "[Agora] Alert over: {title}",
+            ("many", "fr"): "[Agora] {count} alertes", ("many", "en"): "[Agora] {count} alerts"}
+STATES = {("opened", "fr"): "Nouvelle alerte", ("opened", "en"): "New alert",
+          ("closed", "fr"): "Alerte terminée", ("closed", "en"): "Alert over"}
+INTRO = {"fr": "Bonjour,\n\nVoici ce qui a changé dans les alertes qui vous concernent :\n",
+         "en": "Hello,\n\nThis is what changed in the alerts you receive:\n"}
+LINE = {"fr": "- {state} : {title}\n  {dataset}, version {version} : {link}\n",
+        "en": "- {state}: {title}\n  {dataset}, version {version}: {link}\n"}
+OUTRO = {"fr": "\nVous ne recevrez pas d'autre message pour ces épisodes avant leur fin. Vos "
+               "alertes sont aussi sur la page d'accueil du portail.\n",
+         "en": "\nYou will get no other message about these episodes until they are over. "
+               "Your alerts are also on the portal's home page.\n"}
 
 
 @dataclass(frozen=True)
@@ -52,61 +53,97 @@ class Recipient:
     lang: str = "fr"
 
 
+@dataclass(frozen=True)
+class Owed:
+    notice: int
+    kind: str  # "opened" or "closed"
+    episode: Episode
+    rule: AlertRule
+
+
+Checker = Callable[[str, str, str], Awaitable[bool]]  # dataset, column, value -> may read
+
+
 @dataclass
 class AlertDelivery:
     episodes: EpisodeStore
     rule_of: Callable[[str, str], AlertRule | None]  # (dataset, rule name) -> current rule
-    members: Callable[[Iterable[str], Iterable[str]], list[Recipient]]  # groups, users
-    visible: Callable[[Recipient, str, str, str], bool]  # recipient, dataset, column, value
-    send: Callable[[Recipient, str, str], None]  # recipient, subject, body
+    members: Callable[[Iterable[str], Iterable[str]], Awaitable[list[Recipient]]]
+    rights: Callable[[Recipient], AbstractAsyncContextManager[Checker]]
+    send: Callable[[Recipient, str, str], None]  # recipient, subject, body (blocking)
     portal_url: str = ""  # the portal's dataset pages: <portal>datasets/<id>
 
-    def deliver(self) -> dict[str, int]:
-        """Deliver every pending notice; counts of recipients told, skipped, left for later."""
+    async def deliver(self) -> dict[str, int]:
+        """One round: counts of alerts told, not visible, and recipients left for later."""
         counts = {"told": 0, "not-visible": 0, "later": 0}
-        for notice, kind, episode in self.episodes.undelivered():
-            rule = self.rule_of(episode.dataset, episode.rule)
-            if rule is None:  # the rule is gone from the recipe: nobody to tell any more
-                self.episodes.mark_delivered(notice, now())
+        owed, recipients, blocked = await self.owed()
+        for name, items in owed.items():
+            outcome = await self.deliver_to(recipients[name], items)
+            if outcome is None:
+                counts["later"] += 1
+                blocked.update(item.notice for item in items)
                 continue
-            done = self.episodes.delivered_to(notice)
-            later = 0
-            for recipient in self.members(rule.recipients.groups, rule.recipients.users):
-                if recipient.name in done:
-                    continue
-                outcome = self.deliver_one(recipient, kind, episode, rule)
-                counts[outcome] += 1
-                if outcome == "later":
-                    later += 1
-                else:
-                    self.episodes.record_delivery(notice, recipient.name, outcome, now())
-            if not later:
+            for item, told in outcome:
+                result = "told" if told else "not-visible"
+                self.episodes.record_delivery(item.notice, name, result, now())
+                counts[result] += 1
+        for notice, _, _ in self.episodes.undelivered():
+            if notice not in blocked:
                 self.episodes.mark_delivered(notice, now())
         return counts
 
-    def deliver_one(self, recipient: Recipient, kind: str, episode: Episode,
-                    rule: AlertRule) -> str:
-        try:
-            if not self.visible(recipient, episode.dataset, rule.per, episode.key):
-                return "not-visible"
-            if recipient.email:
-                self.send(recipient, *self.message(recipient, kind, episode))
-            return "told"
-        except Exception as exc:
-            log.warning("alert %s for %s not delivered yet: %s", episode.id, recipient.name,
-                        exc)
-            return "later"
+    async def owed(self):
+        """({recipient name: [Owed]}, {name: Recipient}, notices that must wait)."""
+        owed: dict[str, list[Owed]] = {}
+        recipients: dict[str, Recipient] = {}
+        blocked: set[int] = set()
+        for notice, kind, episode in self.episodes.undelivered():
+            rule = self.rule_of(episode.dataset, episode.rule)
+            if rule is None:  # the rule is gone from the recipe: nobody to tell any more
+                continue
+            try:
+                people = await self.members(rule.recipients.groups, rule.recipients.users)
+            except Exception as exc:  # the hub is down: the notice waits
+                log.warning("alert %s: recipients unknown for now: %s", episode.id, exc)
+                blocked.add(notice)
+                continue
+            done = self.episodes.delivered_to(notice)
+            for person in people:
+                if person.name not in done:
+                    recipients[person.name] = person
+                    owed.setdefault(person.name, []).append(Owed(notice, kind, episode, rule))
+        return owed, recipients, blocked
 
-    def message(self, recipient: Recipient, kind: str, episode: Episode) -> tuple[str, str]:
+    async def deliver_to(self, recipient: Recipient, items: list[Owed]):
+        """[(item, told?)] once their e-mail is sent, or None to try again next round."""
+        try:
+            async with self.rights(recipient) as may_read:
+                seen = [(item, await may_read(item.episode.dataset, item.rule.per,
+                                              item.episode.key)) for item in items]
+            told = [item for item, visible in seen if visible]
+            if told and recipient.email:
+                await asyncio.to_thread(self.send, recipient, *self.message(recipient, told))
+            return seen
+        except Exception as exc:
+            log.warning("alerts for %s not delivered yet: %s", recipient.name, exc)
+            return None
+
+    def message(self, recipient: Recipient, items: list[Owed]) -> tuple[str, str]:
         lang = recipient.lang if recipient.lang in ("fr", "en") else "fr"
-        title = episode.title.get(lang) or next(iter(episode.title.values()))
-        subject = SUBJECTS[(kind, lang)].format(title=title)
-        version = episode.closed_version if kind == "closed" else episode.opened_version
-        body = BODIES[lang].format(state=STATES[(kind, lang)], title=title,
-                                   dataset=episode.dataset, version=version or "?",
-                                   link=f"{self.portal_url}datasets/{episode.dataset}",
-                                   rule=episode.rule)
-        return subject, body
+        titles = [item.episode.title.get(lang) or next(iter(item.episode.title.values()))
+                  for item in items]
+        subject = (SUBJECTS[(items[0].kind, lang)].format(title=titles[0]) if len(items) == 1
+                   else SUBJECTS[("many", lang)].format(count=len(items)))
+        lines = [LINE[lang].format(state=STATES[(item.kind, lang)], title=title,
+                                   dataset=item.episode.dataset, version=version(item) or "?",
+                                   link=f"{self.portal_url}datasets/{item.episode.dataset}")
+                 for item, title in zip(items, titles, strict=True)]
+        return subject, INTRO[lang] + "".join(lines) + OUTRO[lang]
+
+
+def version(item: Owed) -> str | None:
+    e = item.episode
+    return e.closed_version if item.kind == "closed" else e.opened_version
 
 
 def now() -> str:

@@ -72,7 +72,7 @@ def describe_period(parameters: Mapping, language: str) -> str:
     return {"week": "la " + words, "day": "le " + words}.get(period.kind, words)
 
 
-def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def plain_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Date"] = formatdate(localtime=True)
@@ -87,7 +87,7 @@ def report_message(sender: str, to: str, language: str, job: dict, owner: str | 
     words = texts(language)
     period = describe_period(job.get("parameters", {}), language)
     rights = words["owner_rights"].format(owner=owner) if owner else words["own_rights"]
-    message = _message(sender, to, words["subject"].format(title=job["title"], period=period),
+    message = plain_message(sender, to, words["subject"].format(title=job["title"], period=period),
                        words["body"].format(title=job["title"], period=period, rights=rights))
     message.add_attachment(Path(pdf).read_bytes(), maintype="application", subtype="pdf",
                            filename=attachment_name)
@@ -100,7 +100,7 @@ def failure_notice(sender: str, to: str, language: str, run) -> EmailMessage:
     period = describe_period(run.job.get("parameters", {}), language)
     fields = {"title": run.job["title"], "period": period, "recipient": run.recipient,
               "attempts": run.attempts, "error": run.error or "?", "schedule": run.schedule}
-    return _message(sender, to, words["failed_subject"].format(**fields),
+    return plain_message(sender, to, words["failed_subject"].format(**fields),
                     words["failed_body"].format(**fields))
 
 

@@ -76,10 +76,11 @@ class ReportScheduler:
     def __init__(self, *, store: ReportStore, book: ScheduleBook, archive: Archive,
                  executor: Executor, hub, delivery: Delivery, contacts: ContactBook,
                  rules: Rules = Rules(), clock: Callable[[], datetime] = utc_now,
-                 progress: Progress = log_progress):
+                 progress: Progress = log_progress, alerts=None):
         self.store, self.book, self.archive, self.executor = store, book, archive, executor
         self.hub, self.delivery, self.contacts = hub, delivery, contacts
         self.rules, self.clock, self.progress = rules, clock, progress
+        self.alerts = alerts  # hub/alerts' AlertDelivery: notices told at each tick
         self.active: dict[int, asyncio.Task] = {}
         self._pruned_at: datetime | None = None
 
@@ -98,6 +99,8 @@ class ReportScheduler:
         now = self.clock()
         await self.plan(now)
         await self.deliver(now)
+        if self.alerts is not None:
+            await self.alerts.deliver()
         self.dispatch(now)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self.prune(now)

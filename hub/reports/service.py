@@ -10,19 +10,27 @@ file and restarting the hub changes it.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import secrets
 from collections.abc import Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..config.import_strings import load_class
 from .book import ScheduleBook
 from .contacts import ContactBook
 from .executor import Archive, Executor
-from .mail import Delivery
+from .mail import Delivery, plain_message
 from .scheduler import ReportScheduler, Rules, log_progress
 from .store import ReportStore, utc_now
-from .tokens import HubAPI
+from .tokens import HubAPI, HubError
+
+log = logging.getLogger("agora.reports.service")
 
 TOKEN_FILE = "scheduler.token"
 
@@ -79,7 +87,76 @@ def build_scheduler(settings, hub=None, environ: Mapping[str, str] | None = None
                         r.renderer, r.run_timeout_seconds, r.cell_timeout_seconds, environ,
                         store.set_worker, refused_hint(settings))
     book = ScheduleBook(settings.schedules_dir, store, r.timezone, settings.templates_dir)
+    delivery, contacts = delivery_from_settings(settings, environ), ContactBook.from_settings(settings)
     return ReportScheduler(store=store, book=book, archive=archive, executor=executor, hub=hub,
-                           delivery=delivery_from_settings(settings, environ),
-                           contacts=ContactBook.from_settings(settings),
-                           rules=Rules.from_settings(r), clock=clock, progress=progress)
+                           delivery=delivery, contacts=contacts, rules=Rules.from_settings(r),
+                           clock=clock, progress=progress,
+                           alerts=alert_delivery(settings, hub, delivery, contacts))
+
+
+def alert_delivery(settings, hub: HubAPI, delivery: Delivery, contacts: ContactBook):
+    """hub/alerts' delivery with the scheduler's parts: group members and a short-lived
+    token of each recipient from the hub, the datasets service asked with that token,
+    SMTP. A recipient the scheduler may not mint a token for is never told (fail closed)."""
+    from ..alerts.delivery import AlertDelivery, Recipient
+    from ..alerts.episodes import EpisodeStore
+    from ..pipeline.recipe import load_recipe
+
+    def rule_of(dataset: str, name: str):
+        try:
+            recipe = load_recipe(settings.catalog_dir / f"{dataset}.yaml")
+        except Exception:  # a recipe gone or broken: its rules are not judged either
+            return None
+        return next((rule for rule in recipe.alerts if rule.name == name), None)
+
+    async def members(groups, users):
+        names = set(users)
+        for group in groups:
+            names.update(await hub.members(group))
+        return [Recipient(c.name, c.email, c.language)
+                for c in (contacts.contact(name) for name in sorted(names))]
+
+    @asynccontextmanager
+    async def rights(recipient):
+        try:
+            lease = hub.lease(recipient.name, 60, "alert rights check")
+            token = await lease.__aenter__()
+        except HubError as exc:
+            if not exc.permanent:
+                raise
+            log.warning("alerts not sent to %s: no token may be made for them (%s); add their "
+                        "group to reports.run_as_groups", recipient.name, exc)
+            yield nothing_visible
+            return
+        try:
+            yield lambda dataset, column, value: sees_row(datasets_url(settings), token,
+                                                          dataset, column, value)
+        finally:
+            await lease.__aexit__(None, None, None)
+
+    def send(recipient, subject: str, body: str) -> None:
+        if delivery.enabled:
+            delivery.send(plain_message(delivery.sender, recipient.email, subject, body))
+
+    return AlertDelivery(EpisodeStore.in_data_dir(settings.data_dir), rule_of, members,
+                         rights, send, portal_url=settings.hub.public_origin
+                         + settings.hub.base_url + "services/portal/")
+
+
+async def nothing_visible(dataset: str, column: str, value: str) -> bool:
+    return False
+
+
+async def sees_row(datasets: str, token: str, dataset: str, column: str, value: str) -> bool:
+    """Whether the datasets service gives this token a row of `dataset` whose `column` is
+    `value` (its rights applied: row rules, hidden columns, no access at all)."""
+    query = urlencode({"where": f"{column}:eq:{value}", "select": column, "limit": 1})
+    request = HTTPRequest(f"{datasets}api/datasets/{quote(dataset, safe='')}/records?{query}",
+                          headers={"Authorization": f"token {token}"}, request_timeout=30)
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+    except HTTPClientError as exc:
+        if exc.code in (400, 403, 404):  # a hidden column, or not theirs: not visible
+            return False
+        raise
+    return bool(json.loads(response.body).get("records"))

@@ -229,7 +229,7 @@ def test_agora_report_run_runs_now_through_the_same_executor_with_progress(agora
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("from-file: Digest, period 2026-W48 (2026-11-23 to 2026-11-30)")
+    assert lines[0].startswith("from-file: Digest, period 2026-W48 (2026-11-23 to 2026-11-29)")
     assert any(line.startswith("elu-rivemont") and "pdf written" in line for line in lines)
     assert any("succeeded" in line and "2026-W48" in line for line in lines)
     pdf = Path(lines[-1].split(": ", 1)[1])
