@@ -38,8 +38,8 @@ STATES = {("opened", "fr"): "Nouvelle alerte", ("opened", "en"): "New alert",
           ("closed", "fr"): "Alerte terminée", ("closed", "en"): "Alert over"}
 INTRO = {"fr": "Bonjour,\n\nVoici ce qui a changé dans les alertes qui vous concernent :\n",
          "en": "Hello,\n\nThis is what changed in the alerts you receive:\n"}
-LINE = {"fr": "- {state} : {title}\n  {dataset}, version {version} : {link}\n",
-        "en": "- {state}: {title}\n  {dataset}, version {version}: {link}\n"}
+LINE = {"fr": "- {state} : {title}\n  Voir les données (version {version}) : {link}\n",
+        "en": "- {state}: {title}\n  See the data (version {version}): {link}\n"}
 OUTRO = {"fr": "\nVous ne recevrez pas d'autre message pour ces épisodes avant leur fin. Vos "
                "alertes sont aussi sur la page d'accueil du portail.\n",
          "en": "\nYou will get no other message about these episodes until they are over. "
@@ -135,7 +135,7 @@ class AlertDelivery:
         subject = (SUBJECTS[(items[0].kind, lang)].format(title=titles[0]) if len(items) == 1
                    else SUBJECTS[("many", lang)].format(count=len(items)))
         lines = [LINE[lang].format(state=STATES[(item.kind, lang)], title=title,
-                                   dataset=item.episode.dataset, version=version(item) or "?",
+                                   version=version(item) or "?",
                                    link=f"{self.portal_url}datasets/{item.episode.dataset}")
                  for item, title in zip(items, titles, strict=True)]
         return subject, INTRO[lang] + "".join(lines) + OUTRO[lang]
