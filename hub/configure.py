@@ -406,6 +406,7 @@ def portal_environment(s: Settings, inputs: HubInputs) -> dict:
         "AGORA_HUB__LOG_LEVEL": s.hub.log_level,
         "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
         "AGORA_SERVICES__PORTAL_PORT": str(s.services.portal_port),
+        "AGORA_SERVICES__SCHEDULER_PORT": str(s.services.scheduler_port),
     }
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())
@@ -416,15 +417,16 @@ def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dic
     """The portal (hub/services/portal): every user's home page and the data catalogue.
 
     It has NO role: it calls no hub API with a token of its own. The visitor's OAuth token
-    may carry `access:services!service=datasets` (`oauth_client_allowed_scopes`, intersected
-    with the visitor's own scopes), so it reads data as the visitor, with their rights."""
+    may carry `access:services!service=datasets` and `...=scheduler`
+    (`oauth_client_allowed_scopes`, intersected with the visitor's own scopes), so it reads
+    data and reports as the visitor, with their rights."""
     service = {
         "name": "portal",
         "url": f"http://127.0.0.1:{s.services.portal_port}",
         "command": [sys.executable, "-m", "hub.services.portal"],
         "environment": portal_environment(s, inputs),
         "oauth_no_confirm": True,
-        "oauth_client_allowed_scopes": [DATASETS_ACCESS],
+        "oauth_client_allowed_scopes": [DATASETS_ACCESS, SCHEDULER_ACCESS],
         "display": True,
     }
     users = {"name": "user", "scopes": [PORTAL_ACCESS]}  # with access.VIEWER_SCOPES

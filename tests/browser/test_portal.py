@@ -191,3 +191,25 @@ def test_keyboard_reaches_search_and_links_in_order_with_a_visible_focus(browser
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")  # the skip link moves on to the page's content
         assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_a_scheduler_plans_a_report_in_the_browser_in_words(browser, agora):
+    """The reports page as a scheduler sees it: the form in words (no cron), filled and sent
+    with the keyboard's own controls; the new schedule is listed; no serious axe issue."""
+    with open_offline_page(browser, locale="fr-FR") as offline:
+        page = offline.page
+        log_in(page, agora, "scheduler")
+        page.click(".site-nav >> text=Rapports")
+        assert page.locator("h1").inner_text() == "Rapports"
+        checked(offline, "portal-reports-scheduler-fr")
+        page.fill("#title", "Bulletin air du vendredi")
+        page.select_option("#template", "air-quality-bulletin")
+        page.select_option("#weekday", "fri")
+        page.fill("#time", "08:30")
+        page.fill("#groups", "officials")
+        page.click("button.button")
+        assert "Bulletin air du vendredi" in page.locator("#my-schedules + ul").inner_text()
+        assert "chaque vendredi à 08:30" in page.content()
+        page.click("a.lang-switch")
+        checked(offline, "portal-reports-scheduler-en")
+        assert offline.errors == []

@@ -377,7 +377,8 @@ def test_portal_is_a_hub_managed_service_without_a_role_of_its_own():
     [portal] = [s for s in c.JupyterHub.services if s["name"] == "portal"]
     assert portal["url"] == "http://127.0.0.1:9183"
     assert portal["command"] == [sys.executable, "-m", "hub.services.portal"]
-    assert portal["oauth_client_allowed_scopes"] == [configure.DATASETS_ACCESS]
+    assert portal["oauth_client_allowed_scopes"] == [configure.DATASETS_ACCESS,
+                                                     configure.SCHEDULER_ACCESS]
     assert not any("portal" in r.get("services", ()) for r in c.JupyterHub.load_roles)
     [user] = [r for r in c.JupyterHub.load_roles if r["name"] == "user"]
     assert {configure.PORTAL_ACCESS, configure.DATASETS_ACCESS} <= set(user["scopes"])

@@ -23,6 +23,8 @@ from hub.services.dashboards.publications import PublicationStore
 
 from .datasets_client import DatasetsClient
 from .handlers import CatalogHandler, DatasetHandler, HomeHandler, NotFoundHandler, hub_visitor
+from .reports_page import ReportPdfHandler, ReportsHandler, ScheduleActionHandler
+from .scheduler_client import SchedulerClient
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("agora.portal.access")
@@ -54,6 +56,10 @@ def routes(prefix: str) -> list:
         (prefix + "oauth_callback", OAuthCallbackHandler),
         (prefix + "catalog", CatalogHandler),
         (prefix + r"datasets/([^/]+)", DatasetHandler),
+        (prefix + "reports/", ReportsHandler),
+        (prefix + r"reports/runs/(\d{1,18})\.pdf", ReportPdfHandler),
+        (prefix + r"reports/([a-z0-9][a-z0-9_-]{0,62})/(enable|disable|run)",
+         ScheduleActionHandler),
     ]
 
 
@@ -72,6 +78,11 @@ def datasets_url(settings, base_url: str) -> str:
     return f"http://127.0.0.1:{settings.services.datasets_port}{base_url}services/datasets/"
 
 
+def scheduler_url(settings, base_url: str) -> str:
+    """The scheduler service straight on loopback."""
+    return f"http://127.0.0.1:{settings.services.scheduler_port}{base_url}services/scheduler/"
+
+
 def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     base_url = environ.get("JUPYTERHUB_BASE_URL", "/")
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
@@ -80,5 +91,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,
                     alerts=EpisodeStore.in_data_dir(settings.hub.data_dir),
+                    scheduler=SchedulerClient(scheduler_url(settings, base_url)),
                     workspace_groups=list(settings.spawner.workspace_groups),
                     workspace_users=list(settings.spawner.workspace_users))

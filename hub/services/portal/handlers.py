@@ -79,6 +79,7 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
     def urls(self) -> dict[str, str]:
         prefix, base = self.settings["prefix"], self.settings["base_url"]
         return {"home": prefix, "catalog": prefix + "catalog", "dataset": prefix + "datasets/",
+                "reports": prefix + "reports/",
                 "workspace": base + "hub/spawn", "token": base + "hub/token",
                 "logout": base + "hub/logout"}
 
@@ -93,7 +94,7 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
         context = {"lang": self.lang, "other_lang": "en" if self.lang == "fr" else "fr",
                    "t": language.translator(self.lang), "user": user, "page": self.page,
                    "urls": self.urls, "css": self.static_url("portal.css"),
-                   "switch_url": self.switch_url(),
+                   "switch_url": self.switch_url(), "xsrf_form_html": self.xsrf_form_html,
                    "format_number": lambda x: format_number(x, 0, self.lang),
                    "format_date": lambda d: format_date(d, self.lang),
                    "workspace": bool(user) and audience.may_have_workspace(
@@ -147,8 +148,24 @@ class HomeHandler(PortalHandler):
                                                                self.settings["base_url"]))
         alerts = audience.alerts_for(user, self.settings.get("alerts"), self.lang)
         self.render_page("home.html", dashboards=dashboards, alerts=alerts,
+                         reports=await self.latest_reports(),
                          count=len(items), themes=themes(items, self.lang),
                          unavailable=unavailable)
+
+
+    async def latest_reports(self) -> list[dict] | None:
+        """The visitor's three latest PDFs (None: the scheduler did not answer)."""
+        from .reports_page import readable_reports
+        from .scheduler_client import SchedulerRefused, SchedulerUnavailable
+
+        scheduler = self.settings.get("scheduler")
+        if scheduler is None:
+            return []
+        try:
+            runs = await scheduler.runs(self.visitor.token)
+        except (SchedulerUnavailable, SchedulerRefused):
+            return None
+        return readable_reports(runs, self.visitor.user["name"])[:3]
 
 
 class CatalogHandler(PortalHandler):

@@ -12,20 +12,23 @@ portal lists them. Page 1 of each PDF is kept as a PNG ($AGORA_REPORT_PAGES).
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
 
 from tests.access_oracle import Snapshot
 from tests.reports_support import ROOT, pdf_text, smtp_server, wait_until
-from tests.support import free_port, login_form, running_agora
+from tests.support import free_port, login_form, running_agora, user_api_token
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +169,62 @@ def test_each_official_is_told_once_of_the_full_bins_of_their_commune_only(agora
     assert "Mes alertes" in home and "Conteneur CNT-" in home
     time.sleep(3)  # three more ticks of the scheduler
     assert all(len(alert_mails(user)) == 1 for user in OFFICIALS)  # once, not at each tick
+
+
+def portal_session(agora, user: str) -> requests.Session:
+    session = requests.Session()
+    login_form(session, agora.url, user, "demo")
+    return session
+
+
+def test_an_official_finds_and_downloads_their_reports_in_the_portal(agora, digest):
+    portal = f"{agora.url}services/portal/"
+    pages = {user: portal_session(agora, user).get(portal + "reports/", timeout=60)
+             for user in OFFICIALS}
+    links = {}
+    for user, page in pages.items():
+        assert page.status_code == 200 and "Mes rapports" in page.text
+        links[user] = re.findall(r'href="([^"]*reports/runs/\d+\.pdf)"', page.text)
+        assert links[user], page.text[-2000:]
+    for user in OFFICIALS:
+        session = portal_session(agora, user)
+        own = session.get(urljoin(agora.url, links[user][0]), timeout=60)
+        assert own.status_code == 200 and own.content.startswith(b"%PDF")
+        assert OFFICIALS[user][1] in pdf_text_of(own.content)
+        other = next(u for u in OFFICIALS if u != user)
+        theirs = session.get(urljoin(agora.url, links[other][0]), timeout=60)
+        assert theirs.status_code == 404 and b"%PDF" not in theirs.content
+
+
+def pdf_text_of(content: bytes) -> str:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(content)
+        f.flush()
+        return pdf_text(Path(f.name))
+
+
+def test_a_scheduler_plans_a_weekly_report_in_the_portal_without_cron(agora):
+    session = portal_session(agora, "scheduler")
+    page = session.get(f"{agora.url}services/portal/reports/", timeout=60)
+    assert "Planifier un rapport" in page.text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    form = {"_xsrf": xsrf, "title": "Qualité de l'air — élus", "template": "air-quality-bulletin",
+            "frequency": "weekly", "weekday": "fri", "time": "08:30", "groups": "officials",
+            "users": "", "emails": "", "run_as": "recipient", "language": "fr"}
+    made = session.post(f"{agora.url}services/portal/reports/", data=form, timeout=60)
+    assert made.status_code == 200 and "C'est fait" in html.unescape(made.text), made.text[-3000:]
+    assert "chaque vendredi à 08:30" in html.unescape(made.text)  # listed, in words
+    token = user_api_token(session, agora.url, "scheduler", "portal test")
+    schedule = requests.get(f"{agora.url}services/scheduler/api/schedules/qualite-de-l-air-elus",
+                            headers={"Authorization": f"token {token}"}, timeout=30).json()
+    assert (schedule["cron"], schedule["period"], schedule["run_as"], schedule["owner"]) == (
+        "30 8 * * fri", "week", "recipient", "scheduler")
+    assert schedule["recipients"]["groups"] == ["officials"]
+    no_xsrf = session.post(f"{agora.url}services/portal/reports/", timeout=60,
+                           data={**form, "_xsrf": "forged", "title": "Forged"})
+    assert no_xsrf.status_code == 403
+    refused = portal_session(agora, "elu-rivemont").get(f"{agora.url}services/portal/reports/",
+                                                       timeout=60)
+    assert "Planifier un rapport" not in refused.text  # officials read, they do not schedule
