@@ -31,6 +31,7 @@ import pandas as pd
 import pytest
 import requests
 import yaml
+from playwright.sync_api import expect
 
 from tests.access_oracle import CATALOGS, Snapshot, accounts_from_hub, expected_access, oracle_view
 from tests.browser.conftest import open_offline_page
@@ -204,10 +205,7 @@ def test_the_explorer_makes_a_chart_and_its_code_without_typing(browser, voila, 
         menu(page, "Affichage").select_option(label="Barres")
         communes = expected["commune_code"].nunique()
         bars = page.locator(".vega-embed svg .mark-rect path")
-        page.wait_for_function("n => document.querySelectorAll("
-                               "'.vega-embed svg .mark-rect path').length === n",
-                               arg=communes, timeout=30_000)
-        assert bars.count() == communes
+        expect(bars).to_have_count(communes, timeout=30_000)  # waits through redraws
         page.get_by_role("button", name="Copier le code").click()
         code = page.locator("textarea").last
         code.wait_for(timeout=10_000)
