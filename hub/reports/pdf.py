@@ -10,11 +10,11 @@ written next to it under a temporary name, then renamed.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from weasyprint import HTML, URLFetcher
+
+from hub.pipeline.store_files import atomic_write_bytes
 
 log = logging.getLogger("agora.reports")
 ALLOWED_SCHEMES = ("data:",)
@@ -36,19 +36,10 @@ class OfflineFetcher(URLFetcher):
 
 
 def write_atomically(data: bytes, target: Path) -> None:
-    """`data` at `target`, all or nothing: a temporary file beside it, then a rename."""
+    """`data` at `target`, all or nothing, readable by this account alone (the store's
+    atomic_write_bytes, in a folder made when missing)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
-                                     dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write_bytes(target, data)
 
 
 def html_to_pdf(html: str, target: Path, fetcher: OfflineFetcher | None = None) -> int:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import nbformat
 import pytest
 
-from hub.reports import pdf
+from hub.pipeline import store_files
 from hub.reports.html import notebook_html, title_page
 from hub.reports.pdf import OfflineFetcher, html_to_pdf, write_atomically
 
@@ -67,7 +67,7 @@ def test_the_pdf_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     def broken_rename(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pdf.os, "replace", broken_rename)
+    monkeypatch.setattr(store_files.os, "replace", broken_rename)  # the writer pdf.py uses
     with pytest.raises(OSError):
         write_atomically(b"%PDF-1.7 new", tmp_path / "out" / "other.pdf")
     assert sorted(p.name for p in target.parent.iterdir()) == ["r.pdf"]  # no partial file

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from hub.pipeline.store_files import atomic_write_bytes
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 SERVICE_PATH = "services/dashboards/"
@@ -140,20 +142,6 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` at once: readers see the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def create_once(path: Path, data: bytes) -> bool:
     """Write `path` complete or not at all, never over an existing file (False if it exists)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -264,7 +252,7 @@ class PublicationStore:
             raise PublishError(f"{name}: no free version number in {folder}; check the folder")
         publication = Publication(name, title, version, now(), publisher, groups,
                                   hashlib.sha256(content).hexdigest())
-        write_atomically(folder / f"v{version}.json",
+        atomic_write_bytes(folder / f"v{version}.json",
                          json.dumps(publication.record(), indent=1).encode())
         self._serve(name, version, "publish", publisher)
         return publication
@@ -318,7 +306,7 @@ class PublicationStore:
 
     def _serve(self, name: str, version: int | None, action: str, by: str) -> None:
         folder = self.root / name
-        write_atomically(folder / "current.json", json.dumps({"version": version}).encode())
+        atomic_write_bytes(folder / "current.json", json.dumps({"version": version}).encode())
         event = {"action": action, "version": version, "by": by, "at": now()}
         with open(folder / "history.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(event) + "\n")
