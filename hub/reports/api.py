@@ -34,6 +34,7 @@ from jupyterhub.services.auth import HubOAuthenticated, UserNotAllowed
 from tornado import web
 
 from ..config.problems import Problem
+from ..services.json_body import json_object
 from .book import NameTaken
 from .period import covered_by, parse_period
 from .planning import runs_for_period
@@ -110,15 +111,7 @@ class ApiHandler(HubOAuthenticated, web.RequestHandler):
                     status_code)
 
     def body(self) -> dict:
-        if len(self.request.body) > MAX_BODY:
-            raise web.HTTPError(413, "request too large")
-        try:
-            value = json.loads(self.request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise web.HTTPError(400, f"the request is not JSON ({exc})") from None
-        if not isinstance(value, dict):
-            raise web.HTTPError(400, "the request must be a JSON object")
-        return value
+        return json_object(self.request.body, MAX_BODY)
 
     def owns(self, schedule: Schedule) -> bool:
         return self.admin or schedule.owner == self.name

@@ -38,6 +38,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from hub.services.json_body import json_object
 from hub.workspaces.access import holds_workspace
 
 from .access import viewer_groups
@@ -126,16 +127,9 @@ class PublicationsAPI(APIHandler):
         return model
 
     def body(self) -> dict:
-        if len(self.request.body) > MAX_BODY_BYTES:
-            raise web.HTTPError(413, f"request above {MAX_BODY_BYTES // 2**20} MB: clear the "
-                                "notebook's outputs and publish again")
-        try:
-            value = json.loads(self.request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise web.HTTPError(400, f"the request is not JSON ({exc})") from None
-        if not isinstance(value, dict):
-            raise web.HTTPError(400, "the request must be a JSON object")
-        return value
+        return json_object(self.request.body, MAX_BODY_BYTES,
+                           f"request above {MAX_BODY_BYTES // 2**20} MB: clear the "
+                           "notebook's outputs and publish again")
 
     def answer(self, value: dict, status: int = 200) -> None:
         self.set_status(status)
