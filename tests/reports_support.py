@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 from types import SimpleNamespace
@@ -265,3 +266,28 @@ def worker_environ() -> dict[str, str]:
     that must never reach a report process."""
     return {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTERHUB_API_TOKEN": "scheduler-secret",
             "AGORA_PSEUDONYM_KEY": "pseudonym-secret"}
+
+
+@contextmanager
+def counting_web_server(status: int = 404):
+    """(URL, paths asked) of a web server on loopback answering `status` to every GET: a
+    report that loads nothing leaves the list empty."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", hits
+    finally:
+        httpd.shutdown()

@@ -3,9 +3,7 @@ numbers, nothing fetched from any URL (a local server counts), the PDF written a
 
 import base64
 import subprocess
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nbformat
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from hub.pipeline import store_files
 from hub.reports.html import notebook_html, title_page
 from hub.reports.pdf import OfflineFetcher, html_to_pdf, write_atomically
+from tests.reports_support import counting_web_server
 
 # a 1x1 red PNG
 PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8Dw"
@@ -22,21 +21,8 @@ PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQV
 @pytest.fixture
 def server():
     """A web server on loopback that records every request it gets."""
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", hits
-    httpd.shutdown()
+    with counting_web_server(200) as running:
+        yield running
 
 
 def test_a_pdf_loads_nothing_from_any_url(server, tmp_path):

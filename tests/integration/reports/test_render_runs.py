@@ -12,9 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import nbformat
@@ -22,6 +20,7 @@ import psutil
 import pytest
 
 from hub.reports import ReportFailed, render_report
+from tests.reports_support import counting_web_server
 
 pytestmark = pytest.mark.integration
 
@@ -51,21 +50,8 @@ def write_template(path: Path, *cells: str, parameters: str = 'period = "2025-W4
 @pytest.fixture(scope="module")
 def web():
     """A web server on loopback counting the requests it gets (none expected)."""
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", hits
-    httpd.shutdown()
+    with counting_web_server(404) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
