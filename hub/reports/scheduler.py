@@ -5,9 +5,11 @@ At each tick (``reports.poll_seconds``):
 1. **plan** (planning.py): for each enabled schedule, the latest slot since its watermark
    becomes runs (one per recipient, or one as the owner), group members read from the hub;
 2. **deliver** what finished and was not delivered yet (a PDF to its audience, or a failure
-   notice to the owner), one address at a time, remembering who got it;
+   notice to the owner), one address at a time, remembering who got it, never while the
+   run's own task is still sending;
 3. **dispatch** queued runs whose time has come, at most ``max_parallel`` at once (default:
-   one per core), each claimed in the store first so no two processes run it;
+   one per core), each claimed in the store first so no two processes run it; a run that
+   ends hands its slot to the next due run at once;
 4. once an hour, **prune** runs and PDFs older than ``reports.keep_days``.
 
 A failed attempt is queued again after ``retry_backoff_seconds`` x 2^(attempt - 1), up to
@@ -82,6 +84,7 @@ class ReportScheduler:
         self.rules, self.clock, self.progress = rules, clock, progress
         self.alerts = alerts  # hub/alerts' AlertDelivery: notices told at each tick
         self.active: dict[int, asyncio.Task] = {}
+        self.delivering: set[int] = set()  # runs whose e-mails are being sent right now
         self._pruned_at: datetime | None = None
 
     # -- start and loop ------------------------------------------------------------------------
@@ -165,9 +168,14 @@ class ReportScheduler:
         for run in self.store.due(now, free) if free > 0 else []:
             claimed = self.store.claim(run.id, now)
             if claimed is not None:
-                self.active[claimed.id] = asyncio.create_task(self._run(claimed))
+                self.active[claimed.id] = asyncio.create_task(self._run_then_next(claimed))
                 started.append(claimed.id)
         return started
+
+    async def _run_then_next(self, run: Run) -> Run:
+        finished = await self._run(run)
+        self.dispatch(self.clock())  # its slot is free: the next due run need not wait a tick
+        return finished
 
     def language_of(self, run: Run) -> str:
         return self.contacts.contact(run.recipient, run.job.get("language")).language
@@ -224,6 +232,17 @@ class ReportScheduler:
                                                    run.pdf, name)) for target in run.audience]
 
     async def deliver_run(self, run: Run) -> None:
+        """Send `run`'s e-mails once: a tick that finds the run still pending while its own
+        task is sending them leaves it alone."""
+        if run.id in self.delivering:
+            return
+        self.delivering.add(run.id)
+        try:
+            await self._deliver_run(run)
+        finally:
+            self.delivering.discard(run.id)
+
+    async def _deliver_run(self, run: Run) -> None:
         if not self.delivery.enabled:
             self.store.delivery_done(run.id, "none", [], "e-mail is off (reports.smtp.host)")
             return

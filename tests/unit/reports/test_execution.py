@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -211,9 +212,31 @@ async def test_no_more_runs_at_once_than_the_cap(tmp_path):
     statuses = sorted(r.status for r in scheduler.store.runs("digest"))
     assert statuses == ["queued", "running", "running"]
     gate.touch()
-    await scheduler.wait()
-    await tick_and_wait(scheduler)
+    await scheduler.wait()  # a run that ends hands its slot on: no tick needed for the third
     assert {r.status for r in scheduler.store.runs("digest")} == {"succeeded"}
+
+
+async def test_a_tick_while_a_run_is_still_sending_its_mail_sends_nothing_twice(tmp_path, smtp):
+    settings = report_settings(tmp_path, {"digest": schedule_text("{users: [elu-rivemont]}")},
+                               smtp_port=smtp.port)
+    clock = Clock(2026, 11, 30, 6, 59)
+    scheduler = scheduler_for(settings, clock)
+    await tick_and_wait(scheduler)
+    clock.advance(minutes=2)
+    send, sending = scheduler.delivery.send, threading.Event()
+
+    def slow_send(message):  # a slow SMTP exchange: the run's own task is still in it
+        sending.set()
+        time.sleep(1)
+        send(message)
+    scheduler.delivery.send = slow_send
+    await scheduler.tick()
+    [task] = scheduler.active.values()
+    await async_wait_until(sending.is_set, timeout=30)
+    await scheduler.tick()  # finds the run finished, its delivery pending
+    await task
+    assert len(smtp.mailbox.to("elu-rivemont@example.org")) == 1
+    assert scheduler.store.runs("digest")[0].delivery == "sent"
 
 
 async def test_a_user_the_hub_refuses_to_act_as_fails_at_once_with_the_reason(tmp_path):
