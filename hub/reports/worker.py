@@ -111,4 +111,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    from hub.reports.process import exit_now, skip_uri_grammar
+
+    skip_uri_grammar()
+    exit_now(main(sys.argv))
