@@ -118,7 +118,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    from hub.reports.process import exit_now, skip_uri_grammar
+    from hub.lifecycle import exit_now
+    from hub.reports.process import skip_uri_grammar
 
     skip_uri_grammar()
     exit_now(main(sys.argv[1:]))

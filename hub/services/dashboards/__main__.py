@@ -21,6 +21,7 @@ from hub.configure import (
     datasets_public_url,
     widgets_environment,
 )
+from hub.lifecycle import exit_now
 
 from .publications import PublicationStore
 
@@ -119,8 +120,8 @@ def main() -> int:
     config = voila_config(settings, os.environ, DashboardKernelManager.accounts is not None)
     app = DashboardsVoila(config=config, log_level=settings.hub.log_level)
     app.initialize([])
-    app.start()
-    return 0
+    app.start()  # returns once Voilà has shut its kernels down
+    exit_now(0)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from urllib.parse import urlparse
 
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
+from hub.lifecycle import exit_now, until_signalled
 
 from .http.app import app_from_settings
 from .read.registry import CatalogUnavailable
@@ -45,11 +45,7 @@ async def serve(settings) -> None:
     host, port = listen_address(settings, os.environ)
     server = app.listen(port, host, xheaders=True)
     log.info("datasets service listening on http://%s:%d%s", host, port, app.settings["prefix"])
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
+    await until_signalled()
     log.info("datasets service stopping")
     server.stop()
     app.settings["engine"].shutdown()
@@ -64,10 +60,7 @@ def main() -> int:
     logging.basicConfig(level=settings.hub.log_level,
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     asyncio.run(serve(settings))
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # do not join worker threads still running an abandoned query
+    exit_now(0)  # do not join worker threads still running an abandoned query
 
 
 if __name__ == "__main__":

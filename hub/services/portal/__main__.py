@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from urllib.parse import urlparse
 
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
+from hub.lifecycle import exit_now, until_signalled
 
 from .app import app_from_settings
 
@@ -32,11 +32,7 @@ async def serve(settings) -> None:
     host, port = listen_address(settings, os.environ)
     server = app.listen(port, host, xheaders=True)
     log.info("portal listening on http://%s:%d%s", host, port, app.settings["prefix"])
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
+    await until_signalled()
     server.stop()
 
 
@@ -49,7 +45,7 @@ def main() -> int:
     logging.basicConfig(level=settings.hub.log_level,
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     asyncio.run(serve(settings))
-    return 0
+    exit_now(0)
 
 
 if __name__ == "__main__":

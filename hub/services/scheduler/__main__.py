@@ -21,6 +21,7 @@ from hub.cli.refresh_output import printer
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
 from hub.demo_data.bootstrap import demo_environment
+from hub.lifecycle import exit_now
 from hub.pipeline.schedule import runner_from_settings, scheduled
 from hub.reports.service import build_scheduler
 
@@ -81,10 +82,7 @@ def main() -> int:
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
     asyncio.run(serve(settings))
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # do not wait for a refresh thread still running
+    exit_now(0)  # do not wait for a refresh thread still running
 
 
 if __name__ == "__main__":

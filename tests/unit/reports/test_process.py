@@ -1,4 +1,5 @@
-"""The report processes' cheap start and end (hub/reports/process.py), in real subprocesses."""
+"""The report processes' cheap start (hub/reports/process.py) and end (hub/lifecycle.py), in
+real subprocesses."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ print("grammar" if sys.modules.get("rfc3987_syntax") else "no grammar")
 
 EXITS = """
 import sys
-from hub.reports.process import exit_now
+from hub.lifecycle import exit_now
 sys.stdout.write("buffered, no newline")
 sys.stderr.write("and on stderr")
 exit_now(3)
