@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from . import registry
 from .cron import Cron
 from .deps import dependency_problems
 from .interfaces import Params
-from .recipe_validation import suggest, validate
+from .recipe_validation import readable_key, suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -322,7 +323,8 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
             [(source.params, "source"), *((step.params, f"processors.{i}.{step.processor}")
                                          for i, step in enumerate(steps))], file, lines)
     if problems:
-        raise ConfigProblems(sorted(problems, key=lambda p: p.line or 0))
+        raise ConfigProblems(sorted((replace(p, key=readable_key(p.key)) for p in problems),
+                                    key=lambda p: p.line or 0))
     metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))
     return Recipe(id=path.stem, file=file, metadata=metadata, source=source,
                   processors=tuple(steps), schedule=doc.schedule, refresh=doc.refresh,

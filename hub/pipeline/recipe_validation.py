@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any, Literal, get_args, get_origin
 
@@ -10,6 +11,30 @@ from pydantic import BaseModel, ValidationError
 
 from ..config.problems import Problem
 from ..config.yamlfile import line_for
+
+STEP_KEY = re.compile(r"^processors\.(\d+)(?:\.([^.]+))?")
+
+
+def step_label(index: int, processor: str | None = None) -> str:
+    """How `agora check` and `agora refresh` name a recipe step (0-based `index`): counted
+    from 1, with its processor.
+
+    >>> step_label(2, "rename"), step_label(0)
+    ('step 3 (rename)', 'step 1')
+    """
+    return f"step {index + 1} ({processor})" if processor else f"step {index + 1}"
+
+
+def readable_key(key: str) -> str:
+    """A problem's dotted key with its step named as :func:`step_label` names it.
+
+    >>> readable_key("processors.2.rename.columns"), readable_key("source.path")
+    ('step 3 (rename).columns', 'source.path')
+    """
+    found = STEP_KEY.match(key)
+    if found is None:
+        return key
+    return step_label(int(found[1]), found[2]) + key[found.end():]
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

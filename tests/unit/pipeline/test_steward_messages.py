@@ -1,0 +1,66 @@
+"""Messages a steward can act on (issue #16), through the real `agora` entry point, with real
+recipe files, the real connectors and processors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.cli.main import main
+
+HEADER = "title: Communes\ndescription: Population per commune.\n"
+CSV_SOURCE = "source:\n  connector: csv\n  path: communes.csv\n"
+
+
+class Workspace:
+    """A settings file whose catalog, sources and store are folders of tmp_path."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.catalog, self.sources = root / "catalogs", root / "sources"
+        self.catalog.mkdir()
+        self.sources.mkdir()
+        self.settings = root / "workspace.yaml"
+        self.settings.write_text(
+            f"hub:\n  data_dir: {root / 'data'}\n"
+            f"data:\n  catalog_dir: {self.catalog}\n  sources_dir: {self.sources}\n"
+            f"  store_dir: {root / 'store'}\n")
+
+    def recipe(self, name: str, text: str) -> Path:
+        path = self.catalog / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def source(self, name: str, text: str) -> Path:
+        path = self.sources / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def agora(self, *args: str) -> int:
+        return main(["-c", str(self.settings), *args])
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def steps(*lines: str) -> str:
+    return "processors:\n" + "".join(f"  - {line}\n" for line in lines)
+
+
+# -- one numbering for steps -------------------------------------------------------------
+
+def test_check_and_refresh_name_a_step_the_same_way(ws, capsys):
+    ws.source("communes.csv", "COM;pop\n01001;12\n")
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps("rename: {columns: {COM: code}}",
+                                                     "parse_numbers: {columns: [pop], "
+                                                     "decimal: x}"))
+    assert ws.agora("check") == 2
+    assert ": step 2 (parse_numbers).decimal: " in capsys.readouterr().err
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps("rename: {columns: {COM: code}}",
+                                                     "deduplicate: {subset: [COM]}"))
+    assert ws.agora("refresh") == 1
+    out = capsys.readouterr().out
+    assert "step 2 (deduplicate): deduplicate: column 'COM' not found" in out
