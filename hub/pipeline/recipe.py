@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -263,14 +264,24 @@ class Recipe(_Model):
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def valid_id(name: str) -> str:
+    """A dataset id close to `name` that DATASET_ID accepts.
+
+    >>> valid_id("Qualité-Air"), valid_id("T"), valid_id("2013")
+    ('qualite_air', 't_data', 'dataset_2013')
+    """
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or "dataset"
+    slug = (slug if slug[0].isalpha() else "dataset_" + slug)[:63].rstrip("_")
+    return slug if len(slug) >= 2 else slug + "_data"
+
+
 def id_problem(path: Path) -> Problem | None:
     if DATASET_ID.match(path.stem):
         return None
-    slug = re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_")
-    slug = slug if slug[:1].isalpha() else "dataset_" + slug
     return Problem(str(path), "", f"dataset id {path.stem!r} (the file name) is not valid",
-                   f"rename the file to e.g. {slug[:63]}.yaml: lower case letters, digits "
-                   "and _, starting with a letter, 2 to 63 characters", line=None)
+                   f"rename the file to e.g. {valid_id(path.stem)}.yaml: lower case letters, "
+                   "digits and _, starting with a letter, 2 to 63 characters", line=None)
 
 
 def _source(raw: dict, file: str, lines: dict, problems: list) -> SourceSpec | None:

@@ -64,3 +64,21 @@ def test_check_and_refresh_name_a_step_the_same_way(ws, capsys):
     assert ws.agora("refresh") == 1
     out = capsys.readouterr().out
     assert "step 2 (deduplicate): deduplicate: column 'COM' not found" in out
+
+
+# -- a recipe file name the id rule refuses ----------------------------------------------
+
+@pytest.mark.parametrize("stem", ["t", "T", "my-data", "2013", "Qualité air", "-_-", "é",
+                                  "a" * 70 + "-b", "x" + "_" * 61 + "-y"])
+def test_a_refused_file_name_gets_a_name_that_passes(ws, capsys, stem):
+    from hub.pipeline.recipe import DATASET_ID
+
+    ws.source("communes.csv", "code;pop\n01001;12\n")
+    bad = ws.recipe(stem, HEADER + CSV_SOURCE)
+    assert ws.agora("check") == 2
+    err = capsys.readouterr().err
+    assert f"dataset id {stem!r} (the file name) is not valid" in err
+    suggested = err.split("rename the file to e.g. ", 1)[1].split(".yaml:", 1)[0]
+    assert DATASET_ID.match(suggested) and suggested != stem
+    bad.rename(bad.with_name(f"{suggested}.yaml"))
+    assert ws.agora("check") == 0
