@@ -30,7 +30,7 @@ from . import registry
 from .cron import Cron
 from .deps import dependency_problems
 from .interfaces import Params
-from .recipe_validation import readable_key, suggest, validate
+from .recipe_validation import leading_zero_problems, readable_key, suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -333,6 +333,8 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
         problems = _environment_problems(
             [(source.params, "source"), *((step.params, f"processors.{i}.{step.processor}")
                                          for i, step in enumerate(steps))], file, lines)
+    reported = {p.key for p in problems}
+    problems += [p for p in leading_zero_problems(file, lines) if p.key not in reported]
     if problems:
         raise ConfigProblems(sorted((replace(p, key=readable_key(p.key)) for p in problems),
                                     key=lambda p: p.line or 0))

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Literal, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..config.problems import Problem
@@ -92,16 +93,69 @@ def _message(error: dict) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
+LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")  # YAML 1.1: a number, octal when 0-7 only
+
+
+def quote_hint(text: str, value: Any) -> str:
+    """The fix for a plain YAML scalar that YAML 1.1 read as a boolean or a number.
+
+    >>> quote_hint("on", True)
+    'YAML reads on as true: quote it: "on"'
+    >>> quote_hint("01001", 513)
+    'YAML reads 01001 as the number 513: quote it: "01001"'
+    """
+    if isinstance(value, bool):
+        read = "true" if value else "false"
+    else:
+        read = f"the number {value}" if str(value) != text else "a number"
+    return f'YAML reads {text} as {read}: quote it: "{text}"'
+
+
+def _unquoted(error: dict, key: str, lines: dict) -> tuple[str, str, bool] | None:
+    """(dotted key of the scalar, its text as written, whether it is a mapping key) when a
+    text was expected where YAML read a plain scalar as a boolean or a number."""
+    scalars = getattr(lines, "scalars", {})
+    if error["type"] == "invalid_key":  # a key read as true, false or a number
+        parent = key.rpartition(".")[0]
+        at = f"{parent}.{error['input']}" if parent else str(error["input"])
+        text = scalars.get(f"{at}.[key]")
+    elif error["type"] == "string_type" or (  # `case: off`, no choice, is not quoted back
+            error["type"] == "literal_error"
+            and f"'{scalars.get(key)}'" in str(error.get("ctx", {}).get("expected"))):
+        at, text = key.removesuffix(".[key]"), scalars.get(key)
+    else:
+        return None
+    return None if text is None else (at, text, key.endswith(".[key]") or
+                                      error["type"] == "invalid_key")
+
+
+def _problem(error: dict, model: type[BaseModel], file: str, prefix: str,
+             lines: dict) -> Problem:
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join(part for part in (prefix, *loc) if part)
+    unquoted = _unquoted(error, key, lines)
+    if unquoted is None:
+        return Problem(file, key, _message(error), _fix(model, loc, error), line_for(lines, key))
+    at, text, is_key = unquoted
+    shown = ".".join([*at.split(".")[:-1], text]) if is_key else at  # the key as written
+    return Problem(file, shown, _message(error), quote_hint(text, error["input"]),
+                   line_for(lines, at))
+
+
 def from_validation(exc: ValidationError, model: type[BaseModel], file: str, prefix: str,
                     lines: dict[str, int]) -> list[Problem]:
     """One Problem per pydantic error; keys are dotted and prefixed (e.g. 'source.path')."""
-    problems = []
-    for error in exc.errors():
-        loc = tuple(str(part) for part in error["loc"])
-        key = ".".join(part for part in (prefix, *loc) if part)
-        problems.append(Problem(file, key, _message(error), _fix(model, loc, error),
-                                line_for(lines, key)))
-    return problems
+    return [_problem(error, model, file, prefix, lines) for error in exc.errors()]
+
+
+def leading_zero_problems(file: str, lines: dict) -> list[Problem]:
+    """Numbers written with a leading zero (a code such as 01001, which YAML 1.1 reads as
+    the octal number 513): never meant as a number in a recipe, and a validation rule or
+    a lookup would compare them silently with the wrong value."""
+    found = [(key, text) for key, text in getattr(lines, "scalars", {}).items()
+             if LEADING_ZERO.match(text) and not key.endswith(".[key]")]
+    return [Problem(file, key, "a number written with a leading zero", quote_hint(text, yaml.safe_load(text)),
+                    line_for(lines, key)) for key, text in found]
 
 
 def validate(model: type[BaseModel], data: Any, file: str, prefix: str, lines: dict,

@@ -82,3 +82,30 @@ def test_a_refused_file_name_gets_a_name_that_passes(ws, capsys, stem):
     assert DATASET_ID.match(suggested) and suggested != stem
     bad.rename(bad.with_name(f"{suggested}.yaml"))
     assert ws.agora("check") == 0
+
+
+# -- YAML 1.1 traps ------------------------------------------------------------------------
+
+def test_yaml_booleans_and_numbers_where_text_is_expected_say_quote_it(ws, capsys):
+    ws.source("communes.csv", "code;pop\n01001;12\n")
+    ws.recipe("other", HEADER + CSV_SOURCE)
+    file = ws.recipe("communes", "title: 2013\ndescription: x\n" + CSV_SOURCE + steps(
+        "join: {dataset: other, on: [code]}",
+        "normalise_text: {columns: [code], mapping: {01: Ain}}",
+        "validate: {columns: {code: {allowed: [01001]}}}",
+        "select: {columns: [code, no]}",
+        "normalise_text: {columns: [code], case: off}"))
+    assert ws.agora("check") == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f'{file}:1: title: Input should be a valid string -> YAML reads 2013 as a number: ' \
+           'quote it: "2013"' in err
+    assert f'{file}:7: step 1 (join).on: Keys should be strings -> YAML reads on as true: ' \
+           'quote it: "on"' in err
+    assert f'{file}:8: step 2 (normalise_text).mapping.01: Input should be a valid string -> ' \
+           'YAML reads 01 as the number 1: quote it: "01"' in err
+    assert f'{file}:9: step 3 (validate).columns.code.allowed.0: a number written with a ' \
+           'leading zero -> YAML reads 01001 as the number 513: quote it: "01001"' in err
+    assert f'{file}:10: step 4 (select).columns.1: Input should be a valid string -> YAML ' \
+           'reads no as false: quote it: "no"' in err
+    [case] = [line for line in err if "step 5 (normalise_text).case" in line]
+    assert "quote it" not in case and "use one of: lower, none, title, upper" in case
