@@ -109,3 +109,40 @@ def test_yaml_booleans_and_numbers_where_text_is_expected_say_quote_it(ws, capsy
            'reads no as false: quote it: "no"' in err
     [case] = [line for line in err if "step 5 (normalise_text).case" in line]
     assert "quote it" not in case and "use one of: lower, none, title, upper" in case
+
+
+# -- agora status never cuts the useful part of an error ---------------------------------
+
+def test_status_of_a_dataset_shows_its_whole_record_and_error(ws, capsys):
+    ws.source("communes.csv", "code;pop\n01001;12\n01002;7\n")
+    ws.recipe("communes", HEADER + CSV_SOURCE)
+    assert ws.agora("refresh") == 0
+    long_name = "population_municipale_au_premier_janvier_" * 2
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps(f"select: {{columns: [{long_name}]}}"))
+    assert ws.agora("refresh") == 1
+    assert "`agora status communes` shows the whole error" in capsys.readouterr().err
+    assert ws.agora("status") == 0
+    table = capsys.readouterr().out
+    assert "(available: code, pop)" not in table  # the table cuts it...
+    assert "errors cut short: `agora status communes` shows them whole" in table
+    assert ws.agora("status", "communes") == 0
+    record = capsys.readouterr().out
+    lines = record.splitlines()
+    assert lines[0] == "communes"
+    assert lines[1].startswith("  current version  ") and ", 2 rows, made " in lines[1]
+    assert lines[2].startswith("  last attempt     ") and ": failed after " in lines[2]
+    assert lines[3].startswith("  last success     ") and ": new, version " in lines[3]
+    assert lines[4].startswith("  last error       ")
+    message = " ".join(line.strip() for line in lines[5:])
+    assert message == (f"step 1 (select): select: column {long_name!r} not found "
+                       "(available: code, pop)")
+    assert all(len(line) <= 88 for line in lines[5:]) and len(lines) > 6  # wrapped
+
+
+def test_status_of_an_unknown_dataset_suggests_the_close_one(ws, capsys):
+    ws.source("communes.csv", "code;pop\n01001;12\n")
+    ws.recipe("communes", HEADER + CSV_SOURCE)
+    assert ws.agora("status", "comunes") == 2
+    assert "unknown dataset 'comunes': did you mean 'communes'?" in capsys.readouterr().err
+    assert ws.agora("status", "communes") == 0
+    assert "current version  none (never refreshed successfully)" in capsys.readouterr().out
