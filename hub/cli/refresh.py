@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
+from ..demo_data.bootstrap import missing_demo_sources_note
 from ..pipeline.deps import UnknownDataset
 from ..pipeline.recipe import load_catalog
 from ..pipeline.recipe_validation import suggest
@@ -36,6 +37,9 @@ def refresh_command(settings, datasets: Sequence[str]) -> int:
     print()
     print(results_table(results))
     failed = [r.dataset for r in results if r.failed]
+    note = missing_demo_sources_note(settings, recipes, results)
+    if note:
+        print(f"\nagora refresh: {note}", file=sys.stderr)
     if failed:
         print(f"\nagora refresh: {len(failed)} failed ({', '.join(failed)}); their current "
               f"snapshots were kept. `agora status {failed[0]}` shows the whole error.",
@@ -85,10 +89,11 @@ def status_command(settings, named: Sequence[str] = ()) -> int:
 
 def cmd_refresh(args) -> int:
     """Refresh datasets now (all, or those named), or run their schedules with --watch."""
-    from ..demo_data.bootstrap import demo_environment
+    from ..demo_data.bootstrap import demo_environment, write_missing_demo_sources
 
     settings = load_settings(args.config)
     demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
+    write_missing_demo_sources(settings)  # demo mode, before the first `agora up`
     return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
 
 

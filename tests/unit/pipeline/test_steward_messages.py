@@ -146,3 +146,33 @@ def test_status_of_an_unknown_dataset_suggests_the_close_one(ws, capsys):
     assert "unknown dataset 'comunes': did you mean 'communes'?" in capsys.readouterr().err
     assert ws.agora("status", "communes") == 0
     assert "current version  none (never refreshed successfully)" in capsys.readouterr().out
+
+
+# -- agora refresh before the first agora up ---------------------------------------------
+
+def demo_settings(tmp_path, extra: str = "") -> list[str]:
+    """The checkout's demo catalog (data.catalog_dir unset), everything else in tmp_path."""
+    path = tmp_path / "workspace.yaml"
+    path.write_text(f"hub:\n  data_dir: {tmp_path / 'data'}\n{extra}")
+    return ["-c", str(path)]
+
+
+def test_refresh_before_the_first_up_writes_the_demo_sources_once(tmp_path, capsys,
+                                                                   monkeypatch):
+    monkeypatch.delenv("AGORA_PSEUDONYM_KEY", raising=False)
+    assert main([*demo_settings(tmp_path), "refresh", "communes"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Demo data: no sources in ") == 1
+    assert "`agora up` writes them at its first start" in out
+    assert (tmp_path / "data" / "sources" / "demo_manifest.json").exists()
+    assert main([*demo_settings(tmp_path), "refresh", "communes"]) == 0  # not written again
+    assert "Demo data" not in capsys.readouterr().out
+
+
+def test_without_demo_data_the_missing_demo_sources_are_said_once(tmp_path, capsys):
+    args = demo_settings(tmp_path, "data:\n  demo_data: false\n")
+    assert main([*args, "refresh", "communes", "communes_lambert93"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("their synthetic sources are not in") == 1
+    assert "2 demo dataset(s) failed" in err and "python -m hub.demo_data --out" in err
+    assert not (tmp_path / "data" / "sources").exists()
