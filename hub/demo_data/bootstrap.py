@@ -77,7 +77,7 @@ def _demo_recipes(settings) -> bool:
         return False
 
 
-def write_missing_demo_sources(settings, out: TextIO = sys.stdout) -> bool:
+def write_missing_demo_sources(settings, out: TextIO | None = None) -> bool:
     """`agora refresh` before the first `agora up`: in demo mode with ``data.demo_data``, when
     the sources folder holds no file yet and the catalog has demo recipes, write the demo
     sources as `agora up` does (a few seconds), and say so in one line. True when written."""
@@ -88,7 +88,7 @@ def write_missing_demo_sources(settings, out: TextIO = sys.stdout) -> bool:
     from . import generate
 
     print(f"Demo data: no sources in {folder} yet (`agora up` writes them at its first start); "
-          "writing the synthetic Val-de-Lière sources now", file=out, flush=True)
+          "writing the synthetic Val-de-Lière sources now", file=out or sys.stdout, flush=True)
     generate(folder)
     return True
 

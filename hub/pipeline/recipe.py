@@ -255,6 +255,14 @@ class Recipe(_Model):
         return Cron.parse(self.schedule) if self.schedule else None
 
     @property
+    def source_hash(self) -> str:
+        """Hash of the source alone (connector and params): a snapshot's recorded source
+        columns are this recipe's while it is the same."""
+        text = json.dumps([self.source.connector, self.source.params.model_dump(mode="json")],
+                          sort_keys=True, default=str)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    @property
     def hash(self) -> str:
         """Hash of what determines the data (source and processors, not the metadata)."""
         recipe = {"source": [self.source.connector, self.source.params.model_dump(mode="json")],

@@ -38,11 +38,21 @@ def readable_key(key: str) -> str:
     return step_label(int(found[1]), found[2]) + key[found.end():]
 
 
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to `name` (difflib's ratio of 0.6 at least), or None.
+
+    >>> closest("popu", ["code", "pop"]), closest("x", ["code"])
+    ('pop', None)
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """A fix naming the closest choice first, then every choice."""
     choices = sorted(choices)
-    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    close = closest(name, choices)
+    hint = f"did you mean '{close}'? " if close else ""
     listed = ", ".join(choices) if choices else "(none registered)"
     return f"{hint}use one of: {listed}"
 

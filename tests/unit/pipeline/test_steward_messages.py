@@ -167,6 +167,8 @@ def test_refresh_before_the_first_up_writes_the_demo_sources_once(tmp_path, caps
     assert (tmp_path / "data" / "sources" / "demo_manifest.json").exists()
     assert main([*demo_settings(tmp_path), "refresh", "communes"]) == 0  # not written again
     assert "Demo data" not in capsys.readouterr().out
+    assert main([*demo_settings(tmp_path), "check"]) == 0  # the demo CSVs: no false alarm
+    assert warnings(capsys.readouterr().out) == []
 
 
 def test_without_demo_data_the_missing_demo_sources_are_said_once(tmp_path, capsys):
@@ -176,3 +178,92 @@ def test_without_demo_data_the_missing_demo_sources_are_said_once(tmp_path, caps
     assert err.count("their synthetic sources are not in") == 1
     assert "2 demo dataset(s) failed" in err and "python -m hub.demo_data --out" in err
     assert not (tmp_path / "data" / "sources").exists()
+
+
+# -- agora check knows the columns a step will see ---------------------------------------
+
+def warnings(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("warning: ")]
+
+
+def test_check_warns_of_a_source_column_that_is_not_in_the_csv_header(ws, capsys):
+    ws.source("communes.csv", "COM;Libellé;pop\n01001;Ain;12\n")
+    file = ws.recipe("communes", HEADER + CSV_SOURCE + steps(
+        "rename: {columns: {COMM: code, Libellé: nom}}"))
+    assert ws.agora("check") == 0  # a warning: the data may still change before a refresh
+    assert warnings(capsys.readouterr().out) == [
+        f"warning: {file}:7: step 1 (rename).columns.COMM: no column 'COMM' at this step -> "
+        "did you mean 'COM'? the source's columns: COM, Libellé, pop (from the header of "
+        "communes.csv)"]
+
+
+def test_check_follows_the_columns_through_the_steps(ws, capsys):
+    ws.source("communes.csv", "COM;pop;x;y\n01001;12;2.1;45.3\n")
+    file = ws.recipe("communes", HEADER + CSV_SOURCE + steps(
+        "rename: {columns: {COM: code}}",
+        "parse_numbers: {columns: [pop, x, y]}",
+        "derive: {column: pop_k, expression: pop / 1000}",
+        "geo_points: {lon: x, lat: y, drop_source: true}",
+        "validate: {columns: {code: {required: true}, pop_k: {min: 0}, geometry: {}}}",
+        "anonymise: {drop: [pop]}",
+        "select: {columns: [code, pop_k, geometry]}",
+        "deduplicate: {subset: [COM]}"))
+    assert ws.agora("check") == 0
+    [warning] = warnings(capsys.readouterr().out)  # none for what the steps made
+    assert warning.startswith(f"warning: {file}:14: step 8 (deduplicate).subset.0: no column "
+                              "'COM' at this step -> the columns after step 7 (select): code, "
+                              "pop_k, geometry (from the header of communes.csv)")
+
+
+def test_a_step_with_an_unknown_effect_ends_the_column_check(ws, capsys):
+    ws.source("communes.csv", "code;pop\n01001;12\n")
+    ws.recipe("other", HEADER + CSV_SOURCE)
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps("join: {dataset: other, \"on\": [code]}",
+                                                     "parse_numbers: {columns: [surface]}"))
+    assert ws.agora("check") == 0
+    assert warnings(capsys.readouterr().out) == []  # `surface` may come from `other`
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps(
+        "join: {dataset: other, \"on\": [code], columns: [pop], prefix: other_}",
+        "parse_numbers: {columns: [other_pop, surface]}"))
+    assert ws.agora("check") == 0
+    [warning] = warnings(capsys.readouterr().out)
+    assert "step 2 (parse_numbers).columns.1: no column 'surface'" in warning
+
+
+JSON_SOURCE = "source:\n  connector: json\n  path: communes.json\n"
+
+
+def test_without_a_header_the_columns_the_last_refresh_read_are_used(ws, capsys):
+    ws.source("communes.json", '[{"code": "01001", "population": "12"}]')
+    ws.recipe("communes", HEADER + JSON_SOURCE)
+    assert ws.agora("check") == 0
+    assert warnings(capsys.readouterr().out) == []  # not known before a refresh
+    assert ws.agora("refresh") == 0
+    capsys.readouterr()
+    file = ws.recipe("communes", HEADER + JSON_SOURCE + steps(
+        "parse_numbers: {columns: [populaton]}"))
+    assert ws.agora("check") == 0
+    [warning] = warnings(capsys.readouterr().out)
+    assert warning.startswith(f"warning: {file}:7: step 1 (parse_numbers).columns.0: no column "
+                              "'populaton' at this step -> did you mean 'population'? the "
+                              "source's columns: code, population (from the source read for "
+                              "version ")
+    ws.recipe("communes", HEADER + JSON_SOURCE + "  records_path: data\n" + steps(
+        "parse_numbers: {columns: [populaton]}"))
+    assert ws.agora("check") == 0
+    assert warnings(capsys.readouterr().out) == []  # another source: its columns are not known
+
+
+def test_refresh_suggests_the_closest_column_too(ws, capsys):
+    ws.source("communes.csv", "code;population\n01001;12\n")
+    ws.recipe("communes", HEADER + CSV_SOURCE + steps("parse_numbers: {columns: [populaton]}"))
+    assert ws.agora("refresh") == 1
+    assert ("step 1 (parse_numbers): parse_numbers: column 'populaton' not found (available: "
+            "code, population); did you mean 'population'?") in capsys.readouterr().out
+
+
+def test_the_column_flows_name_registered_processors_only():
+    from hub.pipeline import registry
+    from hub.pipeline.column_flow import FLOWS
+
+    assert set(FLOWS) <= set(registry.processors())
