@@ -150,14 +150,16 @@ def missing_columns(recipe: Recipe, columns: list[str], origin: str) -> list[Pro
     """Problems for the names the first step reading a missing column uses, walking the
     steps from the source's `columns`; none once a step's effect is not known."""
     for index, step in enumerate(recipe.processors):
-        flow = FLOWS.get(step.processor)
+        if step.processor not in FLOWS:
+            return []
+        reads, after = FLOWS[step.processor]
         try:
-            missing = [(name, key) for name, key in flow[0](step.params) if name not in columns]
+            missing = [(name, key) for name, key in reads(step.params) if name not in columns]
             if missing:
                 return [_problem(recipe, index, name, key, columns, origin)
                         for name, key in missing]
-            columns = flow[1](step.params, columns)
-        except (TypeError, AttributeError, ValueError):  # no flow, or params it does not know
+            columns = after(step.params, columns)
+        except (TypeError, AttributeError, ValueError):  # params this flow does not know
             return []
         if columns is None:
             return []

@@ -121,22 +121,22 @@ def quote_hint(text: str, value: Any) -> str:
     return f'YAML reads {text} as {read}: quote it: "{text}"'
 
 
-def _unquoted(error: dict, key: str, lines: dict) -> tuple[str, str, bool] | None:
-    """(dotted key of the scalar, its text as written, whether it is a mapping key) when a
-    text was expected where YAML read a plain scalar as a boolean or a number."""
-    scalars = getattr(lines, "scalars", {})
-    if error["type"] == "invalid_key":  # a key read as true, false or a number
+def _unquoted(error: dict, key: str, lines: dict) -> tuple[str, str, str] | None:
+    """(the key as written, its line's key, the text written) when text was expected where
+    YAML read a plain scalar as a boolean or a number; else None."""
+    if error["type"] == "invalid_key":  # a mapping key read as true, false or a number
         parent = key.rpartition(".")[0]
-        at = f"{parent}.{error['input']}" if parent else str(error["input"])
-        text = scalars.get(f"{at}.[key]")
-    elif error["type"] == "string_type" or (  # `case: off`, no choice, is not quoted back
-            error["type"] == "literal_error"
-            and f"'{scalars.get(key)}'" in str(error.get("ctx", {}).get("expected"))):
-        at, text = key.removesuffix(".[key]"), scalars.get(key)
-    else:
+        key = f"{parent}.{error['input']}.[key]".lstrip(".")
+    scalars = getattr(lines, "scalars", {})
+    text = scalars.get(key)
+    choices = str(error.get("ctx", {}).get("expected")) if error["type"] == "literal_error" else ""
+    if text is None or not (error["type"] in ("invalid_key", "string_type")
+                            or f"'{text}'" in choices):  # `case: off` is not a choice quoted
         return None
-    return None if text is None else (at, text, key.endswith(".[key]") or
-                                      error["type"] == "invalid_key")
+    if key.endswith(".[key]"):
+        at = key.removesuffix(".[key]")
+        return ".".join([*at.split(".")[:-1], text]), at, text
+    return key, key, text
 
 
 def _problem(error: dict, model: type[BaseModel], file: str, prefix: str,
@@ -146,8 +146,7 @@ def _problem(error: dict, model: type[BaseModel], file: str, prefix: str,
     unquoted = _unquoted(error, key, lines)
     if unquoted is None:
         return Problem(file, key, _message(error), _fix(model, loc, error), line_for(lines, key))
-    at, text, is_key = unquoted
-    shown = ".".join([*at.split(".")[:-1], text]) if is_key else at  # the key as written
+    shown, at, text = unquoted
     return Problem(file, shown, _message(error), quote_hint(text, error["input"]),
                    line_for(lines, at))
 
@@ -164,8 +163,9 @@ def leading_zero_problems(file: str, lines: dict) -> list[Problem]:
     a lookup would compare them silently with the wrong value."""
     found = [(key, text) for key, text in getattr(lines, "scalars", {}).items()
              if LEADING_ZERO.match(text) and not key.endswith(".[key]")]
-    return [Problem(file, key, "a number written with a leading zero", quote_hint(text, yaml.safe_load(text)),
-                    line_for(lines, key)) for key, text in found]
+    return [Problem(file, key, "a number written with a leading zero",
+                    quote_hint(text, yaml.safe_load(text)), line_for(lines, key))
+            for key, text in found]
 
 
 def validate(model: type[BaseModel], data: Any, file: str, prefix: str, lines: dict,
