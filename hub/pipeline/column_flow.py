@@ -124,7 +124,10 @@ def csv_header(recipe: Recipe, sources_dir: Path) -> list[str] | None:
 
 def snapshot_source_columns(recipe: Recipe, store) -> list[str] | None:
     """The columns the current snapshot's refresh read, while the recipe's source is the same."""
-    source = (store.read_manifest(recipe.id) or {}).get("source") or {}
+    try:
+        source = (store.read_manifest(recipe.id) or {}).get("source") or {}
+    except (OSError, ValueError):  # a store this account may not read, a manifest cut short
+        return None
     if source.get("columns") is None or source.get("hash") != recipe.source_hash:
         return None
     return [str(c) for c in source["columns"]]
