@@ -15,12 +15,14 @@ from collections.abc import Sequence
 
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
+from ..demo_data.bootstrap import missing_demo_sources_note
 from ..pipeline.deps import UnknownDataset
 from ..pipeline.recipe import load_catalog
+from ..pipeline.recipe_validation import suggest
 from ..pipeline.refresh import RefreshEnv, refresh_many
 from ..pipeline.schedule import runner_from_settings, scheduled
 from ..pipeline.store import SnapshotStore
-from .refresh_output import printer, results_table, status_table
+from .refresh_output import printer, results_table, status_record, status_table
 
 
 def refresh_command(settings, datasets: Sequence[str]) -> int:
@@ -35,9 +37,13 @@ def refresh_command(settings, datasets: Sequence[str]) -> int:
     print()
     print(results_table(results))
     failed = [r.dataset for r in results if r.failed]
+    note = missing_demo_sources_note(settings, recipes, results)
+    if note:
+        print(f"\nagora refresh: {note}", file=sys.stderr)
     if failed:
         print(f"\nagora refresh: {len(failed)} failed ({', '.join(failed)}); their current "
-              "snapshots were kept. See `agora status`.", file=sys.stderr)
+              f"snapshots were kept. `agora status {failed[0]}` shows the whole error.",
+              file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -58,8 +64,9 @@ def watch_command(settings, poll_seconds: float = 30.0) -> int:
     return 0
 
 
-def status_command(settings) -> int:
-    """Print the status table of every dataset with a recipe or a snapshot."""
+def status_command(settings, named: Sequence[str] = ()) -> int:
+    """Print the status table of every dataset with a recipe or a snapshot, or the whole
+    record of the datasets `named`."""
     store = SnapshotStore(settings.store_dir)
     try:
         recipes = list(load_catalog(settings.catalog_dir))
@@ -68,19 +75,29 @@ def status_command(settings) -> int:
         print(f"warning: the catalog has {len(exc.problems)} problem(s); run `agora check`",
               file=sys.stderr)
     datasets = sorted(set(recipes) | set(store.datasets()))
+    unknown = [name for name in named if name not in datasets]
+    if unknown:
+        print(f"agora status: unknown dataset {unknown[0]!r}: {suggest(unknown[0], datasets)}",
+              file=sys.stderr)
+        return 2
+    if named:
+        print("\n\n".join(status_record(store, name) for name in dict.fromkeys(named)))
+        return 0
     print(status_table(store, datasets) if datasets else "no datasets yet")
     return 0
 
 
 def cmd_refresh(args) -> int:
     """Refresh datasets now (all, or those named), or run their schedules with --watch."""
-    from ..demo_data.bootstrap import demo_environment
+    from ..demo_data.bootstrap import demo_environment, write_missing_demo_sources
 
     settings = load_settings(args.config)
     demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
+    write_missing_demo_sources(settings)  # demo mode, before the first `agora up`
     return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
 
 
 def cmd_status(args) -> int:
-    """Show each dataset's current version, rows, age and last refresh result."""
-    return status_command(load_settings(args.config))
+    """Show each dataset's current version, rows, age and last refresh result, or the whole
+    record of the datasets named."""
+    return status_command(load_settings(args.config), args.datasets)

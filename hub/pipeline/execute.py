@@ -26,6 +26,7 @@ from .interfaces import (
 )
 from .parallel import map_parallel
 from .recipe import Recipe, Step
+from .recipe_validation import step_label
 
 T = TypeVar("T")
 
@@ -121,7 +122,7 @@ def fetch_source(recipe: Recipe, sources_dir: Path, environ: Mapping[str, str],
 def apply_step(index: int, step: Step, frame: pd.DataFrame,
                context: ProcessContext) -> pd.DataFrame:
     """Run one processor; any error becomes a RefreshFailed naming the step."""
-    label = f"step {index + 1} ({step.processor})"
+    label = step_label(index, step.processor)
     try:
         processor = registry.processor(step.processor)
     except registry.UnknownName as unknown:
@@ -211,7 +212,7 @@ def _run_group(steps: Sequence[Step], group: list[int], frame: pd.DataFrame,
     runs = map_parallel(lambda i: _run_step(i, steps[i], frame, make_context, None), group)
     for run in runs:
         if len(run.frame) != len(frame) or not run.frame.columns.equals(frame.columns):
-            raise RefreshFailed(f"step {run.index + 1} ({steps[run.index].processor}) changed "
+            raise RefreshFailed(f"{step_label(run.index, steps[run.index].processor)} changed "
                                 "the rows or columns although it is declared column-local")
         for args, kwargs in run.counts:
             report.count(*args, **kwargs)
@@ -234,7 +235,7 @@ def run_processors(recipe: Recipe, frame: pd.DataFrame, make_context: ContextFac
     """
     report, steps = QualityReport(), recipe.processors
     for group in step_groups(steps):
-        deadline.check(f"step {group[0] + 1} ({steps[group[0]].processor})")
+        deadline.check(step_label(group[0], steps[group[0]].processor))
         rows_in = len(frame)
         frame, runs = _run_group(steps, group, frame, make_context, report)
         for run in runs:

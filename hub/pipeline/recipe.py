@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +30,7 @@ from . import registry
 from .cron import Cron
 from .deps import dependency_problems
 from .interfaces import Params
-from .recipe_validation import suggest, validate
+from .recipe_validation import leading_zero_problems, readable_key, suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -253,6 +255,14 @@ class Recipe(_Model):
         return Cron.parse(self.schedule) if self.schedule else None
 
     @property
+    def source_hash(self) -> str:
+        """Hash of the source alone (connector and params): a snapshot's recorded source
+        columns are this recipe's while it is the same."""
+        text = json.dumps([self.source.connector, self.source.params.model_dump(mode="json")],
+                          sort_keys=True, default=str)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    @property
     def hash(self) -> str:
         """Hash of what determines the data (source and processors, not the metadata)."""
         recipe = {"source": [self.source.connector, self.source.params.model_dump(mode="json")],
@@ -262,14 +272,24 @@ class Recipe(_Model):
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def valid_id(name: str) -> str:
+    """A dataset id close to `name` that DATASET_ID accepts.
+
+    >>> valid_id("Qualité-Air"), valid_id("T"), valid_id("2013")
+    ('qualite_air', 't_data', 'dataset_2013')
+    """
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or "dataset"
+    slug = (slug if slug[0].isalpha() else "dataset_" + slug)[:63].rstrip("_")
+    return slug if len(slug) >= 2 else slug + "_data"
+
+
 def id_problem(path: Path) -> Problem | None:
     if DATASET_ID.match(path.stem):
         return None
-    slug = re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_")
-    slug = slug if slug[:1].isalpha() else "dataset_" + slug
     return Problem(str(path), "", f"dataset id {path.stem!r} (the file name) is not valid",
-                   f"rename the file to e.g. {slug[:63]}.yaml: lower case letters, digits "
-                   "and _, starting with a letter, 2 to 63 characters", line=None)
+                   f"rename the file to e.g. {valid_id(path.stem)}.yaml: lower case letters, "
+                   "digits and _, starting with a letter, 2 to 63 characters", line=None)
 
 
 def _source(raw: dict, file: str, lines: dict, problems: list) -> SourceSpec | None:
@@ -321,8 +341,11 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
         problems = _environment_problems(
             [(source.params, "source"), *((step.params, f"processors.{i}.{step.processor}")
                                          for i, step in enumerate(steps))], file, lines)
+    reported = {p.key for p in problems}
+    problems += [p for p in leading_zero_problems(file, lines) if p.key not in reported]
     if problems:
-        raise ConfigProblems(sorted(problems, key=lambda p: p.line or 0))
+        raise ConfigProblems(sorted((replace(p, key=readable_key(p.key)) for p in problems),
+                                    key=lambda p: p.line or 0))
     metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))
     return Recipe(id=path.stem, file=file, metadata=metadata, source=source,
                   processors=tuple(steps), schedule=doc.schedule, refresh=doc.refresh,

@@ -142,7 +142,8 @@ def _manifest(recipe: Recipe, source: SourceData, report: QualityReport, inputs:
     return {
         "recipe_hash": recipe.hash,
         "source": {"connector": recipe.source.connector, "fingerprint": source.fingerprint,
-                   "details": source.details},
+                   "details": source.details, "hash": recipe.source_hash,
+                   "columns": [str(c) for c in source.frame.columns]},
         "processors": [{"name": s.processor, "params": s.params.model_dump(mode="json")}
                        for s in recipe.processors],
         "inputs": inputs,

@@ -216,7 +216,7 @@ def test_cli_check_reports_recipe_problems(workspace, capsys):
     file = workspace.recipe("air", steps="  - test_keep_belo: {}")
     assert main(["-c", settings, "check"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{file}:7: processors.0.test_keep_belo: unknown processor")
+    assert err[0].startswith(f"{file}:7: step 1 (test_keep_belo): unknown processor")
 
 
 def test_end_to_end_with_the_real_csv_connector(tmp_path):
