@@ -319,3 +319,36 @@ def test_the_hubs_secret_variables_never_reach_a_source(tmp_path):
     assert result.failed and "environment variable HUB_STATE_KEY is not set" in result.error
     env.hub_secrets = frozenset()  # the same refresh, were the variable an ordinary one
     assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
+
+
+def real_catalog(tmp_path, recipes: dict[str, str]):
+    """A catalog of real recipes (real connectors and processors), its sources folder and a
+    refresh env over a real store."""
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.pipeline.store import SnapshotStore
+
+    for folder in ("catalogs", "sources"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    for name, text in recipes.items():
+        (tmp_path / "catalogs" / f"{name}.yaml").write_text(text)
+    return RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path / "sources", environ={})
+
+
+CSV_RECIPE = "title: Air\ndescription: PM10.\nsource:\n  connector: csv\n  path: {path}\n"
+
+
+def test_a_csv_cut_inside_a_line_is_never_published(tmp_path):
+    from hub.pipeline.recipe import load_catalog
+
+    env = real_catalog(tmp_path, {"air": CSV_RECIPE.format(path="air.csv")})
+    source = tmp_path / "sources" / "air.csv"
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\n")
+    good = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\nC;8")  # cut while copying
+    failed = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    assert failed.failed and env.store.current("air") == good.version
+    assert failed.error == ("source (csv): air.csv: the CSV is truncated: its last line has 2 "
+                            "fields, the header has 3; the file was probably cut while copying "
+                            "— fetch it again")
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\nC;8;5")  # whole, no newline
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].rows == 3
