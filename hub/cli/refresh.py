@@ -23,12 +23,18 @@ from ..pipeline.store import SnapshotStore
 from .refresh_output import printer, results_table, status_table
 
 
-def refresh_command(settings, datasets: Sequence[str]) -> int:
-    """Refresh now, printing one line per step and a final table; 1 if any failed."""
+def refresh_command(settings, datasets: Sequence[str], accept_shrink: bool = False) -> int:
+    """Refresh now, printing one line per step and a final table; 1 if any failed.
+    `accept_shrink`: the named datasets may shrink past refresh.max_shrink_fraction."""
+    if accept_shrink and not datasets:
+        print("agora refresh: --accept-shrink needs the datasets whose shrink you accept: "
+              "agora refresh DATASET --accept-shrink", file=sys.stderr)
+        return 2
     recipes = load_catalog(settings.catalog_dir)
     env = RefreshEnv.from_settings(settings)
     try:
-        results = refresh_many(recipes, env, datasets or None, printer())
+        results = refresh_many(recipes, env, datasets or None, printer(),
+                               accept_shrink=set(datasets) if accept_shrink else ())
     except UnknownDataset as exc:
         print(f"agora refresh: {exc}", file=sys.stderr)
         return 2
@@ -78,7 +84,9 @@ def cmd_refresh(args) -> int:
 
     settings = load_settings(args.config)
     demo_environment(settings, os.environ)  # demo mode: the demo sources' variables and key
-    return watch_command(settings) if args.watch else refresh_command(settings, args.datasets)
+    if args.watch:
+        return watch_command(settings)
+    return refresh_command(settings, args.datasets, args.accept_shrink)
 
 
 def cmd_status(args) -> int:

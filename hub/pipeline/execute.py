@@ -254,3 +254,17 @@ def check_dropped(recipe: Recipe, rows_in: int, rows_out: int, limit: float) -> 
             f"processors dropped {dropped} of {rows_in} rows ({dropped / rows_in:.0%}), more "
             f"than the {limit:.0%} allowed -> check the source, or raise "
             f"refresh.max_dropped_fraction in {recipe.file}")
+
+
+def check_shrink(recipe: Recipe, before: int | None, after: int, limit: float,
+                 accepted_by: str | None = None) -> dict[str, Any] | None:
+    """Fail when the new version has fewer than (1 - `limit`) x the current version's
+    `before` rows, unless `accepted_by` someone: then return what the manifest records."""
+    if not before or after >= (1 - limit) * before:
+        return None
+    if accepted_by:
+        return {"from": before, "to": after, "by": accepted_by}
+    raise RefreshFailed(
+        f"the new version has {after} rows, the current one {before} ({1 - after / before:.0%} "
+        f"fewer, more than the {limit:.0%} allowed by refresh.max_shrink_fraction) -> check the "
+        f"source; if it is right, publish it with `agora refresh {recipe.id} --accept-shrink`")

@@ -114,6 +114,9 @@ class RefreshOptions(_Model):
     max_dropped_fraction: float | None = Field(
         None, ge=0, le=1, description="Share of rows processors may drop (0-1); default: "
         "data.max_dropped_fraction.")
+    max_shrink_fraction: float | None = Field(
+        None, ge=0, le=1, description="Share of its rows the dataset may lose from one version "
+        "to the next (0-1); default: data.max_shrink_fraction.")
     retain_versions: int | None = Field(
         None, ge=1, description="Snapshot versions kept; default: data.retain_versions.")
     max_source_bytes: int | None = Field(

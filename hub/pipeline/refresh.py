@@ -8,7 +8,10 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 3. if the source fingerprint, the recipe hash and the versions of the datasets it joins all
    equal the current version's, stop: result "unchanged", no new version;
 4. run the processors in order (rows in/out, seconds, notes per step in the quality report);
-5. fail if they dropped more than max_dropped_fraction of the rows;
+5. fail if they dropped more than max_dropped_fraction of the rows, or if the new version has
+   fewer than (1 - max_shrink_fraction) x the current version's rows (unless the shrink is
+   accepted: `agora refresh DATASET --accept-shrink`, recorded as the manifest's
+   ``accepted_shrink``);
 6. write the version and switch `current` atomically (store.py), prune old versions.
 
 Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +41,7 @@ from .execute import (
     RefreshFailed,
     call_with_timeout,
     check_dropped,
+    check_shrink,
     fetch_source,
     run_processors,
 )
@@ -79,6 +83,7 @@ class RefreshEnv:
     # key and the pseudonym key, settings that can name any variable); processors keep them
     hub_secrets: frozenset[str] = frozenset()
     alerts: EpisodeStore | None = None  # from_settings: <data_dir>/alerts; None: no alerts
+    max_shrink_fraction: float = 0.5
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
@@ -87,7 +92,7 @@ class RefreshEnv:
                    dict(os.environ if environ is None else environ),
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
                    frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
-                   EpisodeStore.in_data_dir(settings.data_dir))
+                   EpisodeStore.in_data_dir(settings.data_dir), data.max_shrink_fraction)
 
     @property
     def source_environ(self) -> dict[str, str]:
@@ -157,7 +162,14 @@ def row_rule_columns(recipe: Recipe) -> list[str]:
     return [rule.column for rule in recipe.access.rows]
 
 
-def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
+def _option(recipe: Recipe, env: RefreshEnv, name: str):
+    """The recipe's refresh option `name`, else the env's (the settings') default."""
+    value = getattr(recipe.refresh, name)
+    return getattr(env, name) if value is None else value
+
+
+def _run(recipe: Recipe, env: RefreshEnv, emit: Progress,
+         accepted_by: str | None = None) -> RefreshResult:
     deadline = Deadline(recipe.refresh.timeout_seconds)
     inputs = {other: env.store.current(other) for other in recipe.dependencies}
     started = time.perf_counter()
@@ -171,11 +183,14 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     frame, report = call_with_timeout(
         lambda: run_processors(recipe, source.frame, _context_factory(recipe, env, inputs),
                                deadline, emit), deadline, "the processors")
-    limit = recipe.refresh.max_dropped_fraction
     check_dropped(recipe, len(source.frame), len(frame),
-                  env.max_dropped_fraction if limit is None else limit)
+                  _option(recipe, env, "max_dropped_fraction"))
+    shrink = check_shrink(recipe, (current or {}).get("row_count"), len(frame),
+                          _option(recipe, env, "max_shrink_fraction"), accepted_by)
     timings = {"fetch": fetched, "processors": round(time.perf_counter() - started - fetched, 4)}
     manifest = _manifest(recipe, source, report, inputs, timings)
+    if shrink:
+        manifest["accepted_shrink"] = shrink
     version = env.store.write_version(recipe.id, frame, manifest,
                                       recipe.refresh.retain_versions or env.retain_versions,
                                       cluster_by=row_rule_columns(recipe))
@@ -190,12 +205,13 @@ def _failure_message(exc: Exception) -> str:
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
-def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float) -> RefreshResult:
+def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float,
+            accepted_by: str | None) -> RefreshResult:
     status = env.store.status(recipe.id)
     status.record_attempt(utc_now())
     emit(ProgressEvent(recipe.id, "start"))
     try:
-        result = _run(recipe, env, emit)
+        result = _run(recipe, env, emit, accepted_by)
     except Exception as exc:
         message = _failure_message(exc)
         result = RefreshResult(recipe.id, "failed", env.store.current(recipe.id),
@@ -222,14 +238,17 @@ def judge_alerts(recipe: Recipe, env: RefreshEnv) -> None:
         log.exception("alert rules of %s not judged", recipe.id)
 
 
-def refresh_dataset(recipe: Recipe, env: RefreshEnv,
-                    progress: Progress | None = None) -> RefreshResult:
-    """Refresh one dataset; never raises for a data problem (see RefreshResult.result)."""
+def refresh_dataset(recipe: Recipe, env: RefreshEnv, progress: Progress | None = None,
+                    accept_shrink: bool = False, accepted_by: str = "cli") -> RefreshResult:
+    """Refresh one dataset; never raises for a data problem (see RefreshResult.result).
+
+    `accept_shrink`: publish even if the dataset shrank more than max_shrink_fraction (the
+    manifest records it, with `accepted_by`); the next refresh is guarded again."""
     started, emit = time.monotonic(), _quiet(progress)
     use_fast_memory_pool()
     try:
         with env.store.lock(recipe.id):
-            result = _locked(recipe, env, emit, started)
+            result = _locked(recipe, env, emit, started, accepted_by if accept_shrink else None)
     except DatasetBusy as exc:
         result = RefreshResult(recipe.id, "busy", env.store.current(recipe.id),
                                seconds=time.monotonic() - started, error=str(exc))
@@ -239,17 +258,21 @@ def refresh_dataset(recipe: Recipe, env: RefreshEnv,
 
 
 def refresh_many(recipes: Mapping[str, Recipe], env: RefreshEnv,
-                 ids: Iterable[str] | None = None,
-                 progress: Progress | None = None) -> list[RefreshResult]:
-    """Refresh `ids` (default: all) and the datasets they join, dependencies first.
+                 ids: Iterable[str] | None = None, progress: Progress | None = None,
+                 accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
+    """Refresh `ids` (default: all) and the datasets they join, dependencies first; the
+    datasets in `accept_shrink` may shrink past their limit (see refresh_dataset).
 
     Raises deps.UnknownDataset for an id without a recipe (nothing is refreshed then).
     """
-    return [refresh_dataset(recipes[d], env, progress) for d in refresh_order(recipes, ids)]
+    return [refresh_dataset(recipes[d], env, progress, accept_shrink=d in accept_shrink)
+            for d in refresh_order(recipes, ids)]
 
 
 def refresh_all(settings, ids: Iterable[str] | None = None, progress: Progress | None = None,
-                environ: Mapping[str, str] | None = None) -> list[RefreshResult]:
+                environ: Mapping[str, str] | None = None,
+                accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
     """Load the catalog from the settings (ConfigProblems if broken) and refresh it."""
     recipes = load_catalog(settings.catalog_dir)
-    return refresh_many(recipes, RefreshEnv.from_settings(settings, environ), ids, progress)
+    return refresh_many(recipes, RefreshEnv.from_settings(settings, environ), ids, progress,
+                        accept_shrink)

@@ -3,7 +3,7 @@
 import pytest
 
 from hub.cli.main import main
-from hub.pipeline.refresh import refresh_dataset, refresh_many
+from hub.pipeline.refresh import RefreshEnv, refresh_dataset, refresh_many
 
 KEEP = "  - test_keep_below: {column: value, below: 12}"  # keeps ids 0..7 of 10
 
@@ -157,7 +157,7 @@ def test_joins_run_after_their_dependency_and_follow_its_versions(workspace):
     zones_version = workspace.store.current("zones")
     assert workspace.store.read_manifest("air")["inputs"] == {"zones": zones_version}
     # Same air source, but zones changed: air must be rebuilt, not "unchanged".
-    workspace.source("zones.csv", rows=3)
+    workspace.source("zones.csv", rows=6)
     results = refresh_many(workspace.load(), workspace.env)
     assert [r.result for r in results] == ["new", "new"]
     results = refresh_many(workspace.load(), workspace.env)
@@ -352,3 +352,64 @@ def test_a_csv_cut_inside_a_line_is_never_published(tmp_path):
                             "— fetch it again")
     source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\nC;8;5")  # whole, no newline
     assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].rows == 3
+
+
+def csv_rows(count: int) -> str:
+    return "station;pm10\n" + "".join(f"S{i};{i},5\n" for i in range(count))
+
+
+def shrink_workspace(tmp_path, extra: str = ""):
+    env = real_catalog(tmp_path, {"air": CSV_RECIPE.format(path="air.csv") + extra})
+    settings = tmp_path / "workspace.yaml"
+    settings.write_text(f"data:\n  catalog_dir: {tmp_path / 'catalogs'}\n  sources_dir: "
+                        f"{tmp_path / 'sources'}\n  store_dir: {tmp_path / 'store'}\n")
+    return env, str(settings), tmp_path / "sources" / "air.csv"
+
+
+def test_a_dataset_that_shrinks_too_much_is_refused_until_accepted(tmp_path, capsys):
+    env, settings, source = shrink_workspace(tmp_path)
+    source.write_text(csv_rows(10))
+    assert main(["-c", settings, "refresh", "air"]) == 0
+    good = env.store.current("air")
+    source.write_text(csv_rows(4))  # an export that came back with 4 rows of 10
+    assert main(["-c", settings, "refresh", "air"]) == 1
+    assert env.store.current("air") == good
+    error = env.store.status("air").read()["last_error"]["message"]
+    assert error == ("the new version has 4 rows, the current one 10 (60% fewer, more than "
+                     "the 50% allowed by refresh.max_shrink_fraction) -> check the source; if "
+                     "it is right, publish it with `agora refresh air --accept-shrink`")
+    capsys.readouterr()
+    assert main(["-c", settings, "refresh", "air", "--accept-shrink"]) == 0
+    accepted = env.store.read_manifest("air")
+    assert accepted["row_count"] == 4 and accepted["version"] != good
+    assert accepted["accepted_shrink"] == {"from": 10, "to": 4, "by": "cli"}
+    source.write_text(csv_rows(1))  # guarded again, against the new current (4 rows)
+    assert main(["-c", settings, "refresh", "air"]) == 1
+    assert "the new version has 1 rows, the current one 4 (75% fewer" in (
+        env.store.status("air").read()["last_error"]["message"])
+    source.write_text(csv_rows(3))  # 3 of 4: within the limit, nothing to accept
+    assert main(["-c", settings, "refresh", "air"]) == 0
+    assert "accepted_shrink" not in env.store.read_manifest("air")
+
+
+def test_accepting_a_shrink_needs_the_dataset_named(tmp_path, capsys):
+    env, settings, source = shrink_workspace(tmp_path)
+    source.write_text(csv_rows(10))
+    assert main(["-c", settings, "refresh", "--accept-shrink"]) == 2
+    assert "--accept-shrink needs the datasets whose shrink you accept" in capsys.readouterr().err
+    assert env.store.current("air") is None
+
+
+def test_the_shrink_limit_is_the_recipes_else_the_settings(tmp_path):
+    from hub.config.loading import load_settings
+    from hub.pipeline.recipe import load_catalog
+
+    env, _, source = shrink_workspace(tmp_path, "refresh:\n  max_shrink_fraction: 0.9\n")
+    source.write_text(csv_rows(10))
+    refresh_many(load_catalog(tmp_path / "catalogs"), env)
+    source.write_text(csv_rows(2))  # 80 % fewer: the recipe allows 90 %
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
+    environ = {"AGORA_HUB__DATA_DIR": str(tmp_path)}
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_shrink_fraction == 0.5
+    environ["AGORA_DATA__MAX_SHRINK_FRACTION"] = "0.1"
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_shrink_fraction == 0.1
