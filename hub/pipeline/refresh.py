@@ -43,7 +43,9 @@ from .execute import (
     check_dropped,
     check_shrink,
     fetch_source,
+    one_line,
     run_processors,
+    write_failure,
 )
 from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .memory import use_fast_memory_pool
@@ -191,18 +193,22 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress,
     manifest = _manifest(recipe, source, report, inputs, timings)
     if shrink:
         manifest["accepted_shrink"] = shrink
-    version = env.store.write_version(recipe.id, frame, manifest,
-                                      recipe.refresh.retain_versions or env.retain_versions,
-                                      cluster_by=row_rule_columns(recipe))
+    try:
+        version = env.store.write_version(recipe.id, frame, manifest,
+                                          recipe.refresh.retain_versions or env.retain_versions,
+                                          cluster_by=row_rule_columns(recipe))
+    except Exception as exc:
+        raise write_failure(frame, report, exc, recipe.id) from exc
     emit(ProgressEvent(recipe.id, "write", len(frame), round(time.perf_counter() - started, 4)))
     return RefreshResult(recipe.id, "new", version, len(frame))
 
 
 def _failure_message(exc: Exception) -> str:
+    """One line for the status file and the steward; an unexpected traceback goes to the log."""
     if isinstance(exc, RefreshFailed):
-        return str(exc)
+        return " ".join(str(exc).split())
     log.exception("unexpected error during a refresh")
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+    return f"unexpected error: {type(exc).__name__}: {one_line(exc)} (details in the log)"
 
 
 def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float,

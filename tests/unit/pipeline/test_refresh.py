@@ -113,7 +113,7 @@ def test_the_settings_default_limit_applies_without_a_recipe_limit(workspace):
 
 @pytest.mark.parametrize("kind, expected", [
     ("processing", "step 2 (test_crash): cannot work on this data"),
-    ("crash", "step 2 (test_crash) crashed: RuntimeError: boom"),
+    ("crash", "step 2 (test_crash) crashed: RuntimeError: boom (details in the log)"),
 ])
 def test_a_failing_processor_fails_the_refresh(workspace, kind, expected):
     workspace.source("air.csv")
