@@ -1,8 +1,10 @@
 """The pipeline side of `agora refresh`, `agora refresh --watch` and `agora status`.
 
 `cmd_refresh` and `cmd_status` are what hub/cli/main.py dispatches to; each returns the exit code
-(0 ok, 1 a refresh failed, 2 a configuration problem or an unknown dataset).
-ConfigProblems propagate to the CLI, which prints one line per problem.
+(0 ok, 1 a refresh failed, 2 a configuration problem or an unknown dataset). A recipe that
+does not load fails alone: its problems are printed, its dataset counts as failed (1) and the
+others refresh. ConfigProblems (a catalog folder that cannot be read) propagate to the CLI,
+which prints one line per problem.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections.abc import Sequence
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
 from ..pipeline.deps import UnknownDataset
-from ..pipeline.recipe import load_catalog
-from ..pipeline.refresh import RefreshEnv, refresh_many
+from ..pipeline.recipe import read_catalog
+from ..pipeline.refresh import RefreshEnv, refresh_catalog, wanted_broken
 from ..pipeline.schedule import runner_from_settings, scheduled
 from ..pipeline.store import SnapshotStore
 from .refresh_output import printer, results_table, status_table
@@ -30,21 +32,34 @@ def refresh_command(settings, datasets: Sequence[str], accept_shrink: bool = Fal
         print("agora refresh: --accept-shrink needs the datasets whose shrink you accept: "
               "agora refresh DATASET --accept-shrink", file=sys.stderr)
         return 2
-    recipes = load_catalog(settings.catalog_dir)
+    catalog = read_catalog(settings.catalog_dir)
     env = RefreshEnv.from_settings(settings)
     try:
-        results = refresh_many(recipes, env, datasets or None, printer(),
-                               accept_shrink=set(datasets) if accept_shrink else ())
+        results = refresh_catalog(catalog, env, datasets or None, printer(),
+                                  accept_shrink=set(datasets) if accept_shrink else ())
     except UnknownDataset as exc:
         print(f"agora refresh: {exc}", file=sys.stderr)
         return 2
     print()
     print(results_table(results))
+    print_problems(catalog, datasets)
     failed = [r.dataset for r in results if r.failed]
     if failed:
         print(f"\nagora refresh: {len(failed)} failed ({', '.join(failed)}); their current "
               "snapshots were kept. See `agora status`.", file=sys.stderr)
     return 1 if failed else 0
+
+
+def print_problems(catalog, datasets: Sequence[str]) -> None:
+    """Every problem of the broken recipes refreshed (all, or those named and what they read);
+    when refreshing all, also the problems that are no recipe's (plugins left out)."""
+    problems = catalog.problems_of(wanted_broken(catalog, datasets or None))
+    if not datasets:
+        problems = catalog.others + problems
+    if problems:
+        print(file=sys.stderr)
+    for problem in problems:
+        print(problem, file=sys.stderr)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -68,10 +83,12 @@ def status_command(settings) -> int:
     """Print the status table of every dataset with a recipe or a snapshot."""
     store = SnapshotStore(settings.store_dir)
     try:
-        recipes = list(load_catalog(settings.catalog_dir))
+        catalog = read_catalog(settings.catalog_dir)
+        recipes, problems = [*catalog.recipes, *catalog.broken], catalog.problems
     except ConfigProblems as exc:
-        recipes = []
-        print(f"warning: the catalog has {len(exc.problems)} problem(s); run `agora check`",
+        recipes, problems = [], exc.problems
+    if problems:
+        print(f"warning: the catalog has {len(problems)} problem(s); run `agora check`",
               file=sys.stderr)
     datasets = sorted(set(recipes) | set(store.datasets()))
     print(status_table(store, datasets) if datasets else "no datasets yet")

@@ -17,7 +17,8 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
 recorded with a readable message in the status file. :func:`refresh_many` runs datasets after
 the datasets they join; a dependency that failed still has its last good snapshot, which is
-what the dependent dataset then joins.
+what the dependent dataset then joins. :func:`refresh_catalog` also fails, alone, each broken
+recipe asked for (recipe.read_catalog): its problem is its result, the others refresh.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..alerts.episodes import EpisodeStore
-from .deps import refresh_order
+from .deps import UnknownDataset, refresh_order
 from .execute import (
     Deadline,
     Progress,
@@ -49,7 +50,8 @@ from .execute import (
 )
 from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .memory import use_fast_memory_pool
-from .recipe import Recipe, load_catalog
+from .recipe import DATASET_ID, Catalog, Recipe, read_catalog
+from .recipe_validation import suggest
 from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
 from .store_files import utc_now
 
@@ -275,10 +277,63 @@ def refresh_many(recipes: Mapping[str, Recipe], env: RefreshEnv,
             for d in refresh_order(recipes, ids)]
 
 
+def wanted_broken(catalog: Catalog, ids: Iterable[str] | None) -> list[str]:
+    """The broken recipes among `ids` (default: all) and the datasets they read."""
+    if ids is None:
+        return sorted(catalog.broken)
+    todo, seen = list(ids), set()
+    while todo:
+        dataset = todo.pop()
+        if dataset not in seen:
+            seen.add(dataset)
+            recipe = catalog.recipes.get(dataset)
+            todo.extend(recipe.dependencies if recipe else ())
+    return sorted(seen & set(catalog.broken))
+
+
+def broken_recipe(dataset: str, catalog: Catalog, env: RefreshEnv,
+                  progress: Progress | None = None) -> RefreshResult:
+    """The failed result of a recipe that does not load, recorded in its status file."""
+    problems = catalog.broken[dataset]
+    more = f" (and {len(problems) - 1} more problem(s): agora check)" if len(problems) > 1 else ""
+    result = RefreshResult(dataset, "failed", error=f"recipe not loaded, nothing refreshed: "
+                           f"{problems[0]}{more}")
+    if DATASET_ID.match(dataset):  # a file name that is no dataset id has no store folder
+        result.version = env.store.current(dataset)
+        try:
+            with env.store.lock(dataset):
+                status = env.store.status(dataset)
+                status.record_attempt(utc_now())
+                status.record_failure(utc_now(), result.error, 0.0)
+        except DatasetBusy:
+            pass
+    _quiet(progress)(ProgressEvent(dataset, "failed", message=result.error))
+    return result
+
+
+def refresh_catalog(catalog: Catalog, env: RefreshEnv, ids: Iterable[str] | None = None,
+                    progress: Progress | None = None,
+                    accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
+    """refresh_many on the recipes that load; each broken recipe among `ids` (default: all)
+    and the datasets they read fails alone (:func:`broken_recipe`), first.
+
+    Raises deps.UnknownDataset for an id with neither a recipe nor a broken recipe file.
+    """
+    ids = None if ids is None else list(ids)
+    known = {**dict.fromkeys(catalog.broken), **catalog.recipes}
+    for dataset in ids or ():
+        if dataset not in known:
+            raise UnknownDataset(f"no recipe for dataset {dataset!r}: " + suggest(dataset, known))
+    good = None if ids is None else [d for d in ids if d not in catalog.broken]
+    results = [broken_recipe(d, catalog, env, progress) for d in wanted_broken(catalog, ids)]
+    return results + refresh_many(catalog.recipes, env, good, progress, accept_shrink)
+
+
 def refresh_all(settings, ids: Iterable[str] | None = None, progress: Progress | None = None,
                 environ: Mapping[str, str] | None = None,
                 accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
-    """Load the catalog from the settings (ConfigProblems if broken) and refresh it."""
-    recipes = load_catalog(settings.catalog_dir)
-    return refresh_many(recipes, RefreshEnv.from_settings(settings, environ), ids, progress,
-                        accept_shrink)
+    """Read the catalog from the settings and refresh it (:func:`refresh_catalog`); raises
+    ConfigProblems only when the catalog folder cannot be read."""
+    return refresh_catalog(read_catalog(settings.catalog_dir),
+                           RefreshEnv.from_settings(settings, environ), ids, progress,
+                           accept_shrink)

@@ -12,8 +12,8 @@ import pytest
 from hub.cli.main import main
 from hub.pipeline import registry
 from hub.pipeline.interfaces import Params, Processor
-from hub.pipeline.recipe import load_catalog
-from hub.pipeline.refresh import RefreshEnv, refresh_many
+from hub.pipeline.recipe import read_catalog
+from hub.pipeline.refresh import RefreshEnv, refresh_catalog, refresh_many
 from hub.pipeline.store import SnapshotStore
 
 from .glue_support import CONNECTOR_CLASSES, PROCESSOR_CLASSES
@@ -62,7 +62,7 @@ class Catalog:
         return path
 
     def refresh(self, *ids):
-        return refresh_many(load_catalog(self.root / "catalogs"), self.env, ids or None)
+        return refresh_catalog(read_catalog(self.root / "catalogs"), self.env, ids or None)
 
     def cli(self, *args) -> int:
         return main(["-c", str(self.settings), *args])
@@ -166,3 +166,94 @@ def test_an_unexpected_crash_is_one_line_and_its_traceback_is_logged(test_proces
     assert "refresh of air: step 2 (test_loud) crashed" in caplog.text
     assert "Traceback (most recent call last)" in caplog.text
     assert workspace.store.status("air").read()["last_error"]["message"] == result.error
+
+
+GOOD = "title: Good\ndescription: Fine.\nsource:\n  connector: csv\n  path: good.csv\n"
+BAD = ("title: Bad\ndescription: A typo.\nsource:\n  connector: csv\n  path: bad.csv\n"
+       "  delimter: ';'\n")
+BAD_PROBLEM = "bad.yaml:6: source.delimter: unknown key -> remove it; did you mean 'delimiter'?"
+
+
+def good_and_bad(catalog):
+    catalog.source("good.csv", "a,b\n1,2\n3,4\n")
+    catalog.source("bad.csv", "a;b\n1;2\n")
+    catalog.recipe("good", GOOD)
+    return catalog.recipe("bad", BAD)
+
+
+def test_one_broken_recipe_does_not_stop_refreshing_another(catalog, capsys):
+    good_and_bad(catalog)
+    assert catalog.cli("refresh", "good") == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].split()[:2] == ["good", "new"]
+    assert "bad" not in out and "bad.yaml" not in err  # not asked for, not reported
+    assert catalog.store.status("bad").read() == {}
+
+
+def test_refreshing_all_refreshes_the_good_and_reports_the_broken(catalog, capsys):
+    bad = good_and_bad(catalog)
+    assert catalog.cli("refresh") == 1
+    out, err = capsys.readouterr()
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[-2:]}
+    assert rows == {"bad": "failed", "good": "new"}
+    assert catalog.store.current("good") and catalog.store.current("bad") is None
+    assert err.splitlines()[1].startswith(f"{catalog.root / 'catalogs'}/{BAD_PROBLEM}")
+    assert "agora refresh: 1 failed (bad)" in err
+    message = catalog.store.status("bad").read()["last_error"]["message"]
+    assert message.startswith(f"recipe not loaded, nothing refreshed: {bad}:6: source.delimter")
+    assert catalog.cli("status") == 0
+    status = capsys.readouterr()
+    assert [line.split()[:5] for line in status.out.splitlines()[2:]] == [
+        ["bad", "-", "-", "-", "failed"], ["good", catalog.store.current("good"), "2", "0", "s"]]
+    assert "the catalog has 1 problem(s); run `agora check`" in status.err
+    assert catalog.cli("refresh", "bad") == 1  # asked for by name: it fails, with its problem
+    assert BAD_PROBLEM in capsys.readouterr().err
+    assert catalog.store.status("bad").read()["consecutive_failures"] == 2
+    assert catalog.cli("refresh", "bda") == 2
+    assert "no recipe for dataset 'bda': did you mean 'bad'?" in capsys.readouterr().err
+
+
+def test_a_recipe_that_breaks_keeps_its_snapshot_and_is_not_served(catalog):
+    from hub.services.datasets.read.registry import DatasetRegistry
+
+    bad = good_and_bad(catalog)
+    bad.write_text(BAD.replace("  delimter: ';'\n", "  delimiter: ';'\n"))
+    assert [r.result for r in catalog.refresh()] == ["new", "new"]
+    kept = catalog.store.current("bad")
+    bad.write_text(BAD)
+    results = {r.dataset: r for r in catalog.refresh()}
+    assert results["bad"].failed and results["bad"].version == kept
+    assert catalog.store.current("bad") == kept
+    registry = DatasetRegistry(catalog.root / "catalogs", catalog.store, has_key=True)
+    assert sorted(registry.recipes()) == ["good"]  # its stale snapshot is not served
+
+
+def test_a_dataset_joining_a_broken_recipe_joins_its_last_snapshot(catalog):
+    bad = good_and_bad(catalog)
+    bad.write_text(BAD.replace("  delimter: ';'\n", "  delimiter: ';'\n"))
+    catalog.refresh()
+    catalog.recipe("good", GOOD + 'processors:\n  - join: {dataset: bad, "on": [a], prefix: x_}\n')
+    bad.write_text(BAD)
+    results = refresh_catalog(read_catalog(catalog.root / "catalogs"), catalog.env, ["good"])
+    assert [(r.dataset, r.result) for r in results] == [("bad", "failed"), ("good", "new")]
+    assert catalog.store.read_current("good")["x_b"].fillna("-").tolist() == ["2", "-"]
+
+
+def test_the_schedules_run_the_good_recipes_while_one_is_broken(catalog, caplog):
+    from hub.config.loading import load_settings
+    from hub.pipeline.schedule import runner_from_settings
+
+    good_and_bad(catalog)
+    catalog.recipe("good", GOOD + "schedule: '0 * * * *'\n")
+    catalog.recipe("bad", BAD + "schedule: '0 * * * *'\n")
+    runner = runner_from_settings(load_settings(catalog.settings, environ={}), check=False)
+    try:
+        with caplog.at_level(logging.ERROR, logger="agora.schedule"):
+            assert runner.tick() == ["good"]
+            runner.wait()
+            runner.tick()
+        assert caplog.text.count("recipes with problems are not refreshed until fixed") == 1
+        assert BAD_PROBLEM in caplog.text
+        assert catalog.store.current("good") is not None
+    finally:
+        runner.pool.shutdown(wait=True)
