@@ -71,7 +71,7 @@ def _stop_on_signals() -> threading.Event:
 
 def watch_command(settings, poll_seconds: float = 30.0) -> int:
     """Run the schedules in the foreground until Ctrl-C / SIGTERM."""
-    runner = runner_from_settings(settings, progress=printer())  # problems: exit 2 first
+    runner = runner_from_settings(settings, progress=printer())  # no catalog folder: exit 2
     datasets = scheduled(runner)
     print(f"agora refresh --watch: {len(datasets)} scheduled dataset(s) "
           f"({', '.join(datasets) or 'none'}); Ctrl-C to stop", flush=True)

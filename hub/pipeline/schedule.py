@@ -25,7 +25,7 @@ from datetime import datetime
 from ..config.problems import ConfigProblems
 from .deps import refresh_order
 from .execute import Progress
-from .recipe import Catalog, Recipe, RecipeCache, load_catalog, read_catalog
+from .recipe import Catalog, Recipe, RecipeCache, read_catalog
 from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore
 from .store_files import utc_now
@@ -133,10 +133,10 @@ def runner_from_settings(settings, progress: Progress | None = None,
                          check: bool = True) -> ScheduleRunner:
     """The runner of the settings' catalog; each tick re-reads it (only changed files are
     parsed again, a recipe with problems is not run until fixed). `check`: raise
-    ConfigProblems now if the catalog has problems (a command refuses to start)."""
+    ConfigProblems now if the catalog folder cannot be read (a command refuses to start)."""
     parsed = RecipeCache()
     if check:
-        load_catalog(settings.catalog_dir, parsed)
+        read_catalog(settings.catalog_dir, parsed)
     return ScheduleRunner(lambda: read_catalog(settings.catalog_dir, parsed),
                           RefreshEnv.from_settings(settings), progress=progress)
 

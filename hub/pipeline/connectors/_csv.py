@@ -138,7 +138,8 @@ def detect_delimiter(sample: str) -> str:
 def check_last_line(data: bytes, encoding: str, delimiter: str, text: str, source: str) -> None:
     """Refuse a file whose last line lacks its newline and has another number of fields than
     the header line (the start of `text`): a file cut in the middle of a line. A last line
-    without newline but with every field is fine; lines with quotes are left to the parser."""
+    without newline but with every field is fine, and so is one as wide as the line before it
+    (a file whose rows all end with an extra `;`); lines with quotes are left to the parser."""
     if data.endswith((b"\n", b"\r")) or encoding.startswith("utf-16"):
         return
     tail = data[-TAIL_BYTES:]
@@ -150,7 +151,8 @@ def check_last_line(data: bytes, encoding: str, delimiter: str, text: str, sourc
         return
     header = _fields(text.split("\n", 1)[0].rstrip("\r"), delimiter)
     found = last.count(delimiter) + 1
-    if found != header:
+    before = tail[tail.rfind(b"\n", 0, cut) + 1:cut].decode(encoding, errors="replace")
+    if found != header and ('"' in before or before.count(delimiter) + 1 != found):
         raise SourceError(f"{source}: the CSV is truncated: its last line has {found} field"
                           f"{'s' if found != 1 else ''}, the header has {header}; the file was "
                           "probably cut while copying — fetch it again")

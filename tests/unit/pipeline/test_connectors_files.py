@@ -119,6 +119,7 @@ def test_csv_with_a_last_line_longer_than_the_header_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["a,b\n1,2\n3,4", "a,b\r\n1,2\r\n3,4", "a;b\n1;2",
+                                  "a;b\n1;2;\n3;4;",  # every row one field wider than the header
                                   'a,b\n1,2\n"x\ny",4', "a,b\n1,2\n   ", "a,b,c"])
 def test_csv_without_a_final_newline_but_whole_lines_is_read(tmp_path, text):
     write(tmp_path, "whole.csv", text.encode())
