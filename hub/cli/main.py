@@ -33,6 +33,9 @@ def refresh_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dataset ids (default: all); datasets they join are refreshed first")
     parser.add_argument("--watch", action="store_true",
                         help="run the recipes' cron schedules in the foreground until Ctrl-C")
+    parser.add_argument("--accept-shrink", action="store_true",
+                        help="publish the named datasets even if they lost more rows than "
+                        "refresh.max_shrink_fraction allows (once; recorded in the manifest)")
 
 
 def status_arguments(parser: argparse.ArgumentParser) -> None:

@@ -95,7 +95,8 @@ def write_missing_demo_sources(settings, out: TextIO | None = None) -> bool:
 
 def missing_demo_sources_note(settings, recipes, results) -> str | None:
     """One line for the demo datasets that failed because their sources were never written."""
-    failed = [r.dataset for r in results if r.failed and recipes[r.dataset].metadata.synthetic]
+    failed = [r.dataset for r in results
+              if r.failed and r.dataset in recipes and recipes[r.dataset].metadata.synthetic]
     if not failed or (Path(settings.sources_dir) / MANIFEST).exists():
         return None
     return (f"{len(failed)} demo dataset(s) failed: their synthetic sources are not in "

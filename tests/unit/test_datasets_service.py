@@ -309,22 +309,43 @@ def test_export_limit_and_unknown_format(service):
 
 # -- failure modes ----------------------------------------------------------------------------
 
-def test_broken_catalog_answers_503_everywhere_then_recovers(ws):
+def test_a_broken_recipe_is_absent_and_the_others_are_served(ws):
     server = start_service(ws)
     recipe = ws.catalog_dir / "stations.yaml"
     original = recipe.read_text()
     try:
+        assert get(server, "api/datasets/stations").status_code == 200
         recipe.write_text(original + "\nnot_a_key: 1\n")
+        for path in ("api/datasets/stations", "api/datasets/stations/records",
+                     "api/datasets/stations/export.parquet"):
+            assert get(server, path).status_code == 404, path
+        listed = [d["id"] for d in get(server, "api/datasets").json()["datasets"]]
+        assert "stations" not in listed and "incidents" in listed
+        assert get(server, "api/datasets/incidents/records").status_code == 200
+        assert "stations" not in get(server, "api/catalog.yaml").text
+        recipe.write_text(original)
+        assert get(server, "api/datasets/stations").status_code == 200
+    finally:
+        recipe.write_text(original)
+        server.stop()
+
+
+def test_an_unreadable_catalog_answers_503_everywhere_then_recovers(ws):
+    server = start_service(ws)
+    moved = ws.catalog_dir.with_name("catalog.moved")
+    try:
+        ws.catalog_dir.rename(moved)
         for path in ("api/datasets", "api/datasets/incidents", "api/datasets/incidents/records",
                      "api/datasets/secret_hr/export.csv", "api/datasets/stations/export.parquet",
                      "api/catalog.yaml", "api/dcat.jsonld"):
             response = get(server, path)
             assert response.status_code == 503, path
             assert response.json() == {"error": UNAVAILABLE}
-        recipe.write_text(original)
+        moved.rename(ws.catalog_dir)
         assert get(server, "api/datasets").status_code == 200
     finally:
-        recipe.write_text(original)
+        if moved.exists():
+            moved.rename(ws.catalog_dir)
         server.stop()
 
 

@@ -302,3 +302,24 @@ def test_a_column_doc_in_another_language_says_how_to_write_it(workspace):
     assert problems(workspace) == [
         f"{file}:9: column_docs.value.title: write a text, or "
         "{fr: <French>, en: <English>}"]
+
+
+def test_read_catalog_leaves_out_each_broken_recipe_and_keeps_the_others(workspace):
+    from hub.pipeline.recipe import read_catalog
+
+    workspace.recipe("good")
+    workspace.recipe("typo", extra="titel: x")
+    workspace.recipe("orphan", steps="  - test_join: {dataset: nowhere}")
+    workspace.recipe("aa", steps="  - test_join: {dataset: bb}")
+    workspace.recipe("bb", steps="  - test_join: {dataset: aa}")
+    workspace.recipe("reader", steps="  - test_join: {dataset: typo}")  # joins a broken one
+    (workspace.catalog / "old.yml").write_text("title: x\n")
+    catalog = read_catalog(workspace.catalog)
+    assert sorted(catalog.recipes) == ["good", "reader"]
+    assert sorted(catalog.broken) == ["aa", "bb", "old", "orphan", "typo"]
+    assert "unknown dataset 'nowhere'" in str(catalog.broken["orphan"][0])
+    assert "titel: unknown key" in str(catalog.broken["typo"][0])
+    assert [str(p) for p in catalog.problems] == problems(workspace)  # the strict form's
+    assert catalog.problems_of(["typo", "good"]) == catalog.broken["typo"]
+    with pytest.raises(ConfigProblems):
+        read_catalog(workspace.root / "nope")  # no folder: nothing at all
