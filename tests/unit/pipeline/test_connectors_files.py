@@ -273,6 +273,29 @@ def test_json_records_under_a_nested_path_are_flattened(tmp_path):
     assert frame["tags"].tolist() == ['["a", "b"]', "[]"]
 
 
+COMMUNES_JSON = (
+    '[{"nom":"Rivemont","code":"01001","codesPostaux":["01400","01401"],"population":null},'
+    ' {"nom":"Bellecombe","code":"01002","codesPostaux":["01640"],"population":239},'
+    ' {"nom":"Val-de-Lière","code":"01004","codesPostaux":[],"population":9007199254740993}]'
+).encode()
+
+
+def test_json_integers_with_nulls_stay_exact_nullable_integers(tmp_path):
+    write(tmp_path, "communes.json", COMMUNES_JSON)
+    frame = run("json", tmp_path, path="communes.json").frame
+    assert frame["population"].dtype == "Int64"
+    assert frame["population"].tolist() == [pd.NA, 239, 9007199254740993]  # beyond 2**53
+    assert frame["codesPostaux"].tolist() == ['["01400", "01401"]', '["01640"]', "[]"]
+    assert frame["code"].dtype == "str"
+
+
+def test_json_floats_with_nulls_stay_floats(tmp_path):
+    write(tmp_path, "x.json", b'[{"a": {"n": 1, "x": 1.0}}, {"a": {"n": null, "x": null}}, {}]')
+    frame = run("json", tmp_path, path="x.json").frame
+    assert frame["a.n"].dtype == "Int64" and frame["a.n"].tolist() == [1, pd.NA, pd.NA]
+    assert frame["a.x"].dtype == "float64"
+
+
 def test_json_errors(tmp_path):
     write(tmp_path, "bad.json", b'[{"a": 1}, {"a": ')
     write(tmp_path, "obj.json", b'{"data": {"items": []}}')
