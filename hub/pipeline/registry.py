@@ -108,12 +108,13 @@ def _builtin_processors() -> list[type[Processor]]:
         geo_join,
         join,
         numeric,
+        rows,
         text,
         validate,
     )
 
     return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, numeric,
-                           text, validate), Processor)
+                           rows, text, validate), Processor)
 
 
 def _named_classes(modules: Iterable[ModuleType], base: type) -> list[type]:

@@ -184,13 +184,18 @@ def test_new_op_params_are_checked_at_load(params, message):
         DeriveParams(**params)
 
 
-def test_derive_on_35k_rows_is_vectorised(communes):
+def test_derive_on_35k_rows_is_vectorised(tmp_path):
     import time
 
     from hub.pipeline import registry
     from hub.pipeline.interfaces import ProcessContext, QualityReport
-    frame = pd.concat([communes] * 8750, ignore_index=True)
-    frame["epci"] = frame["epci"] + " " + frame.index.astype("str")  # 35,000 distinct values
+
+    from .connector_support import run as fetch
+    header, *rows = COMMUNES_CSV.decode().splitlines()
+    rows = [row.replace(";CA - ", f";CA{i} - ") for i in range(8750) for row in rows]
+    (tmp_path / "big.csv").write_text("\n".join([header, *rows]), encoding="utf-8")
+    frame = fetch("csv", tmp_path, path="big.csv").frame  # 35,000 rows, 8,750 distinct epci
+    frame = run("parse_numbers", frame, columns=["population"]).out
     steps = [dict(column="x", op="coalesce", of=["epci", "nom"]),
              dict(column="x", op="concat", of=["code", "nom"]),
              dict(column="x", op="bands", of=["population"], edges=[0, 2000, 10000]),
