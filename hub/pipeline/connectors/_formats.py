@@ -44,10 +44,10 @@ def read_json_bytes(data: bytes, source: str, records_path: str | None = None) -
 
 def records_frame(records: list[dict], separator: str = ".") -> pd.DataFrame:
     """JSON objects as a frame: nested objects flattened into ``parent<separator>child``
-    columns, lists (and mixed-type columns) as JSON text, and whole numbers with nulls as
-    nullable ``Int64`` rather than float64."""
+    columns, lists (and mixed-type columns) as JSON text, whole numbers with nulls as
+    nullable ``Int64`` rather than float64, and true/false with nulls as ``boolean``."""
     frame = pd.json_normalize(records, sep=separator)
-    return stringify_objects(_nullable_integers(frame, records, separator))
+    return stringify_objects(_nullable_booleans(_nullable_integers(frame, records, separator)))
 
 
 def _nullable_integers(frame: pd.DataFrame, records: list[dict], separator: str) -> pd.DataFrame:
@@ -70,6 +70,17 @@ def _nullable_integers(frame: pd.DataFrame, records: list[dict], separator: str)
             except (OverflowError, TypeError, ValueError):  # beyond int64: keep the floats
                 continue
     return fixed
+
+
+def _nullable_booleans(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding only true, false and nulls as pandas' nullable ``boolean``
+    (they would otherwise be written as the text "True")."""
+    flags = [name for name in frame.columns if frame[name].dtype == object
+             and frame[name].map(lambda v: v is None or v != v or isinstance(v, bool)).all()
+             and frame[name].notna().any()]
+    if not flags:
+        return frame
+    return frame.astype({name: "boolean" for name in flags})
 
 
 def _flatten(record: dict, separator: str, prefix: str = ""):

@@ -289,11 +289,13 @@ def test_json_integers_with_nulls_stay_exact_nullable_integers(tmp_path):
     assert frame["code"].dtype == "str"
 
 
-def test_json_floats_with_nulls_stay_floats(tmp_path):
-    write(tmp_path, "x.json", b'[{"a": {"n": 1, "x": 1.0}}, {"a": {"n": null, "x": null}}, {}]')
+def test_json_floats_with_nulls_stay_floats_and_booleans_stay_booleans(tmp_path):
+    write(tmp_path, "x.json", b'[{"a": {"n": 1, "x": 1.0}, "ok": true}, '
+                              b'{"a": {"n": null, "x": null}, "ok": null}, {"ok": false}]')
     frame = run("json", tmp_path, path="x.json").frame
     assert frame["a.n"].dtype == "Int64" and frame["a.n"].tolist() == [1, pd.NA, pd.NA]
     assert frame["a.x"].dtype == "float64"
+    assert frame["ok"].dtype == "boolean" and frame["ok"].tolist() == [True, pd.NA, False]
 
 
 def test_json_errors(tmp_path):
