@@ -4,6 +4,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.pipeline.interfaces import ProcessingError
 from hub.pipeline.processors import _json_values
@@ -151,3 +153,11 @@ def test_nested_on_35k_rows(tmp_path):
             step.apply(frame, ProcessContext("communes", QualityReport()))
             seconds.append(time.perf_counter() - started)
         assert min(seconds) < 0.5, name  # one JSON parse per distinct value at most
+
+
+@given(st.lists(st.text(alphabet='[]{}",:1a \\', min_size=1, max_size=8), min_size=1,
+                max_size=6))
+@settings(max_examples=1000, deadline=None)
+def test_parsing_at_once_never_misreads_any_texts(texts):
+    parsed = _json_values.parse_json(pd.Series(texts, dtype="str"))
+    assert parsed == [_json_values._loads(text) for text in texts]
