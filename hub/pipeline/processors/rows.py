@@ -15,7 +15,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import keep_rows
@@ -27,12 +27,11 @@ Bound = float | dt.date | str | None
 TESTS = ("equals", "in", "range", "missing", "pattern")
 
 
-class Condition(Params):
-    model_config = ConfigDict(populate_by_name=True)
+class _Condition(Params):
+    """A column and one test; ``in``, a Python keyword, is added by :data:`Condition`."""
 
     column: str
     equals: Value | None = None
-    in_: list[Value] | None = Field(None, alias="in", min_length=1)
     min: Bound = None
     max: Bound = None
     missing: bool | None = None  # not `null`: YAML reads that key as None
@@ -71,7 +70,7 @@ class Condition(Params):
     def _given(self, test: str) -> bool:
         if test == "range":
             return self.min is not None or self.max is not None
-        return getattr(self, "in_" if test == "in" else test) is not None
+        return getattr(self, test) is not None
 
     @staticmethod
     def _is_date(bound) -> bool:
@@ -84,8 +83,8 @@ class Condition(Params):
             return ~present if self.missing else present
         if self.pattern is not None:
             return present & ~bad_format(series, self.pattern, preset=False)
-        if self.equals is not None or self.in_ is not None:
-            values = [self.equals] if self.in_ is None else self.in_
+        if self.equals is not None or getattr(self, "in") is not None:
+            values = [self.equals] if self.equals is not None else getattr(self, "in")
             return present & listed(series, values).to_numpy(dtype=bool)
         return present & self._in_range(series)
 
@@ -98,6 +97,12 @@ class Condition(Params):
         if high is not None:
             inside &= values <= high
         return inside.fillna(False).to_numpy(dtype=bool)
+
+
+# a field named `in` (not `in_` with an alias), so that recipe errors, the recipe hash and
+# the manifest all say `in`
+Condition = create_model("Condition", __base__=_Condition,
+                         **{"in": (list[Value] | None, Field(None, min_length=1))})
 
 
 class FilterParams(Params):

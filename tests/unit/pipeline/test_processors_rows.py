@@ -167,3 +167,13 @@ def test_filter_on_35k_rows_is_vectorised(tmp_path):
             step.apply(frame, ProcessContext("deliberations", QualityReport()))
             seconds.append(time.perf_counter() - started)
         assert min(seconds) < 0.1, condition
+
+
+def test_a_misspelt_test_is_reported_with_the_keys_as_recipes_write_them(tmp_path):
+    from hub.config.problems import ConfigProblems
+    (tmp_path / "deliberations.yaml").write_text(RECIPE.format(extra="").replace(
+        "equals: COM", "inn: [COM]"), encoding="utf-8")
+    with pytest.raises(ConfigProblems) as raised:
+        recipe.load_catalog(tmp_path)
+    assert "keep.inn: unknown key -> remove it; did you mean 'in'? use one of: column, " \
+        "equals, in, max, min, missing, pattern" in str(raised.value)
