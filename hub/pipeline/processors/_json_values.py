@@ -22,15 +22,15 @@ NOT_JSON = object()  # what _loads gives for a text that is not JSON
 
 
 def parsed_values(series: pd.Series) -> tuple[np.ndarray, list]:
-    """(codes, values): row i holds ``values[codes[i]]`` (code -1: null). Text is parsed as
-    JSON (a text that is not JSON stays text); lists and dicts are kept as they are (numpy
-    arrays as lists), one value per row."""
+    """(codes, values): row i holds ``values[codes[i]]`` (code -1: null). Text holding a JSON
+    list or object is parsed, other text stays as it is (``69100``, not the number); lists
+    and dicts are kept as they are (numpy arrays as lists), one value per row."""
     if series.dtype == object and series.map(_is_nested).any():
         values = [_python_value(v) for v in series.tolist()]
         codes = np.array([-1 if v is None else i for i, v in enumerate(values)], dtype=np.int64)
         return codes, values
     codes, texts = distinct(as_text(series))
-    return codes, [text if value is NOT_JSON else value
+    return codes, [_nested_or_text(value, text)
                    for text, value in zip(texts.tolist(), parse_json(texts))]
 
 
@@ -69,17 +69,21 @@ def _loads(text: str):
         return NOT_JSON
 
 
+def _nested_or_text(parsed, text: str):
+    """The parsed JSON when it is a list or an object (or null), else the text itself."""
+    return parsed if parsed is None or isinstance(parsed, (list, dict)) else text
+
+
 def _is_nested(value) -> bool:
     return isinstance(value, (list, tuple, dict, np.ndarray))
 
 
 def _python_value(value):
     """An object column's value: lists and dicts as they are, text parsed, nulls None."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
+    if isinstance(value, (np.ndarray, tuple)):
+        return list(value) if isinstance(value, tuple) else value.tolist()
     if isinstance(value, str):
-        parsed = _loads(value)
-        return value if parsed is NOT_JSON else parsed
+        return _nested_or_text(_loads(value), value)
     return None if pd.isna(value) is True else value
 
 

@@ -161,3 +161,10 @@ def test_nested_on_35k_rows(tmp_path):
 def test_parsing_at_once_never_misreads_any_texts(texts):
     parsed = _json_values.parse_json(pd.Series(texts, dtype="str"))
     assert parsed == [_json_values._loads(text) for text in texts]
+
+
+def test_codes_that_are_not_lists_stay_text(tmp_path):
+    (tmp_path / "x.csv").write_text("cp\n69100\n01400\n\"[69001, 69002]\"\n")
+    frame = fetch("csv", tmp_path, path="x.csv").frame
+    out = run("explode", frame, column="cp").out["cp"]
+    assert out.dtype == "str" and out.tolist() == ["69100", "01400", "69001", "69002"]
