@@ -30,7 +30,8 @@ def read_xlsx_bytes(data: bytes, source: str, sheet: str | int = 0, header_row: 
     return stringify_objects(frame)
 
 
-def read_json_bytes(data: bytes, source: str, records_path: str | None = None) -> pd.DataFrame:
+def read_json_bytes(data: bytes, source: str, records_path: str | None = None,
+                    separator: str = ".") -> pd.DataFrame:
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -39,7 +40,7 @@ def read_json_bytes(data: bytes, source: str, records_path: str | None = None) -
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         where = f"at {records_path!r}" if records_path else "at the top level"
         raise SourceError(f"{source}: expected a list of objects {where}; set `records_path`")
-    return records_frame(records)
+    return records_frame(records, separator)
 
 
 def records_frame(records: list[dict], separator: str = ".") -> pd.DataFrame:

@@ -271,6 +271,8 @@ def test_json_records_under_a_nested_path_are_flattened(tmp_path):
     assert frame["adresse.ville"].tolist() == ["Lyon", "Bron"]
     assert frame["nom"].tolist() == ["Crèche A", "Crèche B"]
     assert frame["tags"].tolist() == ['["a", "b"]', "[]"]
+    joined = run("json", tmp_path, path="x.json", records_path="data.items", separator="_").frame
+    assert list(joined.columns) == ["id", "nom", "tags", "adresse_ville", "adresse_cp"]
 
 
 COMMUNES_JSON = (
