@@ -115,13 +115,15 @@ def _builtin_processors() -> list[type[Processor]]:
         geo,
         geo_join,
         join,
+        nested,
         numeric,
+        rows,
         text,
         validate,
     )
 
-    return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, numeric,
-                           text, validate), Processor)
+    return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, nested,
+                           numeric, rows, text, validate), Processor)
 
 
 def _named_classes(modules: Iterable[ModuleType], base: type) -> list[type]:

@@ -426,3 +426,40 @@ def test_export_audit_carries_every_parameter_that_shaped_the_rows(service, ws):
     exported = [e for e in mine if e["action"] == "export:csv"][-1]
     assert {k: exported.get(k) for k in QUERY_FIELDS} == {k: read.get(k) for k in QUERY_FIELDS}
     assert exported["offset"] == ["2"] and exported["rows"] == len(frame) == 3
+
+
+# -- JSON sources with nested values and nullable integers -----------------------------------
+
+COMMUNES_JSON = (
+    '[{"nom":"RIVEMONT-LÈS-BAINS","code":"99101","codesPostaux":["01400","01401"],'
+    '"population":null,"epci":{"siren":200000001}},'
+    ' {"nom":"BELLECOMBE","code":"99102","codesPostaux":["01640"],"population":239,'
+    '"epci":{"siren":null}}]'
+)
+COMMUNES_RECIPE = """title: Communes
+description: Postcodes of the communes, from a JSON list.
+source: {connector: json, path: communes.json}
+processors:
+  - explode: {column: codesPostaux}
+  - normalise_text: {columns: [nom], case: title_fr}
+  - filter: {drop: {column: codesPostaux, equals: "01401"}}
+access:
+  groups: [analysts]
+"""
+
+
+def test_a_json_source_with_nullable_integers_is_served(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "communes.json").write_text(COMMUNES_JSON, encoding="utf-8")
+    ws = build_workspace(tmp_path, {"communes": COMMUNES_RECIPE})
+    server = start_service(ws)
+    try:
+        body = records(server, "communes")
+        schema = {c["name"]: c["type"] for c in get(server, "api/datasets/communes").json()["schema"]}
+        only_nulls = records(server, "communes", where="population:is_null")["records"]
+    finally:
+        server.stop()
+    assert [(r["nom"], r["codesPostaux"], r["population"], r["epci.siren"]) for r in body["records"]] \
+        == [("Rivemont-lès-Bains", "01400", None, 200000001), ("Bellecombe", "01640", 239, None)]
+    assert schema["population"] == "int64" and schema["epci.siren"] == "int64"
+    assert [r["code"] for r in only_nulls] == ["99101"]

@@ -68,9 +68,12 @@ class JsonConnector(FileConnector):
 
     class Params(FileLocation):
         records_path: str | None = Field(None, description="dotted path to the list, e.g. data.items")
+        separator: str = Field(".", min_length=1, description="between a nested object's "
+                               "name and its keys' names (`_`: adresse_ville)")
 
     def parse(self, data, source):
-        return read_json_bytes(data, source, self.params.records_path), {}
+        p = self.params
+        return read_json_bytes(data, source, p.records_path, p.separator), {}
 
 
 class ParquetConnector(FileConnector):

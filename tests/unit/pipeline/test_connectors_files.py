@@ -309,6 +309,33 @@ def test_json_records_under_a_nested_path_are_flattened(tmp_path):
     assert frame["adresse.ville"].tolist() == ["Lyon", "Bron"]
     assert frame["nom"].tolist() == ["Crèche A", "Crèche B"]
     assert frame["tags"].tolist() == ['["a", "b"]', "[]"]
+    joined = run("json", tmp_path, path="x.json", records_path="data.items", separator="_").frame
+    assert list(joined.columns) == ["id", "nom", "tags", "adresse_ville", "adresse_cp"]
+
+
+COMMUNES_JSON = (
+    '[{"nom":"Rivemont","code":"01001","codesPostaux":["01400","01401"],"population":null},'
+    ' {"nom":"Bellecombe","code":"01002","codesPostaux":["01640"],"population":239},'
+    ' {"nom":"Val-de-Lière","code":"01004","codesPostaux":[],"population":9007199254740993}]'
+).encode()
+
+
+def test_json_integers_with_nulls_stay_exact_nullable_integers(tmp_path):
+    write(tmp_path, "communes.json", COMMUNES_JSON)
+    frame = run("json", tmp_path, path="communes.json").frame
+    assert frame["population"].dtype == "Int64"
+    assert frame["population"].tolist() == [pd.NA, 239, 9007199254740993]  # beyond 2**53
+    assert frame["codesPostaux"].tolist() == ['["01400", "01401"]', '["01640"]', "[]"]
+    assert frame["code"].dtype == "str"
+
+
+def test_json_floats_with_nulls_stay_floats_and_booleans_stay_booleans(tmp_path):
+    write(tmp_path, "x.json", b'[{"a": {"n": 1, "x": 1.0}, "ok": true}, '
+                              b'{"a": {"n": null, "x": null}, "ok": null}, {"ok": false}]')
+    frame = run("json", tmp_path, path="x.json").frame
+    assert frame["a.n"].dtype == "Int64" and frame["a.n"].tolist() == [1, pd.NA, pd.NA]
+    assert frame["a.x"].dtype == "float64"
+    assert frame["ok"].dtype == "boolean" and frame["ok"].tolist() == [True, pd.NA, False]
 
 
 def test_json_errors(tmp_path):
