@@ -83,7 +83,11 @@ FLOWS: dict[str, Flow] = {
     "rename": (lambda p: _listed(p, "columns"),
                lambda p, cols: [p.columns.get(c, c) for c in cols]),
     "select": (lambda p: _listed(p, "columns"), lambda p, cols: list(dict.fromkeys(p.columns))),
-    "derive": (_derive_reads, lambda p, cols: _added(cols, p.column)),
+    "derive": (_derive_reads, lambda p, cols: _added(cols, *p.outputs())),
+    "filter": (lambda p: _listed(p, "keep.column" if p.keep else "drop.column"), _same),
+    "explode": (lambda p: _listed(p, "column"), _same),
+    "join_list": (lambda p: _listed(p, "columns"), _same),
+    "flatten": (lambda p: _listed(p, "columns"), lambda p, cols: None),  # keys known at refresh
     "normalise_dates": (lambda p: _listed(p, "columns"), _same),
     "parse_numbers": (lambda p: _listed(p, "columns"), _same),
     "normalise_text": (lambda p: _listed(p, "columns"), _same),
@@ -102,6 +106,7 @@ FLOWS: dict[str, Flow] = {
 def csv_header(recipe: Recipe, sources_dir: Path) -> list[str] | None:
     """The column names of a local CSV source, read from its first lines as the csv connector
     reads them; None for other sources or a header that cannot be read."""
+    from .connectors._compressed import compression
     from .connectors._csv import read_csv_bytes
     from .connectors._location import resolve_path
 
@@ -112,6 +117,8 @@ def csv_header(recipe: Recipe, sources_dir: Path) -> list[str] | None:
         with open(resolve_path(params.path, Path(sources_dir)), "rb") as file:
             sample = file.read(HEADER_BYTES + 1)
     except OSError:
+        return None
+    if compression(sample):  # a compressed file's header is only known at refresh
         return None
     if len(sample) > HEADER_BYTES:  # only whole lines
         sample = sample[: sample.rfind(b"\n", 0, HEADER_BYTES) + 1]

@@ -7,7 +7,6 @@ import gzip
 import io
 import json
 import lzma
-import time
 import zipfile
 
 import geopandas as gpd
@@ -112,12 +111,10 @@ def test_a_truncated_archive_is_refused(tmp_path, kind):
 def test_a_bomb_stops_at_the_size_limit(tmp_path, kind):
     """64 MiB of zeros in a few KiB: reading stops one chunk past the limit."""
     (tmp_path / "bomb.csv").write_bytes(COMPRESS[kind](b"a\n" + bytes(64 << 20)))
-    started = time.perf_counter()
     with pytest.raises(SourceError) as raised:
         run("csv", tmp_path, path="bomb.csv", max_bytes=1 << 20)
     assert str(raised.value).startswith("bomb.csv (decompressed): the source goes on past the "
                                         "limit, and a refresh reads at most 1.0 MiB")
-    assert time.perf_counter() - started < 5
 
 
 def test_a_zipped_shapefile_is_still_read_as_a_zip_and_may_be_gzipped(tmp_path):

@@ -182,30 +182,3 @@ def test_new_op_params_are_checked_at_load(params, message):
     from hub.pipeline.processors.columns import DeriveParams
     with pytest.raises(ValidationError, match=message):
         DeriveParams(**params)
-
-
-def test_derive_on_35k_rows_is_vectorised(tmp_path):
-    import time
-
-    from hub.pipeline import registry
-    from hub.pipeline.interfaces import ProcessContext, QualityReport
-
-    from .connector_support import run as fetch
-    header, *rows = COMMUNES_CSV.decode().splitlines()
-    rows = [row.replace(";CA - ", f";CA{i} - ") for i in range(8750) for row in rows]
-    (tmp_path / "big.csv").write_text("\n".join([header, *rows]), encoding="utf-8")
-    frame = fetch("csv", tmp_path, path="big.csv").frame  # 35,000 rows, 8,750 distinct epci
-    frame = run("parse_numbers", frame, columns=["population"]).out
-    steps = [dict(column="x", op="coalesce", of=["epci", "nom"]),
-             dict(column="x", op="concat", of=["code", "nom"]),
-             dict(column="x", op="bands", of=["population"], edges=[0, 2000, 10000]),
-             dict(op="split", of=["epci"], separator=" - ", columns=["a", "b"]),
-             dict(op="extract", of=["libelle"], pattern="^(?P<n>.+) [(](?P<d>[0-9AB]{2})[)]$")]
-    for params in steps:
-        derive = registry.processor("derive")(registry.processor("derive").Params(**params))
-        seconds = []
-        for _ in range(3):  # the best of 3: the first may pay for a kernel's first use
-            started = time.perf_counter()
-            derive.apply(frame, ProcessContext("communes", QualityReport()))
-            seconds.append(time.perf_counter() - started)
-        assert min(seconds) < 0.1, params  # 1-20 ms; a loop per row took 1 s and more

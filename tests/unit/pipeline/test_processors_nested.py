@@ -132,29 +132,6 @@ def test_parsing_many_texts_at_once_equals_parsing_each(texts):
     assert parsed == [_json_values._loads(text) for text in texts]
 
 
-def test_nested_on_35k_rows(tmp_path):
-    import time
-
-    from hub.pipeline import registry
-    from hub.pipeline.interfaces import ProcessContext, QualityReport
-    records = [{"code": f"{i:05d}", "codesPostaux": [f"{i:05d}", f"{i + 1:05d}"][: 1 + i % 2],
-                "adresse": {"cp": f"{i:05d}", "rang": i}} for i in range(35_000)]
-    (tmp_path / "big.json").write_text(json.dumps(records))
-    frame = fetch("json", tmp_path, path="big.json").frame
-    frame["objet"] = frame["codesPostaux"].str.replace("[", "{\"cp\": [", regex=False) \
-        .str.replace("]", "]}", regex=False)  # 35,000 distinct JSON objects
-    for name, params in [("explode", {"column": "codesPostaux"}),
-                         ("join_list", {"columns": ["codesPostaux"]}),
-                         ("flatten", {"columns": ["objet"]})]:
-        step = registry.processor(name)(registry.processor(name).Params(**params))
-        seconds = []
-        for _ in range(3):
-            started = time.perf_counter()
-            step.apply(frame, ProcessContext("communes", QualityReport()))
-            seconds.append(time.perf_counter() - started)
-        assert min(seconds) < 0.5, name  # one JSON parse per distinct value at most
-
-
 @given(st.lists(st.text(alphabet='[]{}",:1a \\', min_size=1, max_size=8), min_size=1,
                 max_size=6))
 @settings(max_examples=1000, deadline=None)

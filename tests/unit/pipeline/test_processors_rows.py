@@ -148,27 +148,6 @@ def test_filtered_rows_count_in_max_dropped_fraction(tmp_path, limit, result):
         assert manifest["row_count"] == 3
 
 
-def test_filter_on_35k_rows_is_vectorised(tmp_path):
-    import time
-
-    from hub.pipeline import registry
-    from hub.pipeline.interfaces import ProcessContext, QualityReport
-    header, *rows = DELIBERATIONS_CSV.split(b"\n")
-    (tmp_path / "big.csv").write_bytes(b"\n".join([header, *[r for r in rows if r] * 7000]))
-    frame = fetch("csv", tmp_path, path="big.csv").frame
-    assert len(frame) == 35_000
-    for condition in [{"column": "type", "in": ["COM", "ARM"]},
-                      {"column": "date_decision", "min": "2020-01-01"},
-                      {"column": "intitule", "pattern": "(?i)budget.*"}]:
-        step = registry.processor("filter")(FilterParams(keep=condition))
-        seconds = []
-        for _ in range(3):
-            started = time.perf_counter()
-            step.apply(frame, ProcessContext("deliberations", QualityReport()))
-            seconds.append(time.perf_counter() - started)
-        assert min(seconds) < 0.1, condition
-
-
 def test_a_misspelt_test_is_reported_with_the_keys_as_recipes_write_them(tmp_path):
     from hub.config.problems import ConfigProblems
     (tmp_path / "deliberations.yaml").write_text(RECIPE.format(extra="").replace(

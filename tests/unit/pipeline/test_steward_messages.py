@@ -108,7 +108,7 @@ def test_yaml_booleans_and_numbers_where_text_is_expected_say_quote_it(ws, capsy
     assert f'{file}:10: step 4 (select).columns.1: Input should be a valid string -> YAML ' \
            'reads no as false: quote it: "no"' in err
     [case] = [line for line in err if "step 5 (normalise_text).case" in line]
-    assert "quote it" not in case and "use one of: lower, none, title, upper" in case
+    assert "quote it" not in case and "use one of: lower, none, title, title_fr, upper" in case
 
 
 # -- agora status never cuts the useful part of an error ---------------------------------
