@@ -6,7 +6,10 @@ from __future__ import annotations
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
 from ..config.runtime_checks import check_runtime, isolation_warnings
+from ..pipeline.column_flow import column_problems
 from ..pipeline.recipe import load_catalog
+from ..pipeline.snapshot_checks import geometry_join_problems
+from ..pipeline.store import SnapshotStore
 from ..reports.schedules import load_schedule_files, missing_templates
 
 
@@ -20,7 +23,13 @@ def cmd_check(args) -> int:
     for warning in isolation_warnings(settings):
         print(f"warning: {warning}")
     recipes = load_catalog(settings.catalog_dir)
+    joins = geometry_join_problems(recipes, SnapshotStore(settings.store_dir))
+    if joins:
+        raise ConfigProblems(joins)
     print(f"ok: {len(recipes)} dataset recipe(s) in {settings.catalog_dir}")
+    for problem in column_problems(recipes, settings.sources_dir,
+                                   SnapshotStore(settings.store_dir)):
+        print(f"warning: {problem}")
     schedules, problems = load_schedule_files(settings.schedules_dir, settings.reports.timezone)
     if problems:
         raise ConfigProblems(problems)

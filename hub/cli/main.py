@@ -18,7 +18,7 @@ COMMANDS = {
     "refresh": ("refresh", "Refresh datasets now (all, or those named), or run their "
                            "schedules with --watch."),
     "status": ("refresh", "Show each dataset's current version, rows, age and last refresh "
-                          "result."),
+                          "result, or the whole record of the datasets named."),
     "publish": ("dashboards", "Publish a notebook as a new dashboard version for groups."),
     "unpublish": ("dashboards", "Stop serving a dashboard (its versions are kept)."),
     "rollback": ("dashboards", "Serve an earlier version of a dashboard again."),
@@ -33,6 +33,15 @@ def refresh_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dataset ids (default: all); datasets they join are refreshed first")
     parser.add_argument("--watch", action="store_true",
                         help="run the recipes' cron schedules in the foreground until Ctrl-C")
+    parser.add_argument("--accept-shrink", action="store_true",
+                        help="publish the named datasets even if they lost more rows than "
+                        "refresh.max_shrink_fraction allows (once; recorded in the manifest)")
+
+
+def status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("datasets", nargs="*", metavar="DATASET",
+                        help="show these datasets' whole record: current version, last "
+                        "attempt and success, the last error in full")
 
 
 def command(name: str):
@@ -55,7 +64,8 @@ def report_arguments(parser: argparse.ArgumentParser) -> None:
     build(parser)
 
 
-ARGUMENTS = {"refresh": refresh_arguments, "report": report_arguments,
+ARGUMENTS = {"refresh": refresh_arguments, "status": status_arguments,
+             "report": report_arguments,
              "publish": dashboards_arguments("publish"),
              "unpublish": dashboards_arguments("name"),
              "rollback": dashboards_arguments("rollback"),

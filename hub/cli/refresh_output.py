@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from ..pipeline.store import SnapshotStore
 from ..pipeline.store_files import utc_now
 
 ERROR_WIDTH = 70
+RECORD_WIDTH = 88
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -67,6 +69,60 @@ def status_row(store: SnapshotStore, dataset: str) -> tuple:
 
 
 def status_table(store: SnapshotStore, datasets: Sequence[str]) -> str:
+    """One line per dataset; an error cut short sends the reader to the dataset's record."""
     rows = [status_row(store, d) for d in datasets]
-    return table(["dataset", "version", "rows", "age", "last refresh", "failures", "last error"],
-                 rows)
+    lines = table(["dataset", "version", "rows", "age", "last refresh", "failures",
+                   "last error"], rows)
+    cut = [row[0] for row in rows if row[-1].endswith("…")]
+    if cut:
+        lines += f"\n\nerrors cut short: `agora status {' '.join(cut)}` shows them whole"
+    return lines
+
+
+def _when(at: str | None, now: datetime | None = None) -> str:
+    return f"{at} ({age(parse_time(at), now)} ago)" if at else "-"
+
+
+def _current(manifest: dict, now: datetime | None) -> str:
+    if not manifest:
+        return "none (never refreshed successfully)"
+    rows = manifest.get("row_count")
+    counted = f", {rows:,} rows" if isinstance(rows, int) else ""
+    return f"{manifest.get('version')}{counted}, made {_when(manifest.get('created_at'), now)}"
+
+
+def _attempt(status: dict, now: datetime | None) -> str:
+    if not status.get("last_attempt"):
+        return "never"
+    if status.get("running"):
+        return f"{_when(status['last_attempt'], now)}, running"
+    seconds = status.get("last_duration_seconds")
+    took = f" after {seconds:g} s" if isinstance(seconds, (int, float)) else ""
+    failures = int(status.get("consecutive_failures") or 0)
+    streak = f" ({failures} failures in a row)" if failures > 1 else ""
+    return f"{_when(status['last_attempt'], now)}: {status.get('last_result', '?')}{took}{streak}"
+
+
+def _success(success: dict | None, now: datetime | None) -> str:
+    if not success:
+        return "never"
+    return f"{_when(success.get('at'), now)}: {success.get('result')}, version " \
+           f"{success.get('version')}"
+
+
+def status_record(store: SnapshotStore, dataset: str, now: datetime | None = None) -> str:
+    """Everything the store knows of one dataset's refreshes, the last error in full."""
+    status, manifest = store.status(dataset).read(), store.read_manifest(dataset) or {}
+    error = status.get("last_error") or {}
+    lines = [dataset,
+             f"  current version  {_current(manifest, now)}",
+             f"  last attempt     {_attempt(status, now)}",
+             f"  last success     {_success(status.get('last_success'), now)}"]
+    if status.get("corrupt"):
+        lines.append(f"  status file      unreadable ({store.status(dataset).path})")
+    if error:
+        lines.append(f"  last error       {_when(error.get('at'), now)}")
+        lines += textwrap.wrap(error.get("message") or "", RECORD_WIDTH, initial_indent="    ",
+                               subsequent_indent="    ", break_long_words=False,
+                               break_on_hyphens=False)  # a path or URL stays whole
+    return "\n".join(lines)

@@ -251,6 +251,11 @@ class DataSettings(_Section):
     max_dropped_fraction: float = Field(
         0.5, ge=0, le=1, description="Default share of rows processors may drop before a "
         "refresh fails instead of publishing (a recipe may set its own).")
+    max_shrink_fraction: float = Field(
+        0.5, ge=0, le=1, description="Default share of its rows a dataset may lose from one "
+        "version to the next: a refresh giving fewer than (1 - this) x the current version's "
+        "rows fails instead of publishing (a recipe may set its own; `agora refresh DATASET "
+        "--accept-shrink` publishes it once).")
     max_source_bytes: int = Field(
         1 << 30, gt=0, description="Default largest source a refresh reads, in bytes as stored "
         "or sent (1 GiB): a refresh holds about ten times a CSV's size in memory, more for a "

@@ -4,6 +4,8 @@ Called by hub/cli/up.py before the hub starts. It does something only when all h
 ``auth.mode == "demo"``, ``data.demo_data`` is true and no dataset of the store has a current
 snapshot (a store that was ever filled is never overwritten by demo data). Progress goes to
 `out`, one line per refresh step, so a first `agora up` explains its extra seconds.
+`agora refresh` run before the first `agora up` writes the demo sources itself
+(:func:`write_missing_demo_sources`), or says once why the demo datasets failed.
 
 The anonymise processor needs a pseudonym key. In demo mode only, when the variable named by
 ``data.pseudonym_key_env`` is unset, a random key is created once in
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config.problems import ConfigProblems
+from . import MANIFEST  # written last by generate(): the demo sources are all there
 
 DEMO_KEY_FILE = "demo-pseudonym.key"
 SOCIAL_AID_DB_ENV = "AGORA_DEMO_SOCIAL_AID_DB"
@@ -62,6 +65,44 @@ def ensure_demo_pseudonym_key(settings, environ: MutableMapping[str, str]) -> No
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
     environ[name] = path.read_text().strip()
+
+
+def _demo_recipes(settings) -> bool:
+    """Whether the catalog has demo recipes (synthetic: true); a broken one is refresh's to say."""
+    from ..pipeline.recipe import load_catalog
+
+    try:
+        return any(r.metadata.synthetic for r in load_catalog(settings.catalog_dir).values())
+    except ConfigProblems:
+        return False
+
+
+def write_missing_demo_sources(settings, out: TextIO | None = None) -> bool:
+    """`agora refresh` before the first `agora up`: in demo mode with ``data.demo_data``, when
+    the sources folder holds no file yet and the catalog has demo recipes, write the demo
+    sources as `agora up` does (a few seconds), and say so in one line. True when written."""
+    folder = Path(settings.sources_dir)
+    if settings.auth.mode != "demo" or not settings.data.demo_data or (
+            folder.is_dir() and any(folder.iterdir())) or not _demo_recipes(settings):
+        return False
+    from . import generate
+
+    print(f"Demo data: no sources in {folder} yet (`agora up` writes them at its first start); "
+          "writing the synthetic Val-de-Lière sources now", file=out or sys.stdout, flush=True)
+    generate(folder)
+    return True
+
+
+def missing_demo_sources_note(settings, recipes, results) -> str | None:
+    """One line for the demo datasets that failed because their sources were never written."""
+    failed = [r.dataset for r in results
+              if r.failed and r.dataset in recipes and recipes[r.dataset].metadata.synthetic]
+    if not failed or (Path(settings.sources_dir) / MANIFEST).exists():
+        return None
+    return (f"{len(failed)} demo dataset(s) failed: their synthetic sources are not in "
+            f"{settings.sources_dir}. `agora up` writes them at its first start in demo mode "
+            "(data.demo_data: true), or run `python -m hub.demo_data --out "
+            f"{settings.sources_dir}`")
 
 
 def load_demo_data(settings, out: TextIO = sys.stdout, scale: str = "full",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..config.problems import Problem
 from ..config.yamlfile import line_for
-from .recipe_validation import suggest
+from .recipe_validation import readable_key, suggest
 
 if TYPE_CHECKING:
     from .recipe import Recipe
@@ -33,7 +33,7 @@ def _dependency_keys(recipe: Recipe) -> dict[str, str]:
 
 def _problem(recipe: Recipe, dataset: str, message: str, fix: str) -> Problem:
     key = _dependency_keys(recipe)[dataset]
-    return Problem(recipe.file, key, message, fix, line_for(recipe.lines, key))
+    return Problem(recipe.file, readable_key(key), message, fix, line_for(recipe.lines, key))
 
 
 def _unknown(recipes: Mapping[str, Recipe], known: set[str]) -> list[Problem]:

@@ -1,11 +1,14 @@
 """The steps of one refresh: read the source, run the processors, check what was dropped.
 
 Each function raises :class:`RefreshFailed` with a message an administrator can act on;
-refresh.py records it and keeps the current snapshot.
+refresh.py records it and keeps the current snapshot. An unexpected exception (a bug, a
+library's own error) becomes one line naming where it happened (``step 2 (join) crashed:
+TypeError: ...``); its traceback goes to the log, never to the person refreshing.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 
 from . import registry
 from .interfaces import (
@@ -26,12 +30,26 @@ from .interfaces import (
 )
 from .parallel import map_parallel
 from .recipe import Recipe, Step
+from .recipe_validation import step_label
 
 T = TypeVar("T")
+log = logging.getLogger("agora.refresh")
 
 
 class RefreshFailed(Exception):
     """The refresh cannot publish; the message says why (and, when we know, what to do)."""
+
+
+def crash(where: str, exc: BaseException, dataset: str) -> RefreshFailed:
+    """The one-line failure for an unexpected exception at `where`; its traceback is logged."""
+    log.error("refresh of %s: %s crashed", dataset, where, exc_info=exc)
+    return RefreshFailed(f"{where} crashed: {type(exc).__name__}: {one_line(exc)} "
+                         "(details in the log)")
+
+
+def one_line(exc: BaseException, width: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -116,12 +134,16 @@ def fetch_source(recipe: Recipe, sources_dir: Path, environ: Mapping[str, str],
         return check_source(recipe, data)
     except SourceError as exc:
         raise RefreshFailed(f"source ({recipe.source.connector}): {exc}") from exc
+    except RefreshFailed:
+        raise
+    except Exception as exc:
+        raise crash(f"source ({recipe.source.connector})", exc, recipe.id) from exc
 
 
 def apply_step(index: int, step: Step, frame: pd.DataFrame,
                context: ProcessContext) -> pd.DataFrame:
     """Run one processor; any error becomes a RefreshFailed naming the step."""
-    label = f"step {index + 1} ({step.processor})"
+    label = step_label(index, step.processor)
     try:
         processor = registry.processor(step.processor)
     except registry.UnknownName as unknown:
@@ -131,7 +153,7 @@ def apply_step(index: int, step: Step, frame: pd.DataFrame,
     except ProcessingError as exc:
         raise RefreshFailed(f"{label}: {exc}") from exc
     except Exception as exc:
-        raise RefreshFailed(f"{label} crashed: {type(exc).__name__}: {exc}") from exc
+        raise crash(label, exc, context.dataset) from exc
     if not isinstance(out, pd.DataFrame):
         raise RefreshFailed(f"{label} returned {type(out).__name__}, not a DataFrame")
     return out
@@ -211,7 +233,7 @@ def _run_group(steps: Sequence[Step], group: list[int], frame: pd.DataFrame,
     runs = map_parallel(lambda i: _run_step(i, steps[i], frame, make_context, None), group)
     for run in runs:
         if len(run.frame) != len(frame) or not run.frame.columns.equals(frame.columns):
-            raise RefreshFailed(f"step {run.index + 1} ({steps[run.index].processor}) changed "
+            raise RefreshFailed(f"{step_label(run.index, steps[run.index].processor)} changed "
                                 "the rows or columns although it is declared column-local")
         for args, kwargs in run.counts:
             report.count(*args, **kwargs)
@@ -234,16 +256,45 @@ def run_processors(recipe: Recipe, frame: pd.DataFrame, make_context: ContextFac
     """
     report, steps = QualityReport(), recipe.processors
     for group in step_groups(steps):
-        deadline.check(f"step {group[0] + 1} ({steps[group[0]].processor})")
-        rows_in = len(frame)
+        deadline.check(step_label(group[0], steps[group[0]].processor))
+        rows_in, columns_in = len(frame), set(frame.columns)
         frame, runs = _run_group(steps, group, frame, make_context, report)
         for run in runs:
             processor = steps[run.index].processor
+            for column in set(run.frame.columns) - columns_in:
+                report.origins.setdefault(column, step_label(run.index, processor))
             report.steps.append({"step": run.index + 1, "processor": processor,
                                  "rows_in": rows_in, "rows_out": len(run.frame),
                                  "seconds": run.seconds, "notes": run.notes})
             emit(ProgressEvent(recipe.id, processor, len(run.frame), run.seconds))
     return frame, report
+
+
+def write_failure(frame: pd.DataFrame, report: QualityReport, exc: Exception,
+                  dataset: str) -> RefreshFailed:
+    """The one-line failure for a snapshot that could not be written: the column that cannot
+    be stored and the step that made it, when that is the cause."""
+    column = _unstorable_column(frame) if isinstance(exc, (pa.ArrowException, TypeError,
+                                                           ValueError)) else None
+    if column is None:
+        return crash("writing the snapshot", exc, dataset)
+    log.error("refresh of %s: column %r cannot be stored", dataset, column, exc_info=exc)
+    origin = report.origins.get(column, "the source")
+    return RefreshFailed(f"writing the snapshot failed: column {column!r} (made by {origin}) "
+                         f"cannot be stored: {type(exc).__name__}: {one_line(exc)} -> drop or "
+                         "convert it in that step (details in the log)")
+
+
+def _unstorable_column(frame: pd.DataFrame) -> str | None:
+    geo = frame.__class__.__name__ == "GeoDataFrame"
+    for name in frame.columns:
+        if geo and getattr(frame[name].dtype, "name", "") == "geometry":
+            continue  # geopandas writes these
+        try:
+            pa.Table.from_pandas(pd.DataFrame({name: frame[name]}), preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError):
+            return str(name)
+    return None
 
 
 def check_dropped(recipe: Recipe, rows_in: int, rows_out: int, limit: float) -> None:
@@ -254,3 +305,17 @@ def check_dropped(recipe: Recipe, rows_in: int, rows_out: int, limit: float) -> 
             f"processors dropped {dropped} of {rows_in} rows ({dropped / rows_in:.0%}), more "
             f"than the {limit:.0%} allowed -> check the source, or raise "
             f"refresh.max_dropped_fraction in {recipe.file}")
+
+
+def check_shrink(recipe: Recipe, before: int | None, after: int, limit: float,
+                 accepted_by: str | None = None) -> dict[str, Any] | None:
+    """Fail when the new version has fewer than (1 - `limit`) x the current version's
+    `before` rows, unless `accepted_by` someone: then return what the manifest records."""
+    if not before or after >= (1 - limit) * before:
+        return None
+    if accepted_by:
+        return {"from": before, "to": after, "by": accepted_by}
+    raise RefreshFailed(
+        f"the new version has {after} rows, the current one {before} ({1 - after / before:.0%} "
+        f"fewer, more than the {limit:.0%} allowed by refresh.max_shrink_fraction) -> check the "
+        f"source; if it is right, publish it with `agora refresh {recipe.id} --accept-shrink`")

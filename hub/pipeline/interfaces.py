@@ -110,6 +110,8 @@ class QualityReport:
 
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    # column -> "step N (processor)" that added it, for error messages; not in the manifest
+    origins: dict[str, str] = field(default_factory=dict, repr=False)
 
     def count(self, column: str, metric: str, n: int, examples: list | None = None) -> None:
         """Add `n` to `metric` (e.g. "unparseable_dates", "out_of_range") for `column`."""

@@ -3,9 +3,13 @@
 Validation order for one file: the id (file name), the YAML, the top-level keys and metadata,
 the source against its connector's ``Params``, each processor step against its processor's
 ``Params``, the cron schedule. Every problem of every file is collected; then the catalog-wide
-checks (datasets named by join steps exist, no dependency cycle) run. One problem anywhere and
-:func:`load_catalog` raises :class:`ConfigProblems`: nothing is refreshed or served from a
-catalog with problems (fail closed). The format is documented in docs/recipes.md.
+checks (datasets named by join steps exist, no dependency cycle) run.
+
+:func:`read_catalog` keeps going past a broken recipe: that dataset is left out (never
+refreshed nor served from a file that does not load: fail closed, one dataset at a time) and its
+problems are kept, so the other datasets refresh and are served. :func:`load_catalog` is the
+strict form (`agora check`): one problem anywhere and it raises :class:`ConfigProblems`. The
+format is documented in docs/recipes.md.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +34,7 @@ from . import registry
 from .cron import Cron
 from .deps import dependency_problems
 from .interfaces import Params
-from .recipe_validation import suggest, validate
+from .recipe_validation import leading_zero_problems, readable_key, suggest, validate
 
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -114,6 +120,9 @@ class RefreshOptions(_Model):
     max_dropped_fraction: float | None = Field(
         None, ge=0, le=1, description="Share of rows processors may drop (0-1); default: "
         "data.max_dropped_fraction.")
+    max_shrink_fraction: float | None = Field(
+        None, ge=0, le=1, description="Share of its rows the dataset may lose from one version "
+        "to the next (0-1); default: data.max_shrink_fraction.")
     retain_versions: int | None = Field(
         None, ge=1, description="Snapshot versions kept; default: data.retain_versions.")
     max_source_bytes: int | None = Field(
@@ -253,6 +262,14 @@ class Recipe(_Model):
         return Cron.parse(self.schedule) if self.schedule else None
 
     @property
+    def source_hash(self) -> str:
+        """Hash of the source alone (connector and params): a snapshot's recorded source
+        columns are this recipe's while it is the same."""
+        text = json.dumps([self.source.connector, self.source.params.model_dump(mode="json")],
+                          sort_keys=True, default=str)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    @property
     def hash(self) -> str:
         """Hash of what determines the data (source and processors, not the metadata)."""
         recipe = {"source": [self.source.connector, self.source.params.model_dump(mode="json")],
@@ -262,14 +279,24 @@ class Recipe(_Model):
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def valid_id(name: str) -> str:
+    """A dataset id close to `name` that DATASET_ID accepts.
+
+    >>> valid_id("Qualité-Air"), valid_id("T"), valid_id("2013")
+    ('qualite_air', 't_data', 'dataset_2013')
+    """
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or "dataset"
+    slug = (slug if slug[0].isalpha() else "dataset_" + slug)[:63].rstrip("_")
+    return slug if len(slug) >= 2 else slug + "_data"
+
+
 def id_problem(path: Path) -> Problem | None:
     if DATASET_ID.match(path.stem):
         return None
-    slug = re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_")
-    slug = slug if slug[:1].isalpha() else "dataset_" + slug
     return Problem(str(path), "", f"dataset id {path.stem!r} (the file name) is not valid",
-                   f"rename the file to e.g. {slug[:63]}.yaml: lower case letters, digits "
-                   "and _, starting with a letter, 2 to 63 characters", line=None)
+                   f"rename the file to e.g. {valid_id(path.stem)}.yaml: lower case letters, "
+                   "digits and _, starting with a letter, 2 to 63 characters", line=None)
 
 
 def _source(raw: dict, file: str, lines: dict, problems: list) -> SourceSpec | None:
@@ -321,8 +348,11 @@ def _build(path: Path, data: Any, lines: dict) -> Recipe:
         problems = _environment_problems(
             [(source.params, "source"), *((step.params, f"processors.{i}.{step.processor}")
                                          for i, step in enumerate(steps))], file, lines)
+    reported = {p.key for p in problems}
+    problems += [p for p in leading_zero_problems(file, lines) if p.key not in reported]
     if problems:
-        raise ConfigProblems(sorted(problems, key=lambda p: p.line or 0))
+        raise ConfigProblems(sorted((replace(p, key=readable_key(p.key)) for p in problems),
+                                    key=lambda p: p.line or 0))
     metadata = Metadata.model_validate(doc.model_dump(include=set(Metadata.model_fields)))
     return Recipe(id=path.stem, file=file, metadata=metadata, source=source,
                   processors=tuple(steps), schedule=doc.schedule, refresh=doc.refresh,
@@ -394,25 +424,72 @@ class RecipeCache:
             del self._entries[path]
 
 
-def load_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> dict[str, Recipe]:
-    """Load and validate every recipe; raise ConfigProblems with all problems of all files
-    (and of plugins left out, registry.plugin_problems).
-    With `cache`, files unchanged since it last read them are not parsed again."""
+@dataclass
+class Catalog:
+    """The recipes that load, and the problems of the others (see :func:`read_catalog`)."""
+
+    recipes: dict[str, Recipe] = field(default_factory=dict)
+    broken: dict[str, list[Problem]] = field(default_factory=dict)  # file stem -> its problems
+    others: list[Problem] = field(default_factory=list)  # not one recipe's (plugins left out)
+
+    @property
+    def problems(self) -> list[Problem]:
+        every = self.others + [p for found in self.broken.values() for p in found]
+        return sorted(dict.fromkeys(every), key=lambda p: (p.file, p.line or 0))
+
+    def problems_of(self, datasets) -> list[Problem]:
+        """The problems of the broken recipes among `datasets`, in file order."""
+        return list(dict.fromkeys(p for d in sorted(set(datasets) & set(self.broken))
+                                  for p in self.broken[d]))
+
+
+def read_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> Catalog:
+    """Load every recipe that loads; a recipe with a problem (its file, or a join naming an
+    unknown dataset or in a cycle) is left out, its problems kept in ``broken``. Raises
+    ConfigProblems only when the folder cannot be read. With `cache`, files unchanged since
+    it last read them are not parsed again."""
     files, problems = recipe_files(Path(catalog_dir))
-    problems.extend(registry.plugin_problems())
+    if not Path(catalog_dir).is_dir():
+        raise ConfigProblems(problems)
+    catalog = Catalog(others=registry.plugin_problems())
+    for problem in problems:  # x.yml
+        catalog.broken.setdefault(Path(problem.file).stem, []).append(problem)
+    files = [p for p in files if p.stem not in catalog.broken]
     load = cache.load if cache is not None else load_recipe
     if cache is not None:
         cache.keep_only(files)
-    recipes = {}
     for path in files:
         try:
-            recipes[path.stem] = load(path)
+            catalog.recipes[path.stem] = load(path)
         except ConfigProblems as exc:
-            problems.extend(exc.problems)
-    problems.extend(dependency_problems(recipes, known={p.stem for p in files}))
-    if problems:
-        raise ConfigProblems(sorted(problems, key=lambda p: (p.file, p.line or 0)))
-    return recipes
+            catalog.broken[path.stem] = list(exc.problems)
+    _refuse_refused_plugins(catalog)
+    by_file = {recipe.file: dataset for dataset, recipe in catalog.recipes.items()}
+    for problem in dependency_problems(catalog.recipes, known={p.stem for p in files}):
+        catalog.broken.setdefault(by_file[problem.file], []).append(problem)
+    for dataset in catalog.broken:
+        catalog.recipes.pop(dataset, None)
+    return catalog
+
+
+def _refuse_refused_plugins(catalog: Catalog) -> None:
+    """A recipe naming a connector or processor whose plugin was left out is broken too."""
+    refused = registry.refused_plugins()
+    for dataset, recipe in list(catalog.recipes.items()):
+        named = [recipe.source.connector, *(step.processor for step in recipe.processors)]
+        why = list(dict.fromkeys(refused[name] for name in named if name in refused))
+        if why:
+            catalog.broken[dataset] = why
+            del catalog.recipes[dataset]
+
+
+def load_catalog(catalog_dir: Path, cache: RecipeCache | None = None) -> dict[str, Recipe]:
+    """Load and validate every recipe; raise ConfigProblems with all problems of all files
+    (and of plugins left out, registry.plugin_problems): the strict form of read_catalog."""
+    catalog = read_catalog(catalog_dir, cache)
+    if catalog.problems:
+        raise ConfigProblems(catalog.problems)
+    return catalog.recipes
 
 
 def recipe_secret_names(catalog_dir: Path) -> list[str]:

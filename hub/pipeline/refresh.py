@@ -8,13 +8,17 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 3. if the source fingerprint, the recipe hash and the versions of the datasets it joins all
    equal the current version's, stop: result "unchanged", no new version;
 4. run the processors in order (rows in/out, seconds, notes per step in the quality report);
-5. fail if they dropped more than max_dropped_fraction of the rows;
+5. fail if they dropped more than max_dropped_fraction of the rows, or if the new version has
+   fewer than (1 - max_shrink_fraction) x the current version's rows (unless the shrink is
+   accepted: `agora refresh DATASET --accept-shrink`, recorded as the manifest's
+   ``accepted_shrink``);
 6. write the version and switch `current` atomically (store.py), prune old versions.
 
 Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
 recorded with a readable message in the status file. :func:`refresh_many` runs datasets after
 the datasets they join; a dependency that failed still has its last good snapshot, which is
-what the dependent dataset then joins.
+what the dependent dataset then joins. :func:`refresh_catalog` also fails, alone, each broken
+recipe asked for (recipe.read_catalog): its problem is its result, the others refresh.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +34,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..alerts.episodes import EpisodeStore
-from .deps import refresh_order
+from .deps import UnknownDataset, refresh_order
 from .execute import (
     Deadline,
     Progress,
@@ -38,12 +42,16 @@ from .execute import (
     RefreshFailed,
     call_with_timeout,
     check_dropped,
+    check_shrink,
     fetch_source,
+    one_line,
     run_processors,
+    write_failure,
 )
 from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceData
 from .memory import use_fast_memory_pool
-from .recipe import Recipe, load_catalog
+from .recipe import DATASET_ID, Catalog, Recipe, read_catalog
+from .recipe_validation import suggest
 from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
 from .store_files import utc_now
 
@@ -79,6 +87,7 @@ class RefreshEnv:
     # key and the pseudonym key, settings that can name any variable); processors keep them
     hub_secrets: frozenset[str] = frozenset()
     alerts: EpisodeStore | None = None  # from_settings: <data_dir>/alerts; None: no alerts
+    max_shrink_fraction: float = 0.5
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
@@ -87,7 +96,7 @@ class RefreshEnv:
                    dict(os.environ if environ is None else environ),
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
                    frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
-                   EpisodeStore.in_data_dir(settings.data_dir))
+                   EpisodeStore.in_data_dir(settings.data_dir), data.max_shrink_fraction)
 
     @property
     def source_environ(self) -> dict[str, str]:
@@ -142,7 +151,8 @@ def _manifest(recipe: Recipe, source: SourceData, report: QualityReport, inputs:
     return {
         "recipe_hash": recipe.hash,
         "source": {"connector": recipe.source.connector, "fingerprint": source.fingerprint,
-                   "details": source.details},
+                   "details": source.details, "hash": recipe.source_hash,
+                   "columns": [str(c) for c in source.frame.columns]},
         "processors": [{"name": s.processor, "params": s.params.model_dump(mode="json")}
                        for s in recipe.processors],
         "inputs": inputs,
@@ -157,7 +167,14 @@ def row_rule_columns(recipe: Recipe) -> list[str]:
     return [rule.column for rule in recipe.access.rows]
 
 
-def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
+def _option(recipe: Recipe, env: RefreshEnv, name: str):
+    """The recipe's refresh option `name`, else the env's (the settings') default."""
+    value = getattr(recipe.refresh, name)
+    return getattr(env, name) if value is None else value
+
+
+def _run(recipe: Recipe, env: RefreshEnv, emit: Progress,
+         accepted_by: str | None = None) -> RefreshResult:
     deadline = Deadline(recipe.refresh.timeout_seconds)
     inputs = {other: env.store.current(other) for other in recipe.dependencies}
     started = time.perf_counter()
@@ -171,31 +188,39 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress) -> RefreshResult:
     frame, report = call_with_timeout(
         lambda: run_processors(recipe, source.frame, _context_factory(recipe, env, inputs),
                                deadline, emit), deadline, "the processors")
-    limit = recipe.refresh.max_dropped_fraction
     check_dropped(recipe, len(source.frame), len(frame),
-                  env.max_dropped_fraction if limit is None else limit)
+                  _option(recipe, env, "max_dropped_fraction"))
+    shrink = check_shrink(recipe, (current or {}).get("row_count"), len(frame),
+                          _option(recipe, env, "max_shrink_fraction"), accepted_by)
     timings = {"fetch": fetched, "processors": round(time.perf_counter() - started - fetched, 4)}
     manifest = _manifest(recipe, source, report, inputs, timings)
-    version = env.store.write_version(recipe.id, frame, manifest,
-                                      recipe.refresh.retain_versions or env.retain_versions,
-                                      cluster_by=row_rule_columns(recipe))
+    if shrink:
+        manifest["accepted_shrink"] = shrink
+    try:
+        version = env.store.write_version(recipe.id, frame, manifest,
+                                          recipe.refresh.retain_versions or env.retain_versions,
+                                          cluster_by=row_rule_columns(recipe))
+    except Exception as exc:
+        raise write_failure(frame, report, exc, recipe.id) from exc
     emit(ProgressEvent(recipe.id, "write", len(frame), round(time.perf_counter() - started, 4)))
     return RefreshResult(recipe.id, "new", version, len(frame))
 
 
 def _failure_message(exc: Exception) -> str:
+    """One line for the status file and the steward; an unexpected traceback goes to the log."""
     if isinstance(exc, RefreshFailed):
-        return str(exc)
+        return " ".join(str(exc).split())
     log.exception("unexpected error during a refresh")
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+    return f"unexpected error: {type(exc).__name__}: {one_line(exc)} (details in the log)"
 
 
-def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float) -> RefreshResult:
+def _locked(recipe: Recipe, env: RefreshEnv, emit: Progress, started: float,
+            accepted_by: str | None) -> RefreshResult:
     status = env.store.status(recipe.id)
     status.record_attempt(utc_now())
     emit(ProgressEvent(recipe.id, "start"))
     try:
-        result = _run(recipe, env, emit)
+        result = _run(recipe, env, emit, accepted_by)
     except Exception as exc:
         message = _failure_message(exc)
         result = RefreshResult(recipe.id, "failed", env.store.current(recipe.id),
@@ -222,14 +247,17 @@ def judge_alerts(recipe: Recipe, env: RefreshEnv) -> None:
         log.exception("alert rules of %s not judged", recipe.id)
 
 
-def refresh_dataset(recipe: Recipe, env: RefreshEnv,
-                    progress: Progress | None = None) -> RefreshResult:
-    """Refresh one dataset; never raises for a data problem (see RefreshResult.result)."""
+def refresh_dataset(recipe: Recipe, env: RefreshEnv, progress: Progress | None = None,
+                    accept_shrink: bool = False, accepted_by: str = "cli") -> RefreshResult:
+    """Refresh one dataset; never raises for a data problem (see RefreshResult.result).
+
+    `accept_shrink`: publish even if the dataset shrank more than max_shrink_fraction (the
+    manifest records it, with `accepted_by`); the next refresh is guarded again."""
     started, emit = time.monotonic(), _quiet(progress)
     use_fast_memory_pool()
     try:
         with env.store.lock(recipe.id):
-            result = _locked(recipe, env, emit, started)
+            result = _locked(recipe, env, emit, started, accepted_by if accept_shrink else None)
     except DatasetBusy as exc:
         result = RefreshResult(recipe.id, "busy", env.store.current(recipe.id),
                                seconds=time.monotonic() - started, error=str(exc))
@@ -239,17 +267,74 @@ def refresh_dataset(recipe: Recipe, env: RefreshEnv,
 
 
 def refresh_many(recipes: Mapping[str, Recipe], env: RefreshEnv,
-                 ids: Iterable[str] | None = None,
-                 progress: Progress | None = None) -> list[RefreshResult]:
-    """Refresh `ids` (default: all) and the datasets they join, dependencies first.
+                 ids: Iterable[str] | None = None, progress: Progress | None = None,
+                 accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
+    """Refresh `ids` (default: all) and the datasets they join, dependencies first; the
+    datasets in `accept_shrink` may shrink past their limit (see refresh_dataset).
 
     Raises deps.UnknownDataset for an id without a recipe (nothing is refreshed then).
     """
-    return [refresh_dataset(recipes[d], env, progress) for d in refresh_order(recipes, ids)]
+    return [refresh_dataset(recipes[d], env, progress, accept_shrink=d in accept_shrink)
+            for d in refresh_order(recipes, ids)]
+
+
+def wanted_broken(catalog: Catalog, ids: Iterable[str] | None) -> list[str]:
+    """The broken recipes among `ids` (default: all) and the datasets they read."""
+    if ids is None:
+        return sorted(catalog.broken)
+    todo, seen = list(ids), set()
+    while todo:
+        dataset = todo.pop()
+        if dataset not in seen:
+            seen.add(dataset)
+            recipe = catalog.recipes.get(dataset)
+            todo.extend(recipe.dependencies if recipe else ())
+    return sorted(seen & set(catalog.broken))
+
+
+def broken_recipe(dataset: str, catalog: Catalog, env: RefreshEnv,
+                  progress: Progress | None = None) -> RefreshResult:
+    """The failed result of a recipe that does not load, recorded in its status file."""
+    problems = catalog.broken[dataset]
+    more = f" (and {len(problems) - 1} more problem(s): agora check)" if len(problems) > 1 else ""
+    result = RefreshResult(dataset, "failed", error=f"recipe not loaded, nothing refreshed: "
+                           f"{problems[0]}{more}")
+    if DATASET_ID.match(dataset):  # a file name that is no dataset id has no store folder
+        result.version = env.store.current(dataset)
+        try:
+            with env.store.lock(dataset):
+                status = env.store.status(dataset)
+                status.record_attempt(utc_now())
+                status.record_failure(utc_now(), result.error, 0.0)
+        except DatasetBusy:
+            pass
+    _quiet(progress)(ProgressEvent(dataset, "failed", message=result.error))
+    return result
+
+
+def refresh_catalog(catalog: Catalog, env: RefreshEnv, ids: Iterable[str] | None = None,
+                    progress: Progress | None = None,
+                    accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
+    """refresh_many on the recipes that load; each broken recipe among `ids` (default: all)
+    and the datasets they read fails alone (:func:`broken_recipe`), first.
+
+    Raises deps.UnknownDataset for an id with neither a recipe nor a broken recipe file.
+    """
+    ids = None if ids is None else list(ids)
+    known = {**dict.fromkeys(catalog.broken), **catalog.recipes}
+    for dataset in ids or ():
+        if dataset not in known:
+            raise UnknownDataset(f"no recipe for dataset {dataset!r}: " + suggest(dataset, known))
+    good = None if ids is None else [d for d in ids if d not in catalog.broken]
+    results = [broken_recipe(d, catalog, env, progress) for d in wanted_broken(catalog, ids)]
+    return results + refresh_many(catalog.recipes, env, good, progress, accept_shrink)
 
 
 def refresh_all(settings, ids: Iterable[str] | None = None, progress: Progress | None = None,
-                environ: Mapping[str, str] | None = None) -> list[RefreshResult]:
-    """Load the catalog from the settings (ConfigProblems if broken) and refresh it."""
-    recipes = load_catalog(settings.catalog_dir)
-    return refresh_many(recipes, RefreshEnv.from_settings(settings, environ), ids, progress)
+                environ: Mapping[str, str] | None = None,
+                accept_shrink: Collection[str] = ()) -> list[RefreshResult]:
+    """Read the catalog from the settings and refresh it (:func:`refresh_catalog`); raises
+    ConfigProblems only when the catalog folder cannot be read."""
+    return refresh_catalog(read_catalog(settings.catalog_dir),
+                           RefreshEnv.from_settings(settings, environ), ids, progress,
+                           accept_shrink)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
@@ -37,6 +37,7 @@ class Plugins:
     connectors: Mapping[str, type[Connector]]
     processors: Mapping[str, type[Processor]]
     problems: Sequence[Problem] = ()
+    refused: Mapping[str, Problem] = field(default_factory=dict)  # entry point name -> why
 
     @classmethod
     def of(cls, connectors: Iterable[type[Connector]],
@@ -71,6 +72,12 @@ def plugin_problems() -> list[Problem]:
     return list(_installed().problems)
 
 
+def refused_plugins() -> Mapping[str, Problem]:
+    """The connector and processor names of the plugins left out, and why: a recipe naming
+    one is not loaded (it may mean the refused plugin, not the class holding the name)."""
+    return _installed().refused
+
+
 def _find(kind: str, name: str, known: Mapping[str, type]) -> type:
     if name not in known:
         raise UnknownName(kind, name, known)
@@ -88,8 +95,9 @@ def _installed() -> Plugins:
 def _load() -> Plugins:
     connectors = {cls.name: cls for cls in _builtin_connectors()}
     processors = {cls.name: cls for cls in _builtin_processors()}
-    problems = _add_plugins(connectors, Connector) + _add_plugins(processors, Processor)
-    return Plugins(connectors, processors, problems)
+    refused = _add_plugins(connectors, Connector) + _add_plugins(processors, Processor)
+    return Plugins(connectors, processors, [problem for _, problem in refused],
+                   dict(refused))
 
 
 def _builtin_connectors() -> list[type[Connector]]:
@@ -107,13 +115,15 @@ def _builtin_processors() -> list[type[Processor]]:
         geo,
         geo_join,
         join,
+        nested,
         numeric,
+        rows,
         text,
         validate,
     )
 
-    return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, numeric,
-                           text, validate), Processor)
+    return _named_classes((anonymise, columns, dates, dedupe, geo, geo_join, join, nested,
+                           numeric, rows, text, validate), Processor)
 
 
 def _named_classes(modules: Iterable[ModuleType], base: type) -> list[type]:
@@ -129,14 +139,15 @@ class _Refused(Exception):
         self.message, self.fix = message, fix
 
 
-def _add_plugins(registered: dict[str, type], base: type) -> list[Problem]:
-    """Add the classes of `base`'s entry-point group to `registered`; return the refusals."""
+def _add_plugins(registered: dict[str, type], base: type) -> list[tuple[str, Problem]]:
+    """Add the classes of `base`'s entry-point group to `registered`; return the refusals
+    (entry point name, problem)."""
     problems = []
     for entry in entry_points(group=GROUPS[base]):
         try:
             registered[entry.name] = _plugin_class(entry, base, registered)
         except _Refused as refused:
-            problems.append(_problem(entry, refused))
+            problems.append((entry.name, _problem(entry, refused)))
     return problems
 
 

@@ -4,8 +4,9 @@ A dataset is due when the first schedule slot after its last attempt (from its s
 has passed, or when it was never attempted. Because the last attempt is stored, a restart after
 downtime runs each missed dataset once, not once per missed slot (catch-up without duplicates).
 
-:class:`ScheduleRunner` reloads the catalog at every tick (a catalog with problems runs
-nothing: fail closed), runs due datasets in a pool of `max_parallel` threads (default 2) and
+:class:`ScheduleRunner` reloads the catalog at every tick (a recipe with problems is not run
+until fixed, the others are: recipe.read_catalog; a catalog folder that cannot be read runs
+nothing), runs due datasets in a pool of `max_parallel` threads (default 2) and
 never starts a dataset that is still running; the store's per-dataset lock also keeps
 `agora refresh` and the runner from overlapping across processes. It is a library:
 :func:`runner_from_settings` builds the one that `agora refresh --watch` runs in the
@@ -24,7 +25,7 @@ from datetime import datetime
 from ..config.problems import ConfigProblems
 from .deps import refresh_order
 from .execute import Progress
-from .recipe import Recipe, RecipeCache, load_catalog
+from .recipe import Catalog, Recipe, RecipeCache, read_catalog
 from .refresh import RefreshEnv, RefreshResult, refresh_dataset
 from .store import SnapshotStore
 from .store_files import utc_now
@@ -54,7 +55,8 @@ class ScheduleRunner:
     runner that lives for months does not grow without bound.
     """
 
-    def __init__(self, load_recipes: Callable[[], Mapping[str, Recipe]], env: RefreshEnv,
+    def __init__(self, load_recipes: Callable[[], Mapping[str, Recipe] | Catalog],
+                 env: RefreshEnv,
                  max_parallel: int = 2, progress: Progress | None = None,
                  clock: Callable[[], datetime] = utc_now, keep_results: int = KEEP_RESULTS):
         self.load_recipes, self.env, self.progress, self.clock = (
@@ -65,16 +67,25 @@ class ScheduleRunner:
         self._lock = threading.Lock()
         self._last_problems: str | None = None
 
-    def _recipes(self) -> Mapping[str, Recipe]:
+    def current_recipes(self) -> Mapping[str, Recipe]:
+        """The recipes that load now (the problems of the others are logged once)."""
         try:
-            recipes = self.load_recipes()
+            loaded = self.load_recipes()
         except ConfigProblems as exc:
-            if str(exc) != self._last_problems:
-                log.error("catalog has problems; no refresh runs until fixed:\n%s", exc)
-            self._last_problems = str(exc)
+            self._log_problems(str(exc), "catalog cannot be read; no refresh runs until fixed")
             return {}
+        if isinstance(loaded, Catalog):
+            problems = "\n".join(map(str, loaded.problems))
+            self._log_problems(problems, "recipes with problems are not refreshed until fixed")
+            return loaded.recipes
         self._last_problems = None
-        return recipes
+        return loaded
+
+    def _log_problems(self, problems: str, what: str) -> None:
+        """Log the problems once, not at every tick; forget them once they are gone."""
+        if problems and problems != self._last_problems:
+            log.error("%s:\n%s", what, problems)
+        self._last_problems = problems or None
 
     def _refresh(self, dataset: str, recipe: Recipe) -> RefreshResult:
         """One refresh in the pool; its bookkeeping is done before its future completes,
@@ -90,7 +101,7 @@ class ScheduleRunner:
 
     def tick(self) -> list[str]:
         """Start every due dataset that is not running; return the ids started."""
-        recipes = self._recipes()
+        recipes = self.current_recipes()
         started = []
         for dataset in due_datasets(recipes, self.env.store, self.clock()):
             with self._lock:
@@ -121,15 +132,15 @@ class ScheduleRunner:
 def runner_from_settings(settings, progress: Progress | None = None,
                          check: bool = True) -> ScheduleRunner:
     """The runner of the settings' catalog; each tick re-reads it (only changed files are
-    parsed again, a catalog with problems runs nothing until fixed). `check`: raise
-    ConfigProblems now if the catalog has problems (a command refuses to start)."""
+    parsed again, a recipe with problems is not run until fixed). `check`: raise
+    ConfigProblems now if the catalog folder cannot be read (a command refuses to start)."""
     parsed = RecipeCache()
     if check:
-        load_catalog(settings.catalog_dir, parsed)
-    return ScheduleRunner(lambda: load_catalog(settings.catalog_dir, parsed),
+        read_catalog(settings.catalog_dir, parsed)
+    return ScheduleRunner(lambda: read_catalog(settings.catalog_dir, parsed),
                           RefreshEnv.from_settings(settings), progress=progress)
 
 
 def scheduled(runner: ScheduleRunner) -> list[str]:
     """The datasets with a schedule, as the runner's catalog has them now."""
-    return sorted(d for d, r in runner.load_recipes().items() if r.schedule)
+    return sorted(d for d, r in runner.current_recipes().items() if r.schedule)

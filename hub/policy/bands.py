@@ -45,13 +45,14 @@ def band_sql(column: str, edges: list[float], params: list) -> str:
     return f"CASE WHEN isnan({number}) THEN NULL {' '.join(cases)} WHEN {number} >= ? THEN ? END"
 
 
-def band_series(numbers, edges: list[float]):
-    """The label of each number (a float pandas Series), null where there is no band."""
+def band_series(numbers, edges: list[float], labels: list[str] | None = None):
+    """The label of each number (a float pandas Series), null where there is no band.
+    `labels`, one per band, replace :func:`band_labels` (``derive``'s op ``bands``)."""
     import numpy as np  # here: hub.config.settings imports this module (via rules.py) without pandas
     import pandas as pd
 
     values = numbers.to_numpy(dtype="float64", na_value=np.nan)
     codes = np.searchsorted(np.asarray(edges, dtype="float64"), values, side="right") - 1
     codes[np.isnan(values)] = -1
-    labels = np.array([*band_labels(edges), None], dtype=object)  # code -1: None
+    labels = np.array([*(labels or band_labels(edges)), None], dtype=object)  # code -1: None
     return pd.Series(labels[codes], index=numbers.index, dtype="str")

@@ -7,7 +7,9 @@ Properties checked (hub/services/datasets/read/registry.py module docstring):
   never get each other's view or rendered catalog; callers with the same rights share one;
 - a new snapshot version, or any change of a recipe (metadata or access rules), is seen at
   the next catalog check (``check_every``), not later, and drops every cached view;
-- a broken catalog still fails closed whatever is cached, and serving resumes once fixed;
+- a broken recipe fails closed whatever is cached (its dataset is absent, never served with
+  the rules it had; the others are served), an unreadable catalog folder serves nothing, and
+  serving resumes once fixed;
 - snapshots are clustered by the columns row rules compare (hub/pipeline/store.py).
 """
 
@@ -176,18 +178,33 @@ def test_a_changed_recipe_is_served_from_the_next_check(ws, clock):
     assert "Incidents (renamed)" in rendered(cache, registry.view(ANALYST), SERVICE, "yaml").decode()
 
 
-def test_a_broken_catalog_fails_closed_despite_a_warm_cache(ws, clock):
+def test_a_broken_recipe_fails_closed_alone_despite_a_warm_cache(ws, clock):
     registry, cache = registry_for(ws, check_every=2.0), CatalogCache()
     rendered(cache, registry.view(ANALYST), SERVICE, "json")
+    assert registry.resolve(ANALYST, "stations") is not None
     path = ws.catalog_dir / "stations.yaml"
     original = path.read_text()
     path.write_text(original + "\nnot_a_key: 1\n")
+    clock.now += 2.5
+    assert ids(registry.view(ANALYST)) == ["incidents"]  # stations: absent, not stale
+    assert registry.resolve(ANALYST, "stations") is None
+    assert "stations" not in registry.recipes()
+    assert "stations" not in rendered(cache, registry.view(ANALYST), SERVICE, "json").decode()
+    path.write_text(original)
+    clock.now += 2.5
+    assert ids(registry.view(ANALYST)) == ["incidents", "stations"]
+
+
+def test_an_unreadable_catalog_folder_serves_nothing_despite_a_warm_cache(ws, clock):
+    registry = registry_for(ws, check_every=2.0)
+    assert ids(registry.view(ANALYST)) == ["incidents", "stations"]
+    moved = ws.catalog_dir.rename(ws.catalog_dir.with_name("catalog.moved"))
     clock.now += 2.5
     for call in (lambda: registry.view(ANALYST), lambda: registry.visible(ANALYST),
                  lambda: registry.resolve(ANALYST, "incidents"), registry.recipes):
         with pytest.raises(CatalogUnavailable):
             call()
-    path.write_text(original)
+    moved.rename(ws.catalog_dir)
     clock.now += 2.5
     assert ids(registry.view(ANALYST)) == ["incidents", "stations"]
 

@@ -309,22 +309,43 @@ def test_export_limit_and_unknown_format(service):
 
 # -- failure modes ----------------------------------------------------------------------------
 
-def test_broken_catalog_answers_503_everywhere_then_recovers(ws):
+def test_a_broken_recipe_is_absent_and_the_others_are_served(ws):
     server = start_service(ws)
     recipe = ws.catalog_dir / "stations.yaml"
     original = recipe.read_text()
     try:
+        assert get(server, "api/datasets/stations").status_code == 200
         recipe.write_text(original + "\nnot_a_key: 1\n")
+        for path in ("api/datasets/stations", "api/datasets/stations/records",
+                     "api/datasets/stations/export.parquet"):
+            assert get(server, path).status_code == 404, path
+        listed = [d["id"] for d in get(server, "api/datasets").json()["datasets"]]
+        assert "stations" not in listed and "incidents" in listed
+        assert get(server, "api/datasets/incidents/records").status_code == 200
+        assert "stations" not in get(server, "api/catalog.yaml").text
+        recipe.write_text(original)
+        assert get(server, "api/datasets/stations").status_code == 200
+    finally:
+        recipe.write_text(original)
+        server.stop()
+
+
+def test_an_unreadable_catalog_answers_503_everywhere_then_recovers(ws):
+    server = start_service(ws)
+    moved = ws.catalog_dir.with_name("catalog.moved")
+    try:
+        ws.catalog_dir.rename(moved)
         for path in ("api/datasets", "api/datasets/incidents", "api/datasets/incidents/records",
                      "api/datasets/secret_hr/export.csv", "api/datasets/stations/export.parquet",
                      "api/catalog.yaml", "api/dcat.jsonld"):
             response = get(server, path)
             assert response.status_code == 503, path
             assert response.json() == {"error": UNAVAILABLE}
-        recipe.write_text(original)
+        moved.rename(ws.catalog_dir)
         assert get(server, "api/datasets").status_code == 200
     finally:
-        recipe.write_text(original)
+        if moved.exists():
+            moved.rename(ws.catalog_dir)
         server.stop()
 
 
@@ -405,3 +426,40 @@ def test_export_audit_carries_every_parameter_that_shaped_the_rows(service, ws):
     exported = [e for e in mine if e["action"] == "export:csv"][-1]
     assert {k: exported.get(k) for k in QUERY_FIELDS} == {k: read.get(k) for k in QUERY_FIELDS}
     assert exported["offset"] == ["2"] and exported["rows"] == len(frame) == 3
+
+
+# -- JSON sources with nested values and nullable integers -----------------------------------
+
+COMMUNES_JSON = (
+    '[{"nom":"RIVEMONT-LÈS-BAINS","code":"99101","codesPostaux":["01400","01401"],'
+    '"population":null,"epci":{"siren":200000001}},'
+    ' {"nom":"BELLECOMBE","code":"99102","codesPostaux":["01640"],"population":239,'
+    '"epci":{"siren":null}}]'
+)
+COMMUNES_RECIPE = """title: Communes
+description: Postcodes of the communes, from a JSON list.
+source: {connector: json, path: communes.json}
+processors:
+  - explode: {column: codesPostaux}
+  - normalise_text: {columns: [nom], case: title_fr}
+  - filter: {drop: {column: codesPostaux, equals: "01401"}}
+access:
+  groups: [analysts]
+"""
+
+
+def test_a_json_source_with_nullable_integers_is_served(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "communes.json").write_text(COMMUNES_JSON, encoding="utf-8")
+    ws = build_workspace(tmp_path, {"communes": COMMUNES_RECIPE})
+    server = start_service(ws)
+    try:
+        body = records(server, "communes")
+        schema = {c["name"]: c["type"] for c in get(server, "api/datasets/communes").json()["schema"]}
+        only_nulls = records(server, "communes", where="population:is_null")["records"]
+    finally:
+        server.stop()
+    assert [(r["nom"], r["codesPostaux"], r["population"], r["epci.siren"]) for r in body["records"]] \
+        == [("Rivemont-lès-Bains", "01400", None, 200000001), ("Bellecombe", "01640", 239, None)]
+    assert schema["population"] == "int64" and schema["epci.siren"] == "int64"
+    assert [r["code"] for r in only_nulls] == ["99101"]

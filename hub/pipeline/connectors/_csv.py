@@ -10,6 +10,11 @@ a character absent from the header line, the candidate most frequent in the head
 
 Columns are read as strings by default (``dtype: string``) so processors do the parsing and
 report what they could not parse; ``dtype: infer`` lets pandas type them (``decimal`` applies).
+
+A file cut while it was copied is refused, never published short: cut inside a quoted field
+(an odd number of quotes; the C parser reports it), or cut inside a line, which then lacks its
+final newline and has another number of fields than the header (:func:`check_last_line` reads
+only the file's tail).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")  # the bytes cp
 COUNT_PIECE_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20  # pyarrow parses blocks of this size in parallel
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str` dtype
+TAIL_BYTES = 64 * 1024  # the last line is looked for there; a longer line is not checked
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -54,6 +60,7 @@ def read_csv_bytes(data: bytes, options: CsvOptions, source: str) -> tuple[pd.Da
     if delimiter == "auto":
         delimiter = detect_delimiter(_skip_lines(text_sample, options.skip_rows))
     decimal = options.decimal if options.decimal != "auto" else ("," if delimiter == ";" else ".")
+    check_last_line(data, encoding, delimiter, _skip_lines(text_sample, options.skip_rows), source)
     utf8_checked = options.encoding == "auto" and encoding == "utf-8"  # by detect_encoding
     frame = _parse(data, options, encoding, delimiter, decimal, source, utf8_checked)
     return frame, {"encoding": encoding, "delimiter": delimiter, "decimal": decimal}
@@ -126,6 +133,33 @@ def detect_delimiter(sample: str) -> str:
     counts = {char: header.count(char) for char in DELIMITERS}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
+
+
+def check_last_line(data: bytes, encoding: str, delimiter: str, text: str, source: str) -> None:
+    """Refuse a file whose last line lacks its newline and has another number of fields than
+    the header line (the start of `text`): a file cut in the middle of a line. A last line
+    without newline but with every field is fine, and so is one as wide as the line before it
+    (a file whose rows all end with an extra `;`); lines with quotes are left to the parser."""
+    if data.endswith((b"\n", b"\r")) or encoding.startswith("utf-16"):
+        return
+    tail = data[-TAIL_BYTES:]
+    cut = tail.rfind(b"\n")
+    if cut < 0:
+        return  # one line only (the header), or a last line longer than the tail
+    last = tail[cut + 1:].decode(encoding, errors="replace")
+    if '"' in last or not last.strip():
+        return
+    header = _fields(text.split("\n", 1)[0].rstrip("\r"), delimiter)
+    found = last.count(delimiter) + 1
+    before = tail[tail.rfind(b"\n", 0, cut) + 1:cut].decode(encoding, errors="replace")
+    if found != header and ('"' in before or before.count(delimiter) + 1 != found):
+        raise SourceError(f"{source}: the CSV is truncated: its last line has {found} field"
+                          f"{'s' if found != 1 else ''}, the header has {header}; the file was "
+                          "probably cut while copying — fetch it again")
+
+
+def _fields(line: str, delimiter: str) -> int:
+    return len(next(csv.reader([line], delimiter=delimiter), []) or [""])
 
 
 def _decode_sample(data: bytes, encoding: str, source: str) -> str:

@@ -4,6 +4,8 @@ Relative paths are resolved against ``SourceContext.sources_dir`` and may not cl
 with ``..``; absolute paths are allowed (an administrator wrote the recipe). The check is
 lexical on purpose: an administrator may symlink a mounted share into the sources folder.
 Only http and https URLs are accepted: ``file://`` would bypass the path rules.
+Compressed bytes (gzip, bzip2, xz, zstd, a zip of one file or `member`) are inflated here,
+within the same size limit (_compressed.py); the fingerprint is the inflated bytes'.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..interfaces import ByteBudget, Params, SourceContext, SourceError
+from ._compressed import decompress
 from ._http import http_get
 
 
@@ -22,6 +25,8 @@ class FileLocation(Params):
     path: str | None = None
     url: str | None = None
     allow_empty: bool = False
+    member: str | None = Field(None, description="the file to read in a zip archive holding "
+                               "several, e.g. export/communes.csv")
 
     @field_validator("path")
     @classmethod
@@ -49,8 +54,10 @@ class FileLocation(Params):
         return self.url or self.path or "?"
 
 
-def read_location(params: FileLocation, context: SourceContext) -> tuple[bytes, dict]:
-    """Return (raw bytes, details) for a path or URL; empty sources are errors unless allowed."""
+def read_location(params: FileLocation, context: SourceContext,
+                  unzip: bool = True) -> tuple[bytes, dict]:
+    """Return (bytes, details) for a path or URL, inflated when compressed (a zip only when
+    `unzip`); empty sources are errors unless allowed."""
     if params.url:
         data = http_get(params.url, source=params.url, timeout=context.timeout,
                         budget=context.budget)
@@ -59,9 +66,11 @@ def read_location(params: FileLocation, context: SourceContext) -> tuple[bytes, 
         file_path = resolve_path(params.path, context.sources_dir)
         data = _read_file(file_path, params.path, context.budget)
         details = {"path": str(file_path)}
+    details["bytes"] = len(data)
+    data, found = decompress(data, params.label(), context.budget.limit, params.member, unzip)
     if (not data or data.isspace()) and not params.allow_empty:
         raise SourceError(f"{params.label()}: the source is empty (0 bytes of data)")
-    return data, {**details, "bytes": len(data)}
+    return data, {**details, **found}
 
 
 def resolve_path(path: str, sources_dir: Path) -> Path:

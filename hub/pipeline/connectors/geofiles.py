@@ -44,6 +44,7 @@ class GeoParquetConnector(FileConnector):
 class ShapefileZipConnector(FileConnector):
     name = "shapefile_zip"
     summary = "A zipped ESRI Shapefile (path or URL); .prj and .cpg honoured"
+    reads_zip = True
 
     class Params(FileLocation):
         layer: str | None = Field(

@@ -1,13 +1,16 @@
-"""Vectorised value checks used by ``validate``: types, named formats, Luhn keys.
+"""Vectorised value checks used by ``validate`` and ``filter``: types, named formats, Luhn
+keys, listed values, ranges of numbers or dates, RE2 patterns.
 
-Each check takes a Series and returns a boolean numpy array "value is invalid", False on
-nulls (missing values are the ``required`` rule's business).
+Each ``bad_*`` check takes a Series and returns a boolean numpy array "value is invalid",
+False on nulls (missing values are the ``required`` rule's business).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._common import as_text
 
@@ -94,3 +97,34 @@ def luhn_ok(value: str) -> bool:
         digit = int(char) * (2 if i % 2 else 1)
         total += digit - 9 if digit > 9 else digit
     return total % 10 == 0
+
+
+def re2_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a regular expression pyarrow's RE2 accepts (None when it is)."""
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern)
+    except pa.ArrowInvalid as exc:
+        return f"invalid regular expression (RE2 syntax): {exc}"
+    return None
+
+
+def listed(series: pd.Series, values: list) -> pd.Series:
+    """Values equal to one of `values`, or whose text is (3 and "3" match each other)."""
+    found = series.isin(values)
+    text = as_text(series)
+    if text is series and all(isinstance(v, str) for v in values):
+        return found  # the text comparison would be the same one again
+    return found | text.isin([str(v) for v in values])
+
+
+def comparable(series: pd.Series, low, high, as_dates: bool):
+    """(values, low, high) as datetimes for a date column or `as_dates` (text read as ISO
+    dates), as floats otherwise; a bound None stays None."""
+    if as_dates or pd.api.types.is_datetime64_any_dtype(series):
+        values = series if pd.api.types.is_datetime64_any_dtype(series) else \
+            pd.to_datetime(as_text(series), format="ISO8601", errors="coerce")
+        tz = getattr(values.dt, "tz", None)
+        bound = lambda b: None if b is None else pd.Timestamp(str(b), tz=tz)  # noqa: E731
+        return values, bound(low), bound(high)
+    number = lambda b: None if b is None else float(b)  # noqa: E731
+    return as_numbers(series), number(low), number(high)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ..arrow_text import is_arrow_text, string_buffers
 from ..interfaces import ProcessingError
+from ..recipe_validation import closest
 
 MAX_EXAMPLES = 5
 # every space-like character seen in French exports: NBSP (U+00A0), narrow NBSP (U+202F),
@@ -34,8 +35,10 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], processor: str)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         available = ", ".join(map(str, frame.columns))
+        close = closest(missing[0], frame.columns)
+        hint = f"; did you mean {close!r}?" if close else ""
         raise ProcessingError(
-            f"{processor}: column {missing[0]!r} not found (available: {available})"
+            f"{processor}: column {missing[0]!r} not found (available: {available}){hint}"
         )
 
 

@@ -5,6 +5,8 @@ pipeline reads ``dataset`` to refresh it first. Each row matches at most one row
 side: duplicate keys there are an error (they would silently multiply rows). Null keys never
 match. Key columns must have the same kind (text with text, numbers with numbers): INSEE codes
 read as numbers lose their leading zero, so the error says so rather than matching nothing.
+A join never brings a geometry column (a table cannot store it; use ``geo_join``, or the
+geographic dataset as the source side).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class Join(Processor):
         require_columns(right, right_on, f"{self.name} ({self.params.dataset})")
         columns = self.params.columns or [c for c in right.columns if c not in right_on]
         require_columns(right, columns, f"{self.name} ({self.params.dataset})")
+        refuse_geometry(right, columns, self.params.dataset)
         _same_kinds(frame, right, left_on, right_on)
         positions = self._positions(frame, right, left_on, right_on)
         missing = positions < 0
@@ -88,6 +91,17 @@ class Join(Processor):
         positions = index.get_indexer(key_index(frame, left_on))
         positions[frame[left_on].isna().any(axis=1).to_numpy()] = -1
         return positions
+
+
+GEOMETRY_FIX = ("use the geo dataset as the source side (and join this one to it), or drop the "
+                "geometry column in `columns:`")
+
+
+def refuse_geometry(right: pd.DataFrame, columns: list[str], dataset: str) -> None:
+    geometry = [c for c in columns if getattr(right[c].dtype, "name", "") == "geometry"]
+    if geometry:
+        raise ProcessingError(f"join: dataset {dataset!r} would bring its geometry column "
+                              f"{geometry[0]!r}, which a join cannot store -> {GEOMETRY_FIX}")
 
 
 def _same_kinds(left: pd.DataFrame, right: pd.DataFrame, left_on, right_on) -> None:

@@ -17,13 +17,14 @@ from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import by_parts
 from ._common import as_text, collapse_spaces, distinct, fold, require_columns, spread, strip_accents
 from ._fuzzy import NearestMatcher
+from ._titles import french_title
 
 
 class NormaliseTextParams(Params):
     columns: list[str] = Field(min_length=1)
     trim: bool = True
     collapse_whitespace: bool = True
-    case: Literal["none", "lower", "upper", "title"] = "none"
+    case: Literal["none", "lower", "upper", "title", "title_fr"] = "none"
     fold_accents: bool = False
     empty_as_null: bool = True
     mapping: dict[str, str] = Field(default_factory=dict)
@@ -35,6 +36,9 @@ class NormaliseTextParams(Params):
 
 class NormaliseText(Processor):
     """Trim, collapse spaces, set case, fold accents, then map variants to canonical values.
+
+    ``case: title_fr`` is title case that knows French particles (``SAINT-ÉTIENNE-DE-TINÉE``
+    -> ``Saint-Étienne-de-Tinée``, ``LE MANS`` -> ``Le Mans``; see :mod:`._titles`).
 
     ``mapping`` replaces known variants (compared exactly, or after folding with
     ``match: folded``: accents, case, hyphens and punctuation ignored). ``canonical`` lists the
@@ -80,7 +84,9 @@ class NormaliseText(Processor):
             values = collapse_spaces(values)
         if p.fold_accents:
             values = strip_accents(values)
-        if p.case != "none":
+        if p.case == "title_fr":
+            values = french_title(values)
+        elif p.case != "none":
             values = getattr(values.str, p.case)()
         if p.empty_as_null:
             values = values.mask(values == "")

@@ -18,13 +18,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from ..interfaces import Params, ProcessContext, Processor
 from ..parallel import keep_rows, map_parallel
-from ._checks import FORMATS, as_numbers, bad_format, bad_type
+from ._checks import FORMATS, bad_format, bad_type, comparable, listed, re2_problem
 from ._common import as_text, examples, require_columns
 
 
@@ -41,11 +39,8 @@ class ColumnRule(Params):
     @field_validator("pattern")
     @classmethod
     def _re2_pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                pc.match_substring_regex(pa.array([""]), value)
-            except pa.ArrowInvalid as exc:
-                raise ValueError(f"invalid regular expression (RE2 syntax): {exc}") from exc
+        if value is not None and re2_problem(value):
+            raise ValueError(re2_problem(value))
         return value
 
 
@@ -96,43 +91,19 @@ def _failures(series: pd.Series, rule: ColumnRule) -> dict[str, np.ndarray]:
     if rule.type:
         found["invalid_type"] = bad_type(series, rule.type)
     if rule.min is not None or rule.max is not None:
-        values, low, high = _comparable(series, rule)
+        values, low, high = comparable(series, rule.min, rule.max, rule.type == "date")
         if low is not None:
             found["below_min"] = (values < low).fillna(False).to_numpy(dtype=bool)
         if high is not None:
             found["above_max"] = (values > high).fillna(False).to_numpy(dtype=bool)
     if rule.allowed is not None:
-        listed = _listed(series, rule.allowed)
-        found["not_allowed"] = (series.notna() & ~listed).to_numpy(dtype=bool)
+        allowed = listed(series, rule.allowed)
+        found["not_allowed"] = (series.notna() & ~allowed).to_numpy(dtype=bool)
     if rule.format:
         found["bad_format"] = bad_format(series, rule.format, preset=True)
     if rule.pattern:
         found["bad_pattern"] = bad_format(series, rule.pattern, preset=False)
     return found
-
-
-def _listed(series: pd.Series, allowed: list) -> pd.Series:
-    """Values equal to an allowed one, or whose text is (3 and "3" match each other)."""
-    listed = series.isin(allowed)
-    text = as_text(series)
-    if text is series and all(isinstance(v, str) for v in allowed):
-        return listed  # the text comparison would be the same one again
-    return listed | text.isin([str(v) for v in allowed])
-
-
-def _comparable(series: pd.Series, rule: ColumnRule):
-    """(values, min, max) as datetimes for date columns, as floats otherwise."""
-    if rule.type == "date" or pd.api.types.is_datetime64_any_dtype(series):
-        values = series if pd.api.types.is_datetime64_any_dtype(series) else \
-            pd.to_datetime(as_text(series), format="ISO8601", errors="coerce")
-        tz = getattr(values.dt, "tz", None)
-        bound = lambda b: None if b is None else pd.Timestamp(str(b), tz=tz)  # noqa: E731
-        return values, bound(rule.min), bound(rule.max)
-    return as_numbers(series), _number(rule.min), _number(rule.max)
-
-
-def _number(bound):
-    return None if bound is None else float(bound)
 
 
 def _report(context, column, series, failures, invalid) -> None:

@@ -38,8 +38,8 @@ def listen_address(settings, environ) -> tuple[str, int]:
 
 def start_refreshes(settings, stop: threading.Event) -> None:
     """The recipes' refresh schedules in a daemon thread, printing one line per step as
-    `agora refresh --watch` does. A catalog with problems runs no refresh until it is
-    fixed (the runner logs them at each tick); reports go on."""
+    `agora refresh --watch` does. A recipe with problems is not refreshed until it is
+    fixed, the others are (the runner logs the problems once); reports go on."""
     runner = runner_from_settings(settings, progress=printer(), check=False)
     try:
         datasets = scheduled(runner)

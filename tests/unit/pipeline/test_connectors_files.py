@@ -99,6 +99,44 @@ def test_csv_cut_mid_quote_is_a_source_error(tmp_path):
         run("csv", tmp_path, path="cut.csv")
 
 
+@pytest.mark.parametrize("cut_after", ["69123;Lyon", "69123;Lyon;47,", "69123"])
+def test_csv_cut_inside_a_line_is_refused(tmp_path, cut_after):
+    """No quote involved: the last line has no newline and fewer fields than the header."""
+    write(tmp_path, "cut.csv", FRENCH_CSV.encode("cp1252") + cut_after.encode())
+    found = cut_after.count(";") + 1
+    with pytest.raises(SourceError) as raised:
+        run("csv", tmp_path, path="cut.csv")
+    assert str(raised.value) == (
+        f"cut.csv: the CSV is truncated: its last line has {found} field"
+        f"{'s' if found > 1 else ''}, the header has 4; the file was probably cut while "
+        "copying — fetch it again")
+
+
+def test_csv_with_a_last_line_longer_than_the_header_is_refused(tmp_path):
+    write(tmp_path, "cut.csv", b"a,b\n1,2\n3,4,5,6")
+    with pytest.raises(SourceError, match="its last line has 4 fields, the header has 2"):
+        run("csv", tmp_path, path="cut.csv")
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2\n3,4", "a,b\r\n1,2\r\n3,4", "a;b\n1;2",
+                                  "a;b\n1;2;\n3;4;",  # every row one field wider than the header
+                                  'a,b\n1,2\n"x\ny",4', "a,b\n1,2\n   ", "a,b,c"])
+def test_csv_without_a_final_newline_but_whole_lines_is_read(tmp_path, text):
+    write(tmp_path, "whole.csv", text.encode())
+    frame = run("csv", tmp_path, path="whole.csv", allow_empty=True).frame
+    assert len(frame.columns) in (2, 3)
+
+
+def test_truncation_check_reads_only_the_tail():
+    """A 2 MB file: the check looks at its last 64 KiB, not the whole file."""
+    from hub.pipeline.connectors import _csv
+
+    body = b"id,value\n" + b"1,2\n" * 500_000 + b"3,"
+    _csv.check_last_line(body, "utf-8", ",", "id,value\n", "big.csv")  # 2 fields: fine
+    with pytest.raises(SourceError, match="last line has 1 field, the header has 2"):
+        _csv.check_last_line(body[:-1], "utf-8", ",", "id,value\n", "big.csv")
+
+
 def test_empty_and_header_only_files_are_errors_unless_allowed(tmp_path):
     write(tmp_path, "empty.csv", b"")
     write(tmp_path, "header.csv", b"a;b\n")
@@ -271,6 +309,33 @@ def test_json_records_under_a_nested_path_are_flattened(tmp_path):
     assert frame["adresse.ville"].tolist() == ["Lyon", "Bron"]
     assert frame["nom"].tolist() == ["Crèche A", "Crèche B"]
     assert frame["tags"].tolist() == ['["a", "b"]', "[]"]
+    joined = run("json", tmp_path, path="x.json", records_path="data.items", separator="_").frame
+    assert list(joined.columns) == ["id", "nom", "tags", "adresse_ville", "adresse_cp"]
+
+
+COMMUNES_JSON = (
+    '[{"nom":"Rivemont","code":"01001","codesPostaux":["01400","01401"],"population":null},'
+    ' {"nom":"Bellecombe","code":"01002","codesPostaux":["01640"],"population":239},'
+    ' {"nom":"Val-de-Lière","code":"01004","codesPostaux":[],"population":9007199254740993}]'
+).encode()
+
+
+def test_json_integers_with_nulls_stay_exact_nullable_integers(tmp_path):
+    write(tmp_path, "communes.json", COMMUNES_JSON)
+    frame = run("json", tmp_path, path="communes.json").frame
+    assert frame["population"].dtype == "Int64"
+    assert frame["population"].tolist() == [pd.NA, 239, 9007199254740993]  # beyond 2**53
+    assert frame["codesPostaux"].tolist() == ['["01400", "01401"]', '["01640"]', "[]"]
+    assert frame["code"].dtype == "str"
+
+
+def test_json_floats_with_nulls_stay_floats_and_booleans_stay_booleans(tmp_path):
+    write(tmp_path, "x.json", b'[{"a": {"n": 1, "x": 1.0}, "ok": true}, '
+                              b'{"a": {"n": null, "x": null}, "ok": null}, {"ok": false}]')
+    frame = run("json", tmp_path, path="x.json").frame
+    assert frame["a.n"].dtype == "Int64" and frame["a.n"].tolist() == [1, pd.NA, pd.NA]
+    assert frame["a.x"].dtype == "float64"
+    assert frame["ok"].dtype == "boolean" and frame["ok"].tolist() == [True, pd.NA, False]
 
 
 def test_json_errors(tmp_path):

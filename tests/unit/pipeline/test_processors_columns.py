@@ -95,3 +95,90 @@ def test_derive_params_validation():
         run("derive", BUDGET, column="x", op="sum", of=["a", "b"], expression="a + b")
     with pytest.raises(ValidationError):
         run("rename", BUDGET, columns=["COM"])
+
+
+# --- bands, split, extract and coalesce on columns as the csv connector reads them -------------
+
+COMMUNES_CSV = (
+    "code;nom;population;epci;libelle\n"
+    "01001;Rivemont;1850;CA - Rivemont Agglo;Rivemont (01)\n"
+    "01002;Bellecombe;;CC - Pays de Bellecombe - Haut-Lière;Bellecombe (01)\n"
+    "2A004;Ajaccio;72000;;Ajaccio\n"
+    "42218;Saint-Étienne;-3;CU;Saint-Étienne (42)\n"
+).encode()
+
+
+def listed(series: pd.Series) -> list:
+    return [None if pd.isna(value) else value for value in series]
+
+
+@pytest.fixture
+def communes(tmp_path):
+    from .connector_support import run as fetch
+    (tmp_path / "communes.csv").write_bytes(COMMUNES_CSV)
+    frame = fetch("csv", tmp_path, path="communes.csv").frame
+    assert frame["epci"].dtype == "str"
+    return run("parse_numbers", frame, columns=["population"]).out
+
+
+def test_bands_label_numbers_like_anonymise_and_count_the_rest(communes):
+    result = run("derive", communes, column="taille", op="bands", of=["population"],
+                 edges=[0, 2000, 10000])
+    assert listed(result.out["taille"])[:3] == ["0-1999", None, "10000+"]
+    assert result.out["taille"].dtype == "str"
+    assert result.quality["population"] == {"out_of_bands": 1, "out_of_bands_examples": ["-3.0"]}
+    named = run("derive", communes, column="taille", op="bands", of=["population"],
+                edges=[0, 2000, 10000], labels=["village", "bourg", "ville"])
+    assert listed(named.out["taille"])[:3] == ["village", None, "ville"]
+
+
+def test_split_cuts_text_into_columns_the_last_keeping_the_rest(communes):
+    out = run("derive", communes, op="split", of=["epci"], separator=" - ",
+              columns=["sigle", "nom_epci"]).out
+    assert listed(out["sigle"]) == ["CA", "CC", None, "CU"]
+    assert listed(out["nom_epci"]) == ["Rivemont Agglo", "Pays de Bellecombe - Haut-Lière",
+                                        None, None]
+    assert out["sigle"].dtype == "str" and list(out.columns)[-2:] == ["sigle", "nom_epci"]
+
+
+def test_extract_makes_a_column_per_named_group_and_counts_misses(communes):
+    result = run("derive", communes, op="extract", of=["libelle"],
+                 pattern="^(?P<nom_court>.+) [(](?P<dep>[0-9AB]{2})[)]$")
+    assert listed(result.out["nom_court"]) == ["Rivemont", "Bellecombe", None, "Saint-Étienne"]
+    assert listed(result.out["dep"]) == ["01", "01", None, "42"]
+    assert result.quality["libelle"] == {"unmatched_pattern": 1,
+                                         "unmatched_pattern_examples": ["Ajaccio"]}
+
+
+def test_coalesce_keeps_the_columns_dtype(communes):
+    text = run("derive", communes, column="x", op="coalesce", of=["epci", "nom"]).out["x"]
+    assert text.dtype == "str" and text.tolist()[2] == "Ajaccio"
+    numbers = pd.DataFrame({"a": [None, 2.0, None], "b": [1, 5, 3]})
+    assert run("derive", numbers, column="x", op="coalesce", of=["a", "b"]).out["x"].tolist() \
+        == [1.0, 2.0, 3.0]
+    mixed = run("derive", BUDGET, column="x", op="coalesce", of=["montant_ht", "ville"]).out["x"]
+    assert mixed.tolist() == [1000.0, 250.5, "Ajaccio"]
+
+
+def test_concat_with_nulls_is_null(communes):
+    out = run("derive", communes, column="x", op="concat", of=["code", "epci"], separator=" | ").out
+    assert listed(out["x"])[:3] == ["01001 | CA - Rivemont Agglo",
+                                     "01002 | CC - Pays de Bellecombe - Haut-Lière", None]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"column": "x", "op": "bands", "of": ["population"], "edges": [10, 5]}, "increasing"),
+    ({"column": "x", "op": "bands", "of": ["population"], "edges": [0, 5], "labels": ["a"]},
+     "give 2 labels"),
+    ({"column": "x", "op": "round", "of": ["population"], "edges": [0, 5]}, "for op bands only"),
+    ({"op": "split", "of": ["epci"], "columns": ["a"]}, "2 or more"),
+    ({"column": "x", "op": "split", "of": ["epci"], "columns": ["a", "b"]}, "in `columns`"),
+    ({"op": "extract", "of": ["libelle"], "pattern": "(?P<a>.+"}, "missing \\)"),
+    ({"op": "extract", "of": ["libelle"], "pattern": "(.+)"}, "unnamed groups"),
+    ({"op": "extract", "of": ["libelle"], "pattern": "x"}, "name each group"),
+    ({"op": "ratio", "of": ["a", "b"]}, "need `column`"),
+])
+def test_new_op_params_are_checked_at_load(params, message):
+    from hub.pipeline.processors.columns import DeriveParams
+    with pytest.raises(ValidationError, match=message):
+        DeriveParams(**params)

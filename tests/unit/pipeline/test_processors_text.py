@@ -174,3 +174,55 @@ def test_accent_folding_equals_folding_whole_values_on_any_text(texts):
     values = pd.Series(texts, dtype="str")
     with _any_number_of_folded_characters():
         pd.testing.assert_series_equal(_common.strip_accents(values), _common._strip_accents_whole(values))
+
+
+FRENCH_NAMES = {
+    "SAINT-ÉTIENNE-DE-TINÉE": "Saint-Étienne-de-Tinée",
+    "LE MANS": "Le Mans",
+    "L'ISLE-D'ABEAU": "L'Isle-d'Abeau",
+    "LA ROCHE-SUR-YON": "La Roche-sur-Yon",
+    "villers-lès-nancy": "Villers-lès-Nancy",
+    "FONTAINE-LÈS-DIJON": "Fontaine-lès-Dijon",
+    "SAINTE-MARIE-AUX-MINES": "Sainte-Marie-aux-Mines",
+    "LES SABLES-D’OLONNE": "Les Sables-d’Olonne",
+    "CHÂLONS-EN-CHAMPAGNE": "Châlons-en-Champagne",
+    "SAINT-MARTIN-DE-LA-MER": "Saint-Martin-de-la-Mer",
+    "SAINT-PIERRE-ET-MIQUELON": "Saint-Pierre-et-Miquelon",
+    "JUVIGNY-SOUS-ANDAINE": "Juvigny-sous-Andaine",
+    "SAINT-LAURENT-DU-VAR": "Saint-Laurent-du-Var",
+    "MONTIGNY-LEZ-ARRAS": "Montigny-lez-Arras",
+    "PONT-AU-BOIS": "Pont-au-Bois",
+    "FONTENAY-AUX-ROSES": "Fontenay-aux-Roses",
+    "ÎLE-DE-FRANCE": "Île-de-France",
+    "DESVRES": "Desvres",  # a particle's letters starting a word are not a particle
+    "ENTRE-DEUX-EAUX": "Entre-Deux-Eaux",
+    "DE-ROCHE": "De-Roche",  # never the first word
+    "BOIS-LE": "Bois-Le",  # a particle ends with a space or a hyphen
+}
+
+
+def test_title_fr_keeps_french_particles_in_lower_case_on_csv_text(tmp_path):
+    from .connector_support import run as fetch
+    lines = "\n".join(["nom", *FRENCH_NAMES, ""])  # the last row: an empty field, a null
+    (tmp_path / "communes.csv").write_bytes(lines.encode("utf-8"))
+    frame = fetch("csv", tmp_path, path="communes.csv").frame
+    assert frame["nom"].dtype == "str"
+    out = run("normalise_text", frame, columns=["nom"], case="title_fr").out["nom"]
+    assert out.tolist()[:len(FRENCH_NAMES)] == list(FRENCH_NAMES.values())
+    assert out.dtype == "str" and out.isna().sum() == len(frame) - len(FRENCH_NAMES)
+
+
+@given(st.lists(st.text(alphabet="DELSAUXÈRZNTdelsauxèrznt '’-ÉÎ", max_size=14), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_title_fr_only_lowers_particle_initials(names):
+    from hub.pipeline.processors._titles import PARTICLES, french_title
+    values = pd.Series(names, dtype="str")
+    out = french_title(values).tolist()
+    titled = values.str.title().tolist()
+    for before, after in zip(titled, out):
+        assert after.lower() == before.lower() and len(after) == len(before)
+        for i, (b, a) in enumerate(zip(before, after)):
+            if a != b:  # the initial of a particle between separators (or before ' ’)
+                assert i and before[i - 1] in " -"
+                word = before[i:].replace("-", " ").split(" ")[0].lower()
+                assert word in PARTICLES or word[:2] in ("d'", "d’", "l'", "l’")

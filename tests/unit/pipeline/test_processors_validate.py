@@ -88,7 +88,7 @@ def test_params_validation():
 
 
 def test_allowed_values_match_as_values_or_as_text():
-    from hub.pipeline.processors.validate import _listed
+    from hub.pipeline.processors._checks import listed as _listed
 
     text = pd.Series(["3", "a", "b", None], dtype="str")
     assert _listed(text, ["a"]).tolist() == [False, True, False, False]

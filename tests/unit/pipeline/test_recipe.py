@@ -77,7 +77,7 @@ def test_unknown_top_level_key_suggests_the_close_one(workspace):
 def test_unknown_processor_suggests_the_close_one(workspace):
     file = workspace.recipe("air", steps="  - test_keep_belo: {column: value, below: 1}")
     assert problems(workspace) == [
-        f"{file}:7: processors.0.test_keep_belo: unknown processor 'test_keep_belo' -> "
+        f"{file}:7: step 1 (test_keep_belo): unknown processor 'test_keep_belo' -> "
         "did you mean 'test_keep_below'? use one of: test_crash, test_join, test_keep_below, "
         "test_nested, test_sleep"]
 
@@ -86,7 +86,7 @@ def test_bad_processor_param_names_the_param_line(workspace):
     file = workspace.recipe("air", steps="  - test_keep_below:\n      column: value\n"
                                          "      below: lots")
     [problem] = problems(workspace)
-    assert problem.startswith(f"{file}:9: processors.0.test_keep_below.below: Input should be "
+    assert problem.startswith(f"{file}:9: step 1 (test_keep_below).below: Input should be "
                               "a valid number")
     assert problem.endswith("-> expected: float")
 
@@ -94,17 +94,17 @@ def test_bad_processor_param_names_the_param_line(workspace):
 def test_missing_and_unknown_processor_params(workspace):
     file = workspace.recipe("air", steps="  - test_keep_below: {column: value, belw: 3}")
     assert problems(workspace) == [
-        f"{file}:7: processors.0.test_keep_below.below: missing required key -> add it",
-        f"{file}:7: processors.0.test_keep_below.belw: unknown key -> remove it; did you mean "
+        f"{file}:7: step 1 (test_keep_below).below: missing required key -> add it",
+        f"{file}:7: step 1 (test_keep_below).belw: unknown key -> remove it; did you mean "
         "'below'? use one of: below, column"]
 
 
 def test_a_step_must_be_a_one_key_mapping(workspace):
     file = workspace.recipe("air", steps="  - test_crash\n  - {test_crash: {}, test_sleep: {}}")
     assert problems(workspace) == [
-        f"{file}:7: processors.0: a step must be a one-key mapping -> write it as "
+        f"{file}:7: step 1: a step must be a one-key mapping -> write it as "
         "`- processor_name: {param: value}`",
-        f"{file}:8: processors.1: a step must be a one-key mapping -> write it as "
+        f"{file}:8: step 2: a step must be a one-key mapping -> write it as "
         "`- processor_name: {param: value}`"]
 
 
@@ -173,7 +173,7 @@ def test_problems_of_every_file_are_collected_and_nothing_loads(workspace):
     workspace.recipe("bad_two", steps="  - nope: {}")
     found = problems(workspace)
     assert len(found) == 2
-    assert "bad_one.yaml:8: titel" in found[0] and "bad_two.yaml:7: processors.0.nope" in found[1]
+    assert "bad_one.yaml:8: titel" in found[0] and "bad_two.yaml:7: step 1 (nope)" in found[1]
 
 
 def test_yml_files_are_reported_and_reserved_files_skipped(workspace):
@@ -195,7 +195,7 @@ def test_join_to_an_unknown_dataset(workspace):
     file = workspace.recipe("air", steps="  - test_join: {dataset: wether}")
     workspace.recipe("weather")
     assert problems(workspace) == [
-        f"{file}:7: processors.0.test_join.dataset: unknown dataset 'wether' -> did you mean "
+        f"{file}:7: step 1 (test_join).dataset: unknown dataset 'wether' -> did you mean "
         "'weather'? use one of: air, weather"]
 
 
@@ -204,7 +204,7 @@ def test_a_dataset_named_in_a_nested_param_is_a_dependency(workspace):
                                          "        dataset: comunes")
     workspace.recipe("communes")
     assert problems(workspace) == [
-        f"{file}:9: processors.0.test_nested.within.dataset: unknown dataset 'comunes' -> "
+        f"{file}:9: step 1 (test_nested).within.dataset: unknown dataset 'comunes' -> "
         "did you mean 'communes'? use one of: air, communes"]
     file.write_text(file.read_text().replace("comunes", "communes"))
     recipes = workspace.load()
@@ -218,11 +218,11 @@ def test_dependency_cycles_are_recipe_problems(workspace):
     c = workspace.recipe("cc", steps="  - test_join: {dataset: cc}")
     found = problems(workspace)
     assert len(found) == 3
-    assert any(p.startswith(f"{a}:7: processors.0.test_join.dataset: dependency cycle: ")
+    assert any(p.startswith(f"{a}:7: step 1 (test_join).dataset: dependency cycle: ")
                for p in found)
-    assert any(p.startswith(f"{b}:7: processors.0.test_join.dataset: dependency cycle: ")
+    assert any(p.startswith(f"{b}:7: step 1 (test_join).dataset: dependency cycle: ")
                for p in found)
-    assert f"{c}:7: processors.0.test_join.dataset: dependency cycle: cc -> cc -> a dataset " \
+    assert f"{c}:7: step 1 (test_join).dataset: dependency cycle: cc -> cc -> a dataset " \
            "cannot (indirectly) join itself; remove one of these join steps" in found
 
 
@@ -257,7 +257,7 @@ def test_a_source_may_not_read_the_hubs_own_variables(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         f"{recipe}:6: source.url_env: JUPYTERHUB_CRYPT_KEY is a variable of the hub itself, "
         "not a source secret -> put the secret in a variable of its own, e.g. PAYROLL_URL",
-        f"{recipe}:11: processors.0.anonymise.key_env: AGORA_AUTH__OIDC__CLIENT_SECRET is a "
+        f"{recipe}:11: step 1 (anonymise).key_env: AGORA_AUTH__OIDC__CLIENT_SECRET is a "
         "variable of the hub itself, not a source secret -> put the secret in a variable of "
         "its own, e.g. PAYROLL_KEY"]
     recipe.write_text(recipe.read_text().replace("JUPYTERHUB_CRYPT_KEY", "PAYROLL_DB")
@@ -302,3 +302,24 @@ def test_a_column_doc_in_another_language_says_how_to_write_it(workspace):
     assert problems(workspace) == [
         f"{file}:9: column_docs.value.title: write a text, or "
         "{fr: <French>, en: <English>}"]
+
+
+def test_read_catalog_leaves_out_each_broken_recipe_and_keeps_the_others(workspace):
+    from hub.pipeline.recipe import read_catalog
+
+    workspace.recipe("good")
+    workspace.recipe("typo", extra="titel: x")
+    workspace.recipe("orphan", steps="  - test_join: {dataset: nowhere}")
+    workspace.recipe("aa", steps="  - test_join: {dataset: bb}")
+    workspace.recipe("bb", steps="  - test_join: {dataset: aa}")
+    workspace.recipe("reader", steps="  - test_join: {dataset: typo}")  # joins a broken one
+    (workspace.catalog / "old.yml").write_text("title: x\n")
+    catalog = read_catalog(workspace.catalog)
+    assert sorted(catalog.recipes) == ["good", "reader"]
+    assert sorted(catalog.broken) == ["aa", "bb", "old", "orphan", "typo"]
+    assert "unknown dataset 'nowhere'" in str(catalog.broken["orphan"][0])
+    assert "titel: unknown key" in str(catalog.broken["typo"][0])
+    assert [str(p) for p in catalog.problems] == problems(workspace)  # the strict form's
+    assert catalog.problems_of(["typo", "good"]) == catalog.broken["typo"]
+    with pytest.raises(ConfigProblems):
+        read_catalog(workspace.root / "nope")  # no folder: nothing at all

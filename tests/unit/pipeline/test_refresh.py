@@ -3,7 +3,7 @@
 import pytest
 
 from hub.cli.main import main
-from hub.pipeline.refresh import refresh_dataset, refresh_many
+from hub.pipeline.refresh import RefreshEnv, refresh_dataset, refresh_many
 
 KEEP = "  - test_keep_below: {column: value, below: 12}"  # keeps ids 0..7 of 10
 
@@ -113,7 +113,7 @@ def test_the_settings_default_limit_applies_without_a_recipe_limit(workspace):
 
 @pytest.mark.parametrize("kind, expected", [
     ("processing", "step 2 (test_crash): cannot work on this data"),
-    ("crash", "step 2 (test_crash) crashed: RuntimeError: boom"),
+    ("crash", "step 2 (test_crash) crashed: RuntimeError: boom (details in the log)"),
 ])
 def test_a_failing_processor_fails_the_refresh(workspace, kind, expected):
     workspace.source("air.csv")
@@ -157,7 +157,7 @@ def test_joins_run_after_their_dependency_and_follow_its_versions(workspace):
     zones_version = workspace.store.current("zones")
     assert workspace.store.read_manifest("air")["inputs"] == {"zones": zones_version}
     # Same air source, but zones changed: air must be rebuilt, not "unchanged".
-    workspace.source("zones.csv", rows=3)
+    workspace.source("zones.csv", rows=6)
     results = refresh_many(workspace.load(), workspace.env)
     assert [r.result for r in results] == ["new", "new"]
     results = refresh_many(workspace.load(), workspace.env)
@@ -216,7 +216,7 @@ def test_cli_check_reports_recipe_problems(workspace, capsys):
     file = workspace.recipe("air", steps="  - test_keep_belo: {}")
     assert main(["-c", settings, "check"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{file}:7: processors.0.test_keep_belo: unknown processor")
+    assert err[0].startswith(f"{file}:7: step 1 (test_keep_belo): unknown processor")
 
 
 def test_end_to_end_with_the_real_csv_connector(tmp_path):
@@ -319,3 +319,97 @@ def test_the_hubs_secret_variables_never_reach_a_source(tmp_path):
     assert result.failed and "environment variable HUB_STATE_KEY is not set" in result.error
     env.hub_secrets = frozenset()  # the same refresh, were the variable an ordinary one
     assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
+
+
+def real_catalog(tmp_path, recipes: dict[str, str]):
+    """A catalog of real recipes (real connectors and processors), its sources folder and a
+    refresh env over a real store."""
+    from hub.pipeline.refresh import RefreshEnv
+    from hub.pipeline.store import SnapshotStore
+
+    for folder in ("catalogs", "sources"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    for name, text in recipes.items():
+        (tmp_path / "catalogs" / f"{name}.yaml").write_text(text)
+    return RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path / "sources", environ={})
+
+
+CSV_RECIPE = "title: Air\ndescription: PM10.\nsource:\n  connector: csv\n  path: {path}\n"
+
+
+def test_a_csv_cut_inside_a_line_is_never_published(tmp_path):
+    from hub.pipeline.recipe import load_catalog
+
+    env = real_catalog(tmp_path, {"air": CSV_RECIPE.format(path="air.csv")})
+    source = tmp_path / "sources" / "air.csv"
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\n")
+    good = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\nC;8")  # cut while copying
+    failed = refresh_many(load_catalog(tmp_path / "catalogs"), env)[0]
+    assert failed.failed and env.store.current("air") == good.version
+    assert failed.error == ("source (csv): air.csv: the CSV is truncated: its last line has 2 "
+                            "fields, the header has 3; the file was probably cut while copying "
+                            "— fetch it again")
+    source.write_text("station;pm10;no2\nA;12,5;3\nB;7,25;4\nC;8;5")  # whole, no newline
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].rows == 3
+
+
+def csv_rows(count: int) -> str:
+    return "station;pm10\n" + "".join(f"S{i};{i},5\n" for i in range(count))
+
+
+def shrink_workspace(tmp_path, extra: str = ""):
+    env = real_catalog(tmp_path, {"air": CSV_RECIPE.format(path="air.csv") + extra})
+    settings = tmp_path / "workspace.yaml"
+    settings.write_text(f"data:\n  catalog_dir: {tmp_path / 'catalogs'}\n  sources_dir: "
+                        f"{tmp_path / 'sources'}\n  store_dir: {tmp_path / 'store'}\n")
+    return env, str(settings), tmp_path / "sources" / "air.csv"
+
+
+def test_a_dataset_that_shrinks_too_much_is_refused_until_accepted(tmp_path, capsys):
+    env, settings, source = shrink_workspace(tmp_path)
+    source.write_text(csv_rows(10))
+    assert main(["-c", settings, "refresh", "air"]) == 0
+    good = env.store.current("air")
+    source.write_text(csv_rows(4))  # an export that came back with 4 rows of 10
+    assert main(["-c", settings, "refresh", "air"]) == 1
+    assert env.store.current("air") == good
+    error = env.store.status("air").read()["last_error"]["message"]
+    assert error == ("the new version has 4 rows, the current one 10 (60% fewer, more than "
+                     "the 50% allowed by refresh.max_shrink_fraction) -> check the source; if "
+                     "it is right, publish it with `agora refresh air --accept-shrink`")
+    capsys.readouterr()
+    assert main(["-c", settings, "refresh", "air", "--accept-shrink"]) == 0
+    accepted = env.store.read_manifest("air")
+    assert accepted["row_count"] == 4 and accepted["version"] != good
+    assert accepted["accepted_shrink"] == {"from": 10, "to": 4, "by": "cli"}
+    source.write_text(csv_rows(1))  # guarded again, against the new current (4 rows)
+    assert main(["-c", settings, "refresh", "air"]) == 1
+    assert "the new version has 1 rows, the current one 4 (75% fewer" in (
+        env.store.status("air").read()["last_error"]["message"])
+    source.write_text(csv_rows(3))  # 3 of 4: within the limit, nothing to accept
+    assert main(["-c", settings, "refresh", "air"]) == 0
+    assert "accepted_shrink" not in env.store.read_manifest("air")
+
+
+def test_accepting_a_shrink_needs_the_dataset_named(tmp_path, capsys):
+    env, settings, source = shrink_workspace(tmp_path)
+    source.write_text(csv_rows(10))
+    assert main(["-c", settings, "refresh", "--accept-shrink"]) == 2
+    assert "--accept-shrink needs the datasets whose shrink you accept" in capsys.readouterr().err
+    assert env.store.current("air") is None
+
+
+def test_the_shrink_limit_is_the_recipes_else_the_settings(tmp_path):
+    from hub.config.loading import load_settings
+    from hub.pipeline.recipe import load_catalog
+
+    env, _, source = shrink_workspace(tmp_path, "refresh:\n  max_shrink_fraction: 0.9\n")
+    source.write_text(csv_rows(10))
+    refresh_many(load_catalog(tmp_path / "catalogs"), env)
+    source.write_text(csv_rows(2))  # 80 % fewer: the recipe allows 90 %
+    assert refresh_many(load_catalog(tmp_path / "catalogs"), env)[0].result == "new"
+    environ = {"AGORA_HUB__DATA_DIR": str(tmp_path)}
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_shrink_fraction == 0.5
+    environ["AGORA_DATA__MAX_SHRINK_FRACTION"] = "0.1"
+    assert RefreshEnv.from_settings(load_settings(environ=environ)).max_shrink_fraction == 0.1

@@ -101,12 +101,18 @@ def test_only_the_last_results_are_kept(workspace):
     assert [r.dataset for r in runner.results] == ["bb", "cc"]
 
 
-def test_a_catalog_with_problems_runs_nothing(workspace):
+def test_a_catalog_with_problems_runs_only_its_good_recipes(workspace):
+    from hub.pipeline.recipe import read_catalog
+
     hourly(workspace, "air")
-    workspace.recipe("broken", extra="titel: x")
-    runner = ScheduleRunner(workspace.load, workspace.env)
-    assert runner.tick() == []
-    assert workspace.store.status("air").read() == {}
+    hourly(workspace, "water")
+    workspace.recipe("water", extra="schedule: '0 * * * *'\ntitel: x")
+    runner = ScheduleRunner(lambda: read_catalog(workspace.catalog), workspace.env)
+    assert runner.tick() == ["air"]
+    runner.wait()
+    assert workspace.store.status("water").read() == {}
+    missing = ScheduleRunner(lambda: read_catalog(workspace.root / "missing"), workspace.env)
+    assert missing.tick() == []  # a catalog folder that cannot be read runs nothing
 
 
 def test_run_stops_when_asked(workspace):

@@ -146,3 +146,13 @@ def test_status_file_records_attempts_successes_and_failures(tmp_path):
     data = json.loads(status.path.read_text())
     assert data["consecutive_failures"] == 0 and data["last_success"]["version"] == "v1"
     assert data["last_error"]["message"] == "source: truncated again"  # kept for history
+
+
+def test_nullable_integers_are_written_and_read_back(tmp_path):
+    store = SnapshotStore(tmp_path / "store")
+    data = pd.DataFrame({"population": pd.array([None, 239, 2**53 + 1], dtype="Int64")})
+    with store.lock("communes"):
+        store.write_version("communes", data, {})
+    assert store.read_manifest("communes")["schema"] == [{"name": "population", "type": "int64"}]
+    back = store.read_current("communes")["population"]
+    assert back.dtype == "Int64" and back.tolist() == [pd.NA, 239, 2**53 + 1]

@@ -1,8 +1,9 @@
 """What the datasets service may serve: the catalog's recipes and the store's current snapshots.
 
-:class:`DatasetRegistry` reloads changed recipe files, fails closed (:class:`CatalogUnavailable`,
-503) while the catalog has a problem, serves a dataset only when its recipe, snapshot, rule
-columns and pseudonym key all agree, and caches each caller's view by generation.
+:class:`DatasetRegistry` reloads changed recipe files, fails closed per dataset (a recipe that
+does not load is absent, never served with the rules it had before; the catalog folder
+unreadable: :class:`CatalogUnavailable`, 503), serves a dataset only when its recipe, snapshot,
+rule columns and pseudonym key all agree, and caches each caller's view by generation.
 :meth:`~DatasetRegistry.visible` and :meth:`~DatasetRegistry.resolve` are what the rest of the
 service builds on. What is cached and when it is re-read: docs/decisions/0003-datasets-registry.md.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.config.problems import ConfigProblems
-from hub.pipeline.recipe import Recipe, RecipeCache, load_catalog
+from hub.pipeline.recipe import Recipe, RecipeCache, read_catalog
 from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import Decision, decide
@@ -141,12 +142,17 @@ class DatasetRegistry:
     def _load_catalog(self) -> None:
         self._snapshots.clear()
         try:
-            self._recipes = load_catalog(self.catalog_dir, self._parsed)
+            catalog = read_catalog(self.catalog_dir, self._parsed)
+            self._recipes = catalog.recipes
             log.info("catalog loaded: %d datasets from %s", len(self._recipes), self.catalog_dir)
+            if catalog.problems:
+                log.error("%d recipe(s) with problems are not served until fixed (agora check): "
+                          "%s\n%s", len(catalog.broken), ", ".join(sorted(catalog.broken)),
+                          "\n".join(str(p) for p in catalog.problems))
         except ConfigProblems as exc:
             self._recipes = None
-            log.error("catalog has %d problem(s); serving nothing until fixed (agora check):\n%s",
-                      len(exc.problems), "\n".join(str(p) for p in exc.problems))
+            log.error("catalog cannot be read; serving nothing until fixed (agora check):\n%s",
+                      "\n".join(str(p) for p in exc.problems))
         except Exception:  # anything else: still fail closed
             self._recipes = None
             log.exception("catalog could not be loaded; serving nothing")
