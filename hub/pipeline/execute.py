@@ -297,13 +297,22 @@ def _unstorable_column(frame: pd.DataFrame) -> str | None:
     return None
 
 
-def check_dropped(recipe: Recipe, rows_in: int, rows_out: int, limit: float) -> None:
-    """Fail when the processors dropped more than `limit` (a share) of the source rows."""
-    dropped = rows_in - rows_out
-    if rows_in and dropped / rows_in > limit:
+def check_dropped(recipe: Recipe, steps: Sequence[dict], limit: float) -> None:
+    """Fail when the processors dropped more than `limit` (a share) of the rows.
+
+    Each step's drop is measured on the rows it received (`steps`: the quality report's), so
+    rows that an `explode` adds do not hide rows that a later `filter` drops."""
+    kept, drops = 1.0, []
+    for step in steps:
+        rows_in, rows_out = step["rows_in"], step["rows_out"]
+        if rows_in and rows_out < rows_in:
+            kept *= rows_out / rows_in
+            drops.append(f"{step_label(step['step'] - 1, step['processor'])} "
+                         f"{rows_in - rows_out} of {rows_in}")
+    if 1 - kept > limit:
         raise RefreshFailed(
-            f"processors dropped {dropped} of {rows_in} rows ({dropped / rows_in:.0%}), more "
-            f"than the {limit:.0%} allowed -> check the source, or raise "
+            f"processors dropped {1 - kept:.0%} of the rows ({', '.join(drops)}), "
+            f"more than the {limit:.0%} allowed -> check the source, or raise "
             f"refresh.max_dropped_fraction in {recipe.file}")
 
 

@@ -188,8 +188,7 @@ def _run(recipe: Recipe, env: RefreshEnv, emit: Progress,
     frame, report = call_with_timeout(
         lambda: run_processors(recipe, source.frame, _context_factory(recipe, env, inputs),
                                deadline, emit), deadline, "the processors")
-    check_dropped(recipe, len(source.frame), len(frame),
-                  _option(recipe, env, "max_dropped_fraction"))
+    check_dropped(recipe, report.steps, _option(recipe, env, "max_dropped_fraction"))
     shrink = check_shrink(recipe, (current or {}).get("row_count"), len(frame),
                           _option(recipe, env, "max_shrink_fraction"), accepted_by)
     timings = {"fetch": fetched, "processors": round(time.perf_counter() - started - fetched, 4)}

@@ -140,7 +140,8 @@ def test_filtered_rows_count_in_max_dropped_fraction(tmp_path, limit, result):
     outcome = refresh_dataset(loaded, env)
     assert outcome.result == result
     if result == "failed":  # 2 of 5 rows: 40 %
-        assert outcome.error.startswith("processors dropped 2 of 5 rows (40%), more than the 30%")
+        assert outcome.error.startswith("processors dropped 40% of the rows (step 1 (filter) 2 of 5)"
+                                        ", more than the 30%")
     else:
         manifest = env.store.read_manifest("deliberations")
         assert manifest["quality"]["columns"]["type"]["filtered_out"] == 2
@@ -156,3 +157,24 @@ def test_a_misspelt_test_is_reported_with_the_keys_as_recipes_write_them(tmp_pat
         recipe.load_catalog(tmp_path)
     assert "keep.inn: unknown key -> remove it; did you mean 'in'? use one of: column, " \
         "equals, in, max, min, missing, pattern" in str(raised.value)
+
+
+def test_rows_an_explode_adds_do_not_hide_rows_a_filter_drops(tmp_path):
+    """3 communes -> 4 rows (one per postcode, Val-de-Lière's empty list kept as one null) ->
+    3 rows: as many as the source, but the filter dropped 1 of the 4 it received (25 %)."""
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "communes.json").write_bytes(COMMUNES_JSON)
+    (tmp_path / "catalogs" / "communes.yaml").write_text("""\
+title: Communes
+description: The communes and their postcodes.
+source: {connector: json, path: communes.json}
+processors:
+  - explode: {column: codesPostaux}
+  - filter: {drop: {column: codesPostaux, missing: true}}
+refresh: {max_dropped_fraction: 0.2}
+""", encoding="utf-8")
+    loaded = recipe.load_catalog(tmp_path / "catalogs")["communes"]
+    env = RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path, environ={})
+    outcome = refresh_dataset(loaded, env)
+    assert outcome.result == "failed" and env.store.current("communes") is None
+    assert outcome.error.startswith("processors dropped 25% of the rows (step 2 (filter) 1 of 4)")

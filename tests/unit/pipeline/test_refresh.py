@@ -98,7 +98,8 @@ def test_dropping_too_many_rows_fails_and_current_stays(workspace):
                      "  max_dropped_fraction: 0.3")  # keeps 2 of 10
     result = refresh(workspace)
     assert result.failed and workspace.store.current("air") == good.version
-    assert result.error.startswith("processors dropped 8 of 10 rows (80%), more than the 30% "
+    assert result.error.startswith("processors dropped 80% of the rows (step 1 (test_keep_below) 8 "
+                                   "of 10), more than the 30% "
                                    "allowed -> check the source, or raise "
                                    "refresh.max_dropped_fraction in ")
 
