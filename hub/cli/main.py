@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
@@ -96,3 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agora {args.command}: {len(exc.problems)} problem(s); nothing was started.",
               file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `agora status | head`: the reader left, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0

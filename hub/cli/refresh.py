@@ -93,7 +93,7 @@ def status_command(settings, named: Sequence[str] = ()) -> int:
         catalog = read_catalog(settings.catalog_dir)
         recipes, problems = [*catalog.recipes, *catalog.broken], catalog.problems
     except ConfigProblems as exc:
-        recipes, problems = [], exc.problems
+        catalog, recipes, problems = None, [], exc.problems
     if problems:
         print(f"warning: the catalog has {len(problems)} problem(s); run `agora check`",
               file=sys.stderr)
@@ -104,10 +104,24 @@ def status_command(settings, named: Sequence[str] = ()) -> int:
               file=sys.stderr)
         return 2
     if named:
-        print("\n\n".join(status_record(store, name) for name in dict.fromkeys(named)))
+        print("\n\n".join(status_record(store, name, served=served(catalog, store, name))
+                          for name in dict.fromkeys(named)))
         return 0
     print(status_table(store, datasets) if datasets else "no datasets yet")
     return 0
+
+
+def served(catalog, store: SnapshotStore, dataset: str) -> str:
+    """Whether the datasets service serves `dataset` (as `agora status DATASET` says it)."""
+    if catalog is None:
+        return "no: the catalog folder cannot be read (agora check)"
+    if dataset in catalog.broken:
+        return "no: its recipe does not load, so its snapshots are kept but not served (agora check)"
+    if dataset not in catalog.recipes:
+        return "no: it has no recipe any more (its snapshots are kept)"
+    if store.current(dataset) is None:
+        return f"no: no snapshot yet (agora refresh {dataset})"
+    return "yes"
 
 
 def cmd_refresh(args) -> int:

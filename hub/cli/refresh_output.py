@@ -110,11 +110,13 @@ def _success(success: dict | None, now: datetime | None) -> str:
            f"{success.get('version')}"
 
 
-def status_record(store: SnapshotStore, dataset: str, now: datetime | None = None) -> str:
-    """Everything the store knows of one dataset's refreshes, the last error in full."""
+def status_record(store: SnapshotStore, dataset: str, now: datetime | None = None,
+                  served: str | None = None) -> str:
+    """Everything the store knows of one dataset's refreshes, the last error in full;
+    `served`, when given, says whether the datasets service serves it and why not."""
     status, manifest = store.status(dataset).read(), store.read_manifest(dataset) or {}
     error = status.get("last_error") or {}
-    lines = [dataset,
+    lines = [dataset, *([f"  served           {served}"] if served else []),
              f"  current version  {_current(manifest, now)}",
              f"  last attempt     {_attempt(status, now)}",
              f"  last success     {_success(status.get('last_success'), now)}"]

@@ -13,6 +13,7 @@ from ..config.problems import Problem
 from ..config.yamlfile import line_for
 from .processors.join import GEOMETRY_FIX
 from .recipe import Recipe, Step
+from .recipe_validation import readable_key
 from .store import SnapshotStore
 
 
@@ -32,8 +33,9 @@ def _step_problem(recipe: Recipe, index: int, step: Step, store: SnapshotStore) 
     if not brought:
         return []
     key = f"processors.{index}.join" + (".columns" if step.params.columns else "")
-    return [Problem(recipe.file, key, f"dataset {step.params.dataset!r} would bring its geometry "
-                    f"column {brought[0]!r}, which a join cannot store", GEOMETRY_FIX,
+    return [Problem(recipe.file, readable_key(key), f"dataset {step.params.dataset!r} would "
+                    f"bring its geometry column {brought[0]!r}, which a join cannot store",
+                    GEOMETRY_FIX,
                     line_for(recipe.lines, key))]
 
 

@@ -76,3 +76,22 @@ def test_check_warns_when_users_share_one_account(tmp_path, monkeypatch, capsys)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "isolation: system-users" in out and "spawner.isolation" not in out
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`agora status | head -1`: the pipe closes before agora has written its table."""
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    for i in range(200):  # more than a pipe's buffer of table lines
+        (catalog / f"dataset_{i:03d}.yaml").write_text(
+            f"title: Dataset {i}\ndescription: A dataset.\n"
+            "source: {connector: csv, path: missing.csv}\n")
+    path = tmp_path / "workspace.yaml"
+    path.write_text(f"hub:\n  data_dir: {tmp_path / 'data'}\ndata:\n  catalog_dir: {catalog}\n"
+                    "  demo_data: false\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    reader = subprocess.Popen([sys.executable, "-m", "hub.cli", "-c", str(path), "status"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    reader.stdout.close()  # the reader is gone before the first line
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0 and "Traceback" not in errors, errors

@@ -13,8 +13,8 @@ report what they could not parse; ``dtype: infer`` lets pandas type them (``deci
 
 A file cut while it was copied is refused, never published short: cut inside a quoted field
 (an odd number of quotes; the C parser reports it), or cut inside a line, which then lacks its
-final newline and has another number of fields than the header (:func:`check_last_line` reads
-only the file's tail).
+final newline and has another number of fields than the header, or follows lines ending with
+CRLF (:func:`check_last_line` reads only the file's tail).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class CsvOptions(Params):
     decimal: str = Field("auto", description="`,` or `.`; auto: `,` when the delimiter is `;`")
     skip_rows: int = Field(0, ge=0, description="lines to skip before the header line")
     dtype: Literal["string", "infer"] = "string"
+    trust_last_line: bool = Field(False, description="accept a last line without its line "
+                                  "ending in a file of CRLF lines (the file is known whole)")
 
 
 def read_csv_bytes(data: bytes, options: CsvOptions, source: str) -> tuple[pd.DataFrame, dict]:
@@ -60,7 +62,8 @@ def read_csv_bytes(data: bytes, options: CsvOptions, source: str) -> tuple[pd.Da
     if delimiter == "auto":
         delimiter = detect_delimiter(_skip_lines(text_sample, options.skip_rows))
     decimal = options.decimal if options.decimal != "auto" else ("," if delimiter == ";" else ".")
-    check_last_line(data, encoding, delimiter, _skip_lines(text_sample, options.skip_rows), source)
+    check_last_line(data, encoding, delimiter, _skip_lines(text_sample, options.skip_rows), source,
+                    options.trust_last_line)
     utf8_checked = options.encoding == "auto" and encoding == "utf-8"  # by detect_encoding
     frame = _parse(data, options, encoding, delimiter, decimal, source, utf8_checked)
     return frame, {"encoding": encoding, "delimiter": delimiter, "decimal": decimal}
@@ -135,27 +138,37 @@ def detect_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
-def check_last_line(data: bytes, encoding: str, delimiter: str, text: str, source: str) -> None:
-    """Refuse a file whose last line lacks its newline and has another number of fields than
-    the header line (the start of `text`): a file cut in the middle of a line. A last line
-    without newline but with every field is fine, and so is one as wide as the line before it
-    (a file whose rows all end with an extra `;`); lines with quotes are left to the parser."""
-    if data.endswith((b"\n", b"\r")) or encoding.startswith("utf-16"):
+def check_last_line(data: bytes, encoding: str, delimiter: str, text: str, source: str,
+                    trust_unterminated: bool = False) -> None:
+    """Refuse a file cut in the middle of its last line, which then lacks its line ending:
+    either that line has another number of fields than the header line (the start of `text`),
+    or the lines before it end with CRLF (Windows tools end every line, the last one too; a
+    cut inside the last field leaves as many fields, or a lone CR). A last line without
+    newline in a file of LF lines is fine when it has every field, and so is one as wide as
+    the line before it (rows that all end with an extra `;`); lines with quotes are left to
+    the parser. `trust_unterminated` (the source's ``trust_last_line``) skips the CRLF rule."""
+    if data.endswith(b"\n") or encoding.startswith("utf-16"):
         return
     tail = data[-TAIL_BYTES:]
     cut = tail.rfind(b"\n")
     if cut < 0:
         return  # one line only (the header), or a last line longer than the tail
-    last = tail[cut + 1:].decode(encoding, errors="replace")
-    if '"' in last or not last.strip():
-        return
+    last = tail[cut + 1:].decode(encoding, errors="replace").rstrip("\r")
+    if last.count('"') % 2 or not last.strip():
+        return  # a cut inside a quoted field: the parser reports it
     header = _fields(text.split("\n", 1)[0].rstrip("\r"), delimiter)
     found = last.count(delimiter) + 1
     before = tail[tail.rfind(b"\n", 0, cut) + 1:cut].decode(encoding, errors="replace")
-    if found != header and ('"' in before or before.count(delimiter) + 1 != found):
+    if '"' not in last and found != header and (
+            '"' in before or before.count(delimiter) + 1 != found):
         raise SourceError(f"{source}: the CSV is truncated: its last line has {found} field"
                           f"{'s' if found != 1 else ''}, the header has {header}; the file was "
                           "probably cut while copying — fetch it again")
+    if tail[cut - 1:cut] == b"\r" and not trust_unterminated:
+        raise SourceError(f"{source}: the CSV is truncated: its last line has no line ending "
+                          "while the lines before it end with CRLF; the file was probably cut "
+                          "while copying — fetch it again (if it is whole, set "
+                          "`trust_last_line: true` in the recipe's source)")
 
 
 def _fields(line: str, delimiter: str) -> int:
@@ -194,7 +207,13 @@ def _parse(data, options, encoding, delimiter, decimal, source, utf8_checked) ->
     except pd.errors.EmptyDataError:
         skipped = f" after skipping {options.skip_rows} lines" if options.skip_rows else ""
         raise SourceError(f"{source}: the CSV has no header line{skipped}") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start:exc.start + 1].hex()
+        raise SourceError(f"{source}: the CSV is not {encoding} text (it holds the byte 0x{byte})"
+                          " -> remove `encoding:` (auto detects it) or "
+                          "give the file's own, e.g. `encoding: cp1252` for Excel and most French "
+                          "back-office exports") from None
+    except (pd.errors.ParserError, ValueError) as exc:
         raise SourceError(f"{source}: the CSV is corrupt or truncated: {_short(exc)}") from None
 
 

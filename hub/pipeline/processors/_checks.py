@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..interfaces import ProcessingError
 from ._common import as_text
 
 TRUE_FALSE = ["true", "false", "1", "0", "oui", "non", "yes", "no", "vrai", "faux", "o", "n"]
@@ -109,7 +110,15 @@ def re2_problem(pattern: str) -> str | None:
 
 
 def listed(series: pd.Series, values: list) -> pd.Series:
-    """Values equal to one of `values`, or whose text is (3 and "3" match each other)."""
+    """Values equal to one of `values`, or whose text is (3 and "3" match each other). A
+    true/false among `values` for a column that is not yes/no is refused: YAML 1.1 read an
+    unquoted NO, ON, YES or OFF (Norway's code, a word) as a boolean."""
+    flags = [v for v in values if isinstance(v, bool)]
+    if flags and not pd.api.types.is_bool_dtype(series):
+        raise ProcessingError(
+            f"column {series.name!r} holds text or numbers, but the recipe compares it with "
+            f"{str(flags[0]).lower()}: YAML reads no, on, yes and off unquoted (any case) as true "
+            'or false -> quote the value in the recipe, e.g. "NO"')
     found = series.isin(values)
     text = as_text(series)
     if text is series and all(isinstance(v, str) for v in values):

@@ -3,7 +3,8 @@
 
 Every word is title-cased by pyarrow's ``utf8_title``; then each particle that follows a space
 or a hyphen inside a value (never the first word: ``Le Mans``) gets its initial back in lower
-case. Those initials are all ASCII (D, L, S, E, A), so they are found and lowered in the
+case, and so does a letter right after a digit (ordinals: ``LYON 1ER`` -> ``Lyon 1er``, not
+``1Er``). Those initials are all ASCII (D, L, S, E, A), so they are found and lowered in the
 UTF-8 bytes of the whole column with numpy: no regular-expression pass per particle (one took
 14 ms on 35,000 names), no Python per value.
 """
@@ -30,7 +31,7 @@ def french_title(text: pd.Series) -> pd.Series:
     """`text` (pyarrow-backed ``str``) in title case with French particles in lower case."""
     titled = pc.utf8_title(text.array._pa_array).combine_chunks()
     offsets, data = string_buffers(titled)
-    initials = particle_initials(data, offsets)
+    initials = np.concatenate([particle_initials(data, offsets), ordinal_letters(data, offsets)])
     if len(initials):
         fixed = data.copy()
         fixed[initials] |= CASE_BIT
@@ -54,6 +55,19 @@ def particle_initials(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     found += [_matches(data, starts, candidates, letter + mark, end, whole_word=False)
               for letter in ELIDED for mark in APOSTROPHES]
     return np.concatenate(found)
+
+
+def ordinal_letters(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Byte positions of the ASCII capitals right after a digit of the same value."""
+    start, end = int(offsets[0]), int(offsets[-1])
+    starts = np.zeros(end + 1, dtype=bool)
+    starts[offsets] = True
+    after = np.arange(start + 1, end)
+    body = data[start + 1:end]
+    before = data[start:end - 1]
+    found = ((body >= ord("A")) & (body <= ord("Z")) & (before >= ord("0")) & (before <= ord("9"))
+             & ~starts[after])
+    return after[found]
 
 
 def _matches(data, starts, candidates, word: str, end: int, whole_word: bool) -> np.ndarray:

@@ -3,7 +3,8 @@
 ``explode`` gives each element of a list its own row (a commune's postcodes), ``join_list``
 writes a list as one text (``01400, 01401``), ``flatten`` spreads an object into one column
 per key, named as the json connector names them (``adresse.ville``). Values that are not a
-list (an object) are counted as ``not_a_list`` (``not_an_object``), with examples.
+list are counted as ``not_a_list``, with examples; ``flatten`` refuses a value that is not an
+object (it would be lost).
 """
 
 from __future__ import annotations
@@ -137,7 +138,13 @@ class Flatten(Processor):
         sep = self.params.separator
         codes, values = parsed_values(frame[column])
         lone = np.array([not isinstance(v, dict) for v in values] + [False])
-        _count(context, column, "not_an_object", lone, codes, frame[column])
+        rows = lone[np.where(codes < 0, len(lone) - 1, codes)]
+        if rows.any():  # spreading them would lose them
+            example = as_text(frame[column][rows]).iloc[0]
+            raise ProcessingError(
+                f"{self.name}: column {column!r} has {int(rows.sum())} value(s) that are not "
+                f"objects (e.g. {example!r}), which the new columns cannot hold -> drop or fix "
+                "those rows first (filter), or use explode or join_list for lists")
         records = [v if isinstance(v, dict) else {} for v in values] + [{}]
         keys = records_frame(records, sep)
         keys.columns = [f"{column}{sep}{key}" for key in keys.columns]

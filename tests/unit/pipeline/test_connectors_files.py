@@ -118,13 +118,28 @@ def test_csv_with_a_last_line_longer_than_the_header_is_refused(tmp_path):
         run("csv", tmp_path, path="cut.csv")
 
 
-@pytest.mark.parametrize("text", ["a,b\n1,2\n3,4", "a,b\r\n1,2\r\n3,4", "a;b\n1;2",
+@pytest.mark.parametrize("text", ["a,b\n1,2\n3,4", "a;b\n1;2",
                                   "a;b\n1;2;\n3;4;",  # every row one field wider than the header
                                   'a,b\n1,2\n"x\ny",4', "a,b\n1,2\n   ", "a,b,c"])
 def test_csv_without_a_final_newline_but_whole_lines_is_read(tmp_path, text):
     write(tmp_path, "whole.csv", text.encode())
     frame = run("csv", tmp_path, path="whole.csv", allow_empty=True).frame
     assert len(frame.columns) in (2, 3)
+
+
+@pytest.mark.parametrize("end", ["4142", "4142\r", "41"])
+def test_a_file_of_crlf_lines_cut_inside_its_last_field_is_refused(tmp_path, end):
+    """Every field is there, but Windows tools end the last line too: a cut inside its last
+    field (or between CR and LF) loses a digit, not a field."""
+    write(tmp_path, "cut.csv", b"code;nom;densite\r\n01001;Rivemont;66,92\r\n01002;Val;" + end.encode())
+    with pytest.raises(SourceError) as raised:
+        run("csv", tmp_path, path="cut.csv")
+    assert str(raised.value).startswith(
+        "cut.csv: the CSV is truncated: its last line has no line ending while the lines before "
+        "it end with CRLF; the file was probably cut while copying — fetch it again (if it is "
+        "whole, set `trust_last_line: true` in the recipe's source)")
+    frame = run("csv", tmp_path, path="cut.csv", trust_last_line=True).frame
+    assert frame["densite"].tolist() == ["66,92", end.rstrip("\r")]
 
 
 def test_truncation_check_reads_only_the_tail():
@@ -490,3 +505,14 @@ def test_every_connector_and_parameter_is_documented():
         assert f"## `{name}`" in text, f"docs/connectors.md has no section for {name}"
         for field_name, info in cls.Params.model_fields.items():
             assert f"`{info.alias or field_name}`" in text, f"{name}.{info.alias or field_name} is undocumented"
+
+
+def test_a_wrong_encoding_is_named_with_the_fix(tmp_path):
+    write(tmp_path, "export.csv", FRENCH_CSV.encode("cp1252"))
+    with pytest.raises(SourceError) as raised:
+        run("csv", tmp_path, path="export.csv", encoding="utf-8")
+    assert str(raised.value) == (
+        "export.csv: the CSV is not utf-8 text (it holds the byte 0xc9) -> remove `encoding:` "
+        "(auto detects it) or give the file's own, e.g. `encoding: cp1252` for Excel and most "
+        "French back-office exports")
+    assert run("csv", tmp_path, path="export.csv").frame["commune"][1] == "Saint-Étienne"

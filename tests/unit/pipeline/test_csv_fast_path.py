@@ -53,7 +53,7 @@ def test_pyarrow_checks_utf8_only_where_nothing_did():
     assert not _csv.needs_utf8_check("utf-8", utf8_checked=True)  # detect_encoding checked it
     assert not _csv.needs_utf8_check("cp1252", utf8_checked=False)  # transcoded, strictly
     assert not _csv.needs_utf8_check("utf-8-sig", utf8_checked=False)
-    with pytest.raises(SourceError, match="corrupt"):  # an invalid file declared UTF-8
+    with pytest.raises(SourceError, match="is not utf-8 text"):  # an invalid file declared UTF-8
         read_csv_bytes(b"a;b\n\xe9t\xe9;2\n", CsvOptions(encoding="utf-8"), "test.csv")
 
 

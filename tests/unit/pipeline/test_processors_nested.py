@@ -87,7 +87,7 @@ def test_join_list_writes_text(communes, epci):
         '"adresse": {"cp": "01300", "rang": 3}}'
 
 
-def test_values_that_are_not_lists_or_objects_are_kept_and_counted(tmp_path):
+def test_values_that_are_not_lists_are_kept_and_counted_not_objects_refused(tmp_path):
     (tmp_path / "x.csv").write_text('id;cp;adresse\n1;["69001", "69002"];{"ville": "Lyon"}\n'
                                     '2;69100;Villeurbanne\n3;;\n4;[1, 2.5];{"ville": "Bron"}\n')
     frame = fetch("csv", tmp_path, path="x.csv").frame
@@ -96,10 +96,15 @@ def test_values_that_are_not_lists_or_objects_are_kept_and_counted(tmp_path):
     assert exploded.quality["cp"] == {"not_a_list": 1, "not_a_list_examples": ["69100"]}
     joined = run("join_list", frame, columns=["cp"]).out["cp"]
     assert values(joined) == ["69001, 69002", "69100", None, "1, 2.5"]
-    flat = run("flatten", frame, columns=["adresse"])
-    assert values(flat.out["adresse.ville"]) == ["Lyon", None, None, "Bron"]
-    assert flat.quality["adresse"] == {"not_an_object": 1,
-                                       "not_an_object_examples": ["Villeurbanne"]}
+    with pytest.raises(ProcessingError) as raised:  # a value flatten would lose
+        run("flatten", frame, columns=["adresse"])
+    assert str(raised.value) == (
+        "flatten: column 'adresse' has 1 value(s) that are not objects (e.g. 'Villeurbanne'), "
+        "which the new columns cannot hold -> drop or fix those rows first (filter), or use "
+        "explode or join_list for lists")
+    objects = frame[frame["id"] != "2"]
+    flat = run("flatten", objects, columns=["adresse"])
+    assert values(flat.out["adresse.ville"]) == ["Lyon", None, "Bron"] and not flat.quality
 
 
 def test_python_lists_from_a_parquet_file(tmp_path):

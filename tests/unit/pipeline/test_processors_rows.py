@@ -178,3 +178,19 @@ refresh: {max_dropped_fraction: 0.2}
     outcome = refresh_dataset(loaded, env)
     assert outcome.result == "failed" and env.store.current("communes") is None
     assert outcome.error.startswith("processors dropped 25% of the rows (step 2 (filter) 1 of 4)")
+
+
+def test_yaml_booleans_compared_with_a_text_column_say_quote_it(tmp_path):
+    """`in: [NO, ON]` is [False, True] for YAML: Norway's code would never match."""
+    (tmp_path / "pays.csv").write_bytes(b"code_pays;nom\nNO;Norv\xe8ge\nFR;France\n")
+    frame = fetch("csv", tmp_path, path="pays.csv").frame
+    condition = yaml.safe_load("{column: code_pays, in: [NO, ON]}")
+    assert condition["in"] == [False, True]
+    with pytest.raises(ProcessingError) as raised:
+        run("filter", frame, drop=condition)
+    assert str(raised.value) == (
+        "column 'code_pays' holds text or numbers, but the recipe compares it with false: YAML "
+        "reads no, on, yes and off unquoted (any case) as true or false -> quote the value in "
+        'the recipe, e.g. "NO"')
+    quoted = yaml.safe_load('{column: code_pays, in: ["NO", "ON"]}')
+    assert run("filter", frame, drop=quoted).out["code_pays"].tolist() == ["FR"]

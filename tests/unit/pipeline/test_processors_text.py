@@ -198,6 +198,10 @@ FRENCH_NAMES = {
     "ENTRE-DEUX-EAUX": "Entre-Deux-Eaux",
     "DE-ROCHE": "De-Roche",  # never the first word
     "BOIS-LE": "Bois-Le",  # a particle ends with a space or a hyphen
+    "LYON 1ER ARRONDISSEMENT": "Lyon 1er Arrondissement",  # ordinals keep their suffix low
+    "Marseille 2e Arrondissement": "Marseille 2e Arrondissement",
+    "PARIS 16E": "Paris 16e",
+    "1ER MAI": "1er Mai",
 }
 
 

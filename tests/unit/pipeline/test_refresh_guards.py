@@ -96,12 +96,12 @@ def test_agora_check_refuses_a_join_bringing_a_geometry(catalog, capsys):
     assert catalog.cli("check") == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (
-        f"{stats}:7: processors.0.join: dataset 'communes' would bring its geometry column "
+        f"{stats}:7: step 1 (join): dataset 'communes' would bring its geometry column "
         "'geometry', which a join cannot store -> use the geo dataset as the source side (and "
         "join this one to it), or drop the geometry column in `columns:`")
     stats = geo_and_stats(catalog, columns="      columns: [geometry, nom]\n")
     assert catalog.cli("check") == 2
-    assert f"{stats}:10: processors.0.join.columns: dataset 'communes'" in capsys.readouterr().err
+    assert f"{stats}:10: step 1 (join).columns: dataset 'communes'" in capsys.readouterr().err
     geo_and_stats(catalog, columns="      columns: [nom]\n")
     assert catalog.cli("check") == 0
     assert [r.result for r in catalog.refresh()] == ["unchanged", "new"]
@@ -214,7 +214,7 @@ def test_refreshing_all_refreshes_the_good_and_reports_the_broken(catalog, capsy
     assert "no recipe for dataset 'bda': did you mean 'bad'?" in capsys.readouterr().err
 
 
-def test_a_recipe_that_breaks_keeps_its_snapshot_and_is_not_served(catalog):
+def test_a_recipe_that_breaks_keeps_its_snapshot_and_is_not_served(catalog, capsys):
     from hub.services.datasets.read.registry import DatasetRegistry
 
     bad = good_and_bad(catalog)
@@ -227,6 +227,11 @@ def test_a_recipe_that_breaks_keeps_its_snapshot_and_is_not_served(catalog):
     assert catalog.store.current("bad") == kept
     registry = DatasetRegistry(catalog.root / "catalogs", catalog.store, has_key=True)
     assert sorted(registry.recipes()) == ["good"]  # its stale snapshot is not served
+    assert catalog.cli("status", "bad", "good") == 0  # and the steward is told so
+    records = capsys.readouterr().out.split("\n\n")
+    assert records[0].splitlines()[1] == ("  served           no: its recipe does not load, so its "
+                                          "snapshots are kept but not served (agora check)")
+    assert records[1].splitlines()[1] == "  served           yes"
 
 
 def test_a_dataset_joining_a_broken_recipe_joins_its_last_snapshot(catalog):

@@ -128,7 +128,7 @@ def test_status_of_a_dataset_shows_its_whole_record_and_error(ws, capsys):
     assert ws.agora("status", "communes") == 0
     record = capsys.readouterr().out
     lines = record.splitlines()
-    assert lines[0] == "communes"
+    assert lines[0] == "communes" and lines.pop(1) == "  served           yes"
     assert lines[1].startswith("  current version  ") and ", 2 rows, made " in lines[1]
     assert lines[2].startswith("  last attempt     ") and ": failed after " in lines[2]
     assert lines[3].startswith("  last success     ") and ": new, version " in lines[3]
