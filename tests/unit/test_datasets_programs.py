@@ -127,3 +127,9 @@ def test_a_client_revalidating_its_own_copy_gets_a_marked_304(service):
                          headers={"Authorization": "token t", "X-Test-User": "elu-rivemont",
                                   "If-None-Match": etag})
     assert other.status_code == 200  # another caller's rows: another body, another ETag
+
+
+def test_a_streamed_export_names_its_snapshot_not_an_etag(service):
+    export = get(service, "api/datasets/incidents/export.csv")
+    assert export.status_code == 200 and "ETag" not in export.headers
+    assert export.headers["Agora-Snapshot-Version"]
