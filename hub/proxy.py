@@ -24,7 +24,7 @@ import json
 MAX_CLIENTS = 256  # requests forwarded at once (pages, API calls, downloads; not websockets)
 PROXY_TIMEOUT_MS = 300_000  # for one whole answer: a dashboard page under load
 JSON_ERRORS_OPTION = "--json-errors-under"
-RETRY_AFTER_SECONDS = 5  # a crashed datasets service answered again after 6.5-15 s
+RETRY_AFTER_SECONDS = 5  # a crashed datasets service answered again after 4.6-15 s
 # (performance.md): a client retries a few times, not hundreds
 UNAVAILABLE = {"error": "service unavailable: it is not answering (a service restarts within "
                         "seconds of a failure); retry after Retry-After seconds",
