@@ -70,10 +70,13 @@ def template_vars(s: Settings) -> dict:
 def configure_proxy(c: Config, s: Settings) -> None:
     # warning level: the proxy's access log would print query strings (OAuth codes, tokens).
     # hub.proxy: the stock proxy with more requests in flight and a longer answer timeout
-    # (tornado's 10 and 20 s turned 10 concurrent dashboard pages into 10 503s).
-    from hub.proxy import PROXY_TIMEOUT_MS
+    # (tornado's 10 and 20 s turned 10 concurrent dashboard pages into 10 503s), and JSON
+    # 503s for programs while the datasets service restarts.
+    from hub.proxy import JSON_ERRORS_OPTION, PROXY_TIMEOUT_MS
 
-    c.ConfigurableHTTPProxy.command = [sys.executable, "-m", "hub.proxy", "--log-level",
+    c.ConfigurableHTTPProxy.command = [sys.executable, "-m", "hub.proxy",
+                                       f"{JSON_ERRORS_OPTION}={datasets_prefix(s)}",
+                                       "--log-level",
                                        "debug" if s.hub.log_level == "DEBUG" else "warning",
                                        f"--proxy-timeout={PROXY_TIMEOUT_MS}"]
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.hub.proxy_api_port}"
@@ -183,6 +186,11 @@ def dashboards_internal_url(s: Settings) -> str:
     host = s.hub.bind_host
     host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
     return f"http://{host}:{s.dashboards.port}{dashboards_prefix(s)}"
+
+
+def datasets_prefix(s: Settings) -> str:
+    """The datasets service's path on the hub's proxy."""
+    return s.hub.base_url + "services/datasets/"
 
 
 def datasets_public_url(s: Settings) -> str:

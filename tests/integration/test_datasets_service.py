@@ -75,20 +75,27 @@ def test_expired_garbage_and_unscoped_tokens_are_refused(agora, admin_token):
     assert response.status_code == 403 and "datasets" not in response.text
 
 
-def test_no_credentials_redirects_to_hub_login(agora):
-    response = service(agora, "api/datasets")
+def test_no_credentials_redirects_a_browser_to_hub_login(agora):
+    response = requests.get(f"{agora.url}services/datasets/api/datasets", timeout=30,
+                            headers={"Accept": "text/html,*/*;q=0.8"}, allow_redirects=False)
     assert response.status_code == 302
     assert "/agora/hub/api/oauth2/authorize" in response.headers["Location"]
+    program = service(agora, "api/datasets")  # no text/html (test_datasets_programs.py)
+    assert program.status_code == 401 and "Authorization: token" in program.json()["how"]
 
 
 def test_browser_cookie_after_form_login(agora):
     session = requests.Session()
     login_form(session, agora.url, "elu-rivemont", "demo")
-    response = session.get(f"{agora.url}services/datasets/api/datasets/incidents/records",
-                           params={"limit": 100}, timeout=30)
+    url = f"{agora.url}services/datasets/api/datasets/incidents/records"
+    response = session.get(url, params={"limit": 100}, timeout=30,  # a page load: OAuth dance
+                           headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 200, response.text[:500]
     assert "/services/datasets/" in response.url
     assert {r["commune_code"] for r in response.json()["records"]} == {"99101"}
+    # then the service's own cookie serves the page's scripts (Accept: */*) as well
+    again = session.get(url, params={"limit": 1}, timeout=30, allow_redirects=False)
+    assert again.status_code == 200 and again.headers["Cache-Control"] == "private, no-store"
 
 
 def test_audit_log_written_by_the_service(agora, admin_token):

@@ -54,6 +54,13 @@ def test_proxy_waits_for_slow_dashboard_pages():
     assert proxy.PROXY_TIMEOUT_MS >= 120_000 and proxy.MAX_CLIENTS >= 100
 
 
+def test_proxy_answers_programs_in_json_under_the_datasets_service_only():
+    command = applied(settings(AGORA_HUB__BIND_URL="http://127.0.0.1:9000/agora/")
+                      ).ConfigurableHTTPProxy.command
+    assert [a for a in command if a.startswith("--json-errors-under")] == [
+        "--json-errors-under=/agora/services/datasets/"]
+
+
 def test_demo_auth_accounts_admins_and_group_properties():
     c = applied(settings(AGORA_AUTH__DEMO_PASSWORD="s3cret"))
     assert c.JupyterHub.authenticator_class == "hub.login.authenticators.DemoAuthenticator"

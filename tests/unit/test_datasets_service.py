@@ -361,7 +361,7 @@ def test_without_a_pseudonym_key_pseudonymising_datasets_are_not_served(ws):
 def test_unauthenticated_requests_are_refused(service):
     assert get(service, "api/datasets", as_user=None).status_code == 403  # a token, not valid
     response = requests.get(service.url + "api/datasets", timeout=10)
-    assert response.status_code == 401 and "token" in response.json()["error"]
+    assert response.status_code == 401 and "token" in response.json()["how"]
 
 
 def test_many_concurrent_callers(service):

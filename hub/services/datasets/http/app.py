@@ -82,13 +82,22 @@ def routes(prefix: str) -> list:
     ]
 
 
+def hub_token_page(service_prefix: str) -> str:
+    """The hub's Token page for a service under `<base>services/<name>/`: `<base>hub/token`."""
+    base = service_prefix.rstrip("/").rsplit("/", 2)[0]
+    return f"{base}/hub/token"
+
+
 def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
              audit_dir: Path, user_model=hub_user_model, hub_auth: HubOAuth | None = None,
-             **extra) -> web.Application:
+             token_page: str | None = None, **extra) -> web.Application:
+    """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
+    by default the hub's Token page."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
         audit_dir=Path(audit_dir), user_model=user_model, hub_auth=hub_auth,
+        token_page=token_page or hub_token_page(prefix),
         cookie_secret=os.urandom(32), log_function=log_request,
         default_handler_class=NotFoundHandler, **extra)
 

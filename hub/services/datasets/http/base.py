@@ -31,6 +31,10 @@ from ..read.registry import UNAVAILABLE, CatalogUnavailable, Resolved
 log = logging.getLogger("agora.datasets")
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")  # as hub/pipeline/recipe.py
 MAX_ID_ECHO = 100
+# Every answer is one caller's (their rights, their rows, even their errors): no cache may
+# store it, nor hand it to a request with other credentials (docs/datasets-api.md#caching).
+CACHE_CONTROL = "private, no-store"
+VARY = "Authorization, Cookie"
 
 
 class ApiError(web.HTTPError):
@@ -80,6 +84,11 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         self.caller = None
         self.user_model: dict | None = None
 
+    def set_default_headers(self) -> None:
+        """Also run by tornado before an error answer, so errors carry them too."""
+        self.set_header("Cache-Control", CACHE_CONTROL)
+        self.set_header("Vary", VARY)
+
     @property
     def registry(self):
         return self.settings["registry"]
@@ -102,14 +111,29 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         self.caller = await self.settings["identity"].caller(self.user_model)
 
     def refuse(self) -> None:
-        """No valid identity: 403 for a bad token, login redirect for a browser, else 401."""
+        """No valid identity: 403 for a bad token; a browser (Accept: text/html) goes to the
+        hub login; any other client (curl, pandas, GDAL) gets a JSON 401 saying how to send a
+        token, never a login page it cannot read."""
         if self.request.headers.get("Authorization"):
-            raise ApiError(403, {"error": "invalid, expired or insufficient token"})
-        if self.request.method in ("GET", "HEAD") and self.settings.get("hub_auth") is not None:
+            raise ApiError(403, self.how_to_authenticate(
+                403, "invalid, expired or insufficient token"))
+        if self.wants_login_page():
             self.redirect(self.get_login_url())  # HubOAuth: hub login, then back here
             return
-        raise ApiError(401, {"error": "authentication required: send "
-                                      "'Authorization: token <your JupyterHub API token>'"})
+        raise ApiError(401, self.how_to_authenticate(401, "authentication required"))
+
+    def wants_login_page(self) -> bool:
+        """A browser's page load (GET or HEAD asking for HTML) on a service that has HubOAuth."""
+        return (self.request.method in ("GET", "HEAD")
+                and "text/html" in self.request.headers.get("Accept", "")
+                and self.settings.get("hub_auth") is not None)
+
+    def how_to_authenticate(self, status: int, error: str) -> dict[str, Any]:
+        page = self.settings["token_page"]
+        if page.startswith("/"):
+            page = f"{self.request.protocol}://{self.request.host}{page}"
+        return {"error": error, "status": status,
+                "how": f"send `Authorization: token <TOKEN>`; make a token at {page}"}
 
     def resolve(self, dataset_id: str) -> Resolved:
         """The dataset for this caller, or the 404 that unknown datasets get."""
@@ -137,6 +161,8 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         if body is None:
             body = {"error": self._reason if status_code < 500 else "internal error"}
         self.clear_header("Content-Disposition")
+        if status_code == 401:
+            self.set_header("WWW-Authenticate", "token")
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(body))
 

@@ -18,7 +18,7 @@ import json
 from ..published.catalog import MEDIA_TYPES, CatalogCache
 from ..published.dcat import dcat_catalog
 from ..published.openapi import openapi_document
-from .base import DatasetsHandler, api
+from .base import VARY, DatasetsHandler, api
 from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"
@@ -54,7 +54,7 @@ class CatalogHandler(DatasetsHandler):
         if body is None:
             body = (await self.render(view))[gzipped]
         self.set_header("Content-Type", MEDIA_TYPES[self.catalog_format])
-        self.set_header("Vary", "Accept-Encoding")
+        self.set_header("Vary", f"{VARY}, Accept-Encoding")
         if gzipped:
             self.set_header("Content-Encoding", "gzip")
         self.finish(body)

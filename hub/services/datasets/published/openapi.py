@@ -29,14 +29,17 @@ MEASURE_PATTERN = r"^(count(:.+)?|(distinct|sum|mean|min|max|p(100|[1-9]?[0-9]))
 BUCKET_PATTERN = rf"^.+:({'|'.join(UNITS)})$"
 ERRORS = {
     "400": "Invalid request: unknown column, bad operator or value, limit out of range.",
-    "401": "No credentials: send `Authorization: token <JupyterHub API token>` (a browser "
-           "without the hub's cookie is redirected to the login page instead).",
+    "401": "No credentials (`WWW-Authenticate: token`): send `Authorization: token <TOKEN>`; "
+           "`how` says where to make one. A browser's page load (GET asking for text/html) "
+           "without the hub's cookie is redirected to the login page instead.",
     "403": "The token is invalid, expired or lacks the scope "
-           "`access:services!service=datasets`; or the endpoint is for administrators.",
+           "`access:services!service=datasets` (`how` says what to send); or the endpoint "
+           "is for administrators.",
     "404": "No such dataset, or not one the caller may read (the same answer, on purpose); "
            "an unknown export format; a GeoJSON export of a dataset without geometry.",
     "503": "The catalog could not be loaded: nothing is served until it is fixed (the "
-           "service fails closed).",
+           "service fails closed). Also from the hub's proxy, with `Retry-After`, while the "
+           "service is restarting.",
 }
 
 
@@ -54,7 +57,11 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "string", "description": "What went wrong."},
-                       "dataset": {"type": "string", "description": "The dataset asked for."}},
+                       "dataset": {"type": "string", "description": "The dataset asked for."},
+                       "status": {"type": "integer", "description": "The HTTP status (401, "
+                                  "403, and the proxy's 503)."},
+                       "how": {"type": "string", "description": "How to authenticate (401, "
+                               "403)."}},
     },
     "Column": {
         "type": "object", "required": ["name", "type"],
