@@ -88,7 +88,10 @@ def whole_seconds(seconds: float) -> int:
 
 
 def readable_bytes(count: int) -> str:
-    return f"{count / GB:g} GB" if count >= GB else f"{count / 1_000_000:g} MB"
+    for unit, size in (("GB", GB), ("MB", 1_000_000)):
+        if count >= size:
+            return f"{count / size:g} {unit}"
+    return f"{count} bytes"
 
 
 class ExportSlot:
