@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from hub.config.loading import load_settings
+from hub.config.problems import ConfigProblems
 from hub.services.datasets import audit
 from hub.services.datasets.http.app import make_app
 from hub.services.datasets.http.identity import Identity, StaticGroups
@@ -177,11 +179,21 @@ def test_idle_callers_are_forgotten():
     assert set(quotas.requests) == {"user:b"} and not quotas.bytes and not quotas.exports
 
 
+def test_limits_come_from_the_settings_and_their_environment_variables():
+    environ = {"AGORA_SERVICES__DATASETS_QUOTAS__REQUESTS_PER_MINUTE": "3"}
+    settings = load_settings(environ=environ)
+    assert Limits.from_settings(settings.services.datasets_quotas) == Limits(3, 2, 5 * 10**9)
+    assert Limits.from_settings(load_settings(environ={}).services.datasets_quotas) == Limits()
+    with pytest.raises(ConfigProblems, match="concurrent_exports"):
+        load_settings(environ={"AGORA_SERVICES__DATASETS_QUOTAS__CONCURRENT_EXPORTS": "-1"})
+
+
 # -- in the real application -------------------------------------------------------------------
 
 def test_over_the_request_quota_a_caller_gets_429_then_recovers(serve, ws):
     clock = Clock()
-    server = serve(Quotas(Limits(requests_per_minute=3), clock))
+    settings = load_settings(environ={"AGORA_SERVICES__DATASETS_QUOTAS__REQUESTS_PER_MINUTE": "3"})
+    server = serve(Quotas(Limits.from_settings(settings.services.datasets_quotas), clock))
     assert [get(server, "api/datasets").status_code for _ in range(3)] == [200] * 3
     clock.advance(12)
     refused = get(server, "api/datasets/incidents/records")
