@@ -21,6 +21,7 @@ from hub.config.problems import ConfigProblems
 from hub.services.datasets import audit
 from hub.services.datasets.http.app import make_app
 from hub.services.datasets.http.identity import Identity, StaticGroups
+from hub.services.datasets.published.openapi import openapi_document
 from hub.services.datasets.quotas import DAY, Limits, Quotas, Refusal, Window
 from hub.services.datasets.read import exports
 from hub.services.datasets.read.engine import Engine
@@ -186,6 +187,13 @@ def test_limits_come_from_the_settings_and_their_environment_variables():
     assert Limits.from_settings(load_settings(environ={}).services.datasets_quotas) == Limits()
     with pytest.raises(ConfigProblems, match="concurrent_exports"):
         load_settings(environ={"AGORA_SERVICES__DATASETS_QUOTAS__CONCURRENT_EXPORTS": "-1"})
+
+
+def test_the_openapi_document_announces_the_429_and_its_retry_after():
+    paths = openapi_document("http://127.0.0.1/services/datasets/")["paths"]
+    for path in ("/api/datasets/{dataset_id}/records", "/api/datasets/{dataset_id}/export.csv"):
+        refused = paths[path]["get"]["responses"]["429"]
+        assert "Retry-After" in refused["headers"] and "quota" in refused["description"]
 
 
 # -- in the real application -------------------------------------------------------------------

@@ -10,7 +10,8 @@ of a read or an export (``filters``, ``select``, ``order_by``, ``limit``, ``offs
 aggregate ``by``, ``measures``, ``buckets``) as the caller gave them, ``rows`` returned (an
 aggregate: groups), ``suppressed_groups`` (an aggregate's withheld groups), the HTTP
 ``status`` and, for a refusal that is not the policy's, its ``reason`` (``quota:<name>``, a
-429 of fair use: requests_per_minute, concurrent_exports or export_bytes_per_day). Never a
+429 of fair use: requests_per_minute, concurrent_exports or export_bytes_per_day; action
+``request`` on a page not otherwise audited). Never a
 token, a cookie or a header: the record is built from named fields only (:func:`record`), so
 nothing else can slip in.
 

@@ -11,7 +11,8 @@ Each caller (``user:<name>``, or ``service:<name>`` for a service's own token) h
 
 A refused call gets a :class:`Refusal`: which quota, a readable message and the whole seconds
 after which the same call would be admitted (``Retry-After``). A limit of 0 means no limit.
-The clock is injectable (tests move it instead of sleeping).
+The clock is injectable (tests move it instead of sleeping). Only the tornado loop's thread
+uses a :class:`Quotas`, so it takes no lock.
 """
 
 from __future__ import annotations
