@@ -270,6 +270,20 @@ class DataSettings(_Section):
         "dataset at `agora up` when the store is empty.")
 
 
+class DatasetsQuotaSettings(_Section):
+    requests_per_minute: int = Field(
+        600, ge=0, description="Requests one caller (a hub user, or a service with its own "
+        "token) may make to the datasets service in any 60 seconds; beyond it the answer is "
+        "429 with Retry-After. 0: no limit.")
+    concurrent_exports: int = Field(
+        2, ge=0, description="Exports one caller may have streaming at once (an export counts "
+        "until its last byte is sent or the client goes away). 0: no limit.")
+    export_bytes_per_day: int = Field(
+        5_000_000_000, ge=0, description="Bytes of exports one caller may download in any 24 "
+        "hours (5 GB by default), counted as they are sent; a new export is refused once "
+        "they are reached, a running one is never cut. 0: no limit.")
+
+
 class ServicesSettings(_Section):
     datasets_port: int = Field(
         8082, ge=1, le=65535, description="Port of the datasets service (the data gateway), "
@@ -282,6 +296,10 @@ class ServicesSettings(_Section):
         8085, ge=1, le=65535, description="Port of the scheduler service (dataset refreshes and "
         "report schedules; its API lists schedules, runs and archived PDFs), always on "
         "127.0.0.1; users reach it through the hub at <bind_url>services/scheduler/.")
+    datasets_quotas: DatasetsQuotaSettings = Field(
+        DatasetsQuotaSettings(), description="Fair use of the datasets service: per-caller "
+        "limits, kept in the service's memory (they start afresh when it restarts). See "
+        "docs/datasets-api.md#fair-use.")
 
 
 class DashboardsSettings(_Section):

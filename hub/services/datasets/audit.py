@@ -8,9 +8,12 @@ A record holds: ``time`` (UTC, ISO 8601), ``user``, ``dataset``, ``action`` (lis
 records, aggregate, export:<fmt>, catalog, dcat, audit), every parameter that shaped the rows
 of a read or an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``; for an
 aggregate ``by``, ``measures``, ``buckets``) as the caller gave them, ``rows`` returned (an
-aggregate: groups), ``suppressed_groups`` (an aggregate's withheld groups) and the HTTP
-``status``. Never a token, a cookie or a header: the
-record is built from named fields only (:func:`record`), so nothing else can slip in.
+aggregate: groups), ``suppressed_groups`` (an aggregate's withheld groups), the HTTP
+``status`` and, for a refusal that is not the policy's, its ``reason`` (``quota:<name>``, a
+429 of fair use: requests_per_minute, concurrent_exports or export_bytes_per_day; action
+``request`` on a page not otherwise audited). Never a
+token, a cookie or a header: the record is built from named fields only (:func:`record`), so
+nothing else can slip in.
 
 Times are UTC everywhere: in the records, in the month of a file's name and in :func:`query`,
 which converts its `since` to UTC first (a naive `since` is taken to be UTC already).
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("time", "user", "dataset", "action", "filters", "select", "order_by", "limit",
-          "offset", "by", "measures", "buckets", "rows", "suppressed_groups", "status")
+          "offset", "by", "measures", "buckets", "rows", "suppressed_groups", "reason", "status")
 MAX_VALUE_CHARS = 500  # a caller-supplied value is cut, so a huge query cannot bloat the log
 
 

@@ -1,7 +1,8 @@
 """The datasets service's tornado application.
 
 :func:`make_app` wires the routes to explicit collaborators (registry, engine, identity, audit
-folder, and the ``user_model`` seam, see base.py), so tests build the real application with a
+folder, the per-caller ``quotas`` (default limits unless given), and the ``user_model`` seam,
+see base.py), so tests build the real application with a
 test user lookup. :func:`app_from_settings` builds the production one from hub.config.settings and the
 JupyterHub service environment (JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL,
 JUPYTERHUB_SERVICE_PREFIX, OAuth client settings), read by HubOAuth itself.
@@ -21,6 +22,7 @@ from hub.pipeline.store import SnapshotStore
 from hub.policy.pseudonym import PseudonymKeyError, key_from
 
 from .. import audit
+from ..quotas import Limits, Quotas
 from ..read.engine import Engine
 from ..read.registry import DatasetRegistry
 from . import paths
@@ -90,14 +92,17 @@ def hub_token_page(service_prefix: str) -> str:
 
 def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
              audit_dir: Path, user_model=hub_user_model, hub_auth: HubOAuth | None = None,
-             token_page: str | None = None, **extra) -> web.Application:
+             token_page: str | None = None, quotas: Quotas | None = None,
+             **extra) -> web.Application:
     """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
-    by default the hub's Token page."""
+    by default the hub's Token page. `quotas`: the callers' fair-use limits (none given:
+    the defaults)."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
         audit_dir=Path(audit_dir), user_model=user_model, hub_auth=hub_auth,
         token_page=token_page or hub_token_page(prefix),
+        quotas=quotas if quotas is not None else Quotas(),
         cookie_secret=os.urandom(32), log_function=log_request,
         default_handler_class=NotFoundHandler, **extra)
 
@@ -123,4 +128,5 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/datasets/"),
                     registry=registry, engine=Engine(key),
                     identity=identity_from_settings(settings, groups),
-                    audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth)
+                    audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth,
+                    quotas=Quotas(Limits.from_settings(settings.services.datasets_quotas)))

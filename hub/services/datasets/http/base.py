@@ -27,6 +27,7 @@ from tornado import web
 from .. import audit
 from ..read.query import QueryError
 from ..read.registry import UNAVAILABLE, CatalogUnavailable, Resolved
+from . import fair_use
 
 log = logging.getLogger("agora.datasets")
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")  # as hub/pipeline/recipe.py
@@ -108,6 +109,8 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
             self.refuse()
             return
         self.current_user = self.user_model
+        if fair_use.refused_request(self):  # 429 over the caller's quota (fair_use.py)
+            return
         self.caller = await self.settings["identity"].caller(self.user_model)
 
     def refuse(self) -> None:

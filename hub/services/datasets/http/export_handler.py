@@ -19,6 +19,7 @@ from hub.policy.evaluate import Decision
 
 from ..read.exports import WRITERS, snapshot_file_chunks
 from ..read.query import QueryError, RecordsRequest
+from . import fair_use
 from .base import ApiError, api
 from .handlers import DataHandler
 from .params import parse_request
@@ -59,6 +60,8 @@ class ExportHandler(DataHandler):
                                  offset=args["offset"])
         visible = resolved.visible()
         self.check_format(fmt, visible.is_geo, resolved.id)
+        if fair_use.refused_export(self):  # too many at once, or the day's bytes: 429
+            return
         request = parse_request(args, {c.name: c.type for c in visible.columns},
                                 default_limit=None, max_limit=None)
         compiled = self.compile(resolved, request)
@@ -78,6 +81,13 @@ class ExportHandler(DataHandler):
         self.set_header(VERSION_HEADER, resolved.version)
         await self.stream(chunks, fmt, f"{resolved.id}-{resolved.version}.{fmt}", stats)
 
+    def on_finish(self) -> None:
+        fair_use.release_export(self)
+
+    def on_connection_close(self) -> None:
+        fair_use.release_export(self)  # the client went away: no on_finish will come
+        super().on_connection_close()
+
     async def first_chunk(self, stream: ChunkStream) -> bytes | None:
         try:
             return await stream.next()
@@ -94,6 +104,7 @@ class ExportHandler(DataHandler):
             while chunk is not None:
                 self.write(chunk)
                 await self.flush()
+                fair_use.count_sent(self, len(chunk))
                 chunk = await stream.next()
         except StreamClosedError:
             log.info("export %s: client went away", filename)

@@ -37,6 +37,8 @@ ERRORS = {
            "is for administrators.",
     "404": "No such dataset, or not one the caller may read (the same answer, on purpose); "
            "an unknown export format; a GeoJSON export of a dataset without geometry.",
+    "429": "Over one of the caller's fair-use quotas (requests a minute, exports at once, "
+           "export bytes a day): retry after the seconds in `Retry-After`.",
     "503": "The catalog could not be loaded: nothing is served until it is fixed (the "
            "service fails closed). Also from the hub's proxy, with `Retry-After`, while the "
            "service is restarting.",
@@ -61,7 +63,10 @@ SCHEMAS: dict[str, Any] = {
                        "status": {"type": "integer", "description": "The HTTP status (401, "
                                   "403, and the proxy's 503)."},
                        "how": {"type": "string", "description": "How to authenticate (401, "
-                               "403)."}},
+                               "403)."},
+                       "quota": {"type": "string", "description": "429: the quota exceeded."},
+                       "retry_after": {"type": "integer", "description": "429: seconds to "
+                                       "wait, as in the Retry-After header."}},
     },
     "Column": {
         "type": "object", "required": ["name", "type"],
@@ -260,9 +265,14 @@ PARAMETERS: dict[str, Any] = {
 }
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.",
+                               "schema": {"type": "integer", "minimum": 1}}}
+
+
 def _errors(*codes: str) -> dict[str, Any]:
     return {code: {"description": ERRORS[code],
-                   "content": {"application/json": {"schema": _ref("Error")}}}
+                   "content": {"application/json": {"schema": _ref("Error")}},
+                   **({"headers": RETRY_AFTER} if code == "429" else {})}
             for code in codes}
 
 
@@ -276,6 +286,8 @@ def _params(*names: str) -> list[dict[str, str]]:
 
 def _get(operation_id: str, summary: str, responses: dict, params=(), tags=("datasets",),
          description: str | None = None) -> dict[str, Any]:
+    if "401" in responses:  # every authenticated request counts against the caller's quota
+        responses = {**responses, **_errors("429")}
     op = {"operationId": operation_id, "summary": summary, "tags": list(tags),
           "parameters": list(params), "responses": responses}
     if description:
