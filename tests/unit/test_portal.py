@@ -274,6 +274,76 @@ def test_stylesheet_is_served_by_the_portal(portal):
         'href="/agora', "")  # nothing loaded from elsewhere
 
 
+# -- API tokens ------------------------------------------------------------------------------
+
+def example(page: Page, name: str) -> str:
+    import html
+    import re
+
+    found = re.search(rf'<pre class="code" data-example="{name}"><code>(.*?)</code>', page.text,
+                      re.S)
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("user", ["partner", "elu-rivemont", "analyst"])
+def test_every_visitor_is_led_to_the_tokens_page(portal, user):
+    page = get(portal, "", user=user)
+    assert page.text.count('href="/agora/services/portal/tokens"') == 2  # navigation, home
+    tokens = get(portal, "tokens", user=user)
+    assert tokens.status == 200 and "<h1>Jetons d&#39;accès</h1>" in tokens.text
+    assert '<a href="/agora/services/portal/tokens" aria-current="page">' in tokens.text
+    assert tokens.response.headers["Cache-Control"] == "no-store"
+
+
+def test_tokens_page_guides_to_the_hubs_token_page_with_the_data_only_scope(portal):
+    page = get(portal, "tokens", user="partner")
+    assert 'href="/agora/hub/token"' in page.text
+    assert 'value="access:services!service=datasets"' in page.text
+    assert "1 Week" in page.text and "1 Year" in page.text and "Request new API token" in page.text
+    english = get(portal, "tokens?lang=en", user="partner")
+    assert "<h1>API tokens</h1>" in english.text and "it will never be shown again" in english.text
+
+
+def test_token_examples_use_this_agoras_urls_and_the_environment_never_a_token(portal, datasets):
+    page = get(portal, "tokens", user="partner")
+    service = f"http://127.0.0.1:{portal.port}/agora/services/datasets/"
+    assert readable_ids(datasets, "partner") == {"stations"}  # a map layer: table and layer
+    assert f'"{service}api/datasets/stations/export.csv"' in example(page, "pandas")
+    assert f"{service}api/datasets/stations/export.geojson" == example(page, "qgis")
+    assert 'GDAL_HTTP_HEADERS="Authorization: token $AGORA_TOKEN"' in example(page, "gdal")
+    assert 'Sys.getenv("AGORA_TOKEN")' in example(page, "r")
+    assert 'storage_options={"Authorization": f"token {os.environ[\'AGORA_TOKEN\']}"}' \
+        in example(page, "pandas")
+    for code in ("curl", "pandas", "gdal", "r"):
+        assert "AGORA_TOKEN" in example(page, code)
+    assert "tok-partner" not in page.text
+
+
+def test_the_pandas_and_geopandas_examples_really_read_the_data(portal, datasets, monkeypatch):
+    """The page's own Python, run against the datasets service with the partner's token."""
+    page = get(portal, "tokens", user="partner")
+    monkeypatch.setenv("AGORA_TOKEN", "tok-partner")
+    pandas_code = example(page, "pandas").replace(f"127.0.0.1:{portal.port}",
+                                                   f"127.0.0.1:{datasets.port}")
+    scope: dict = {}
+    exec(pandas_code, scope)  # the page's own example, on a test server
+    assert len(scope["frame"]) > 0
+    python = example(page, "gdal").split("# Python\n", 1)[1].replace(
+        f"127.0.0.1:{portal.port}", f"127.0.0.1:{datasets.port}")
+    monkeypatch.setenv("GDAL_HTTP_HEADERS", "")
+    exec(python, scope)
+    assert len(scope["layer"]) == len(scope["frame"]) and scope["layer"].crs.to_epsg() == 4326
+
+
+def test_token_examples_without_readable_data_use_a_placeholder():
+    from hub.services.portal.tokens_page import example_datasets, examples
+
+    assert example_datasets([]) == ("DATASET_ID", None)
+    assert example_datasets([{"id": "a", "geo": True}, {"id": "b"}]) == ("b", "a")
+    code = examples("https://agora.example/services/datasets/", "DATASET_ID", None)
+    assert "datasets/DATASET_ID/export.geojson" in code["gdal"]
+
+
 # -- pieces ----------------------------------------------------------------------------------
 
 def test_markdown_is_rendered_safely():

@@ -25,6 +25,7 @@ from .datasets_client import DatasetsClient
 from .handlers import CatalogHandler, DatasetHandler, HomeHandler, NotFoundHandler, hub_visitor
 from .reports_page import ReportPdfHandler, ReportsHandler, ScheduleActionHandler
 from .scheduler_client import SchedulerClient
+from .tokens_page import TokensHandler
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("agora.portal.access")
@@ -57,6 +58,7 @@ def routes(prefix: str) -> list:
         (prefix + "catalog", CatalogHandler),
         (prefix + r"datasets/([^/]+)", DatasetHandler),
         (prefix + "reports/", ReportsHandler),
+        (prefix + "tokens", TokensHandler),
         (prefix + r"reports/runs/(\d{1,18})\.pdf", ReportPdfHandler),
         (prefix + r"reports/([a-z0-9][a-z0-9_-]{0,62})/(enable|disable|run)",
          ScheduleActionHandler),

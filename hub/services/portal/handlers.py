@@ -79,7 +79,7 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
     def urls(self) -> dict[str, str]:
         prefix, base = self.settings["prefix"], self.settings["base_url"]
         return {"home": prefix, "catalog": prefix + "catalog", "dataset": prefix + "datasets/",
-                "reports": prefix + "reports/",
+                "reports": prefix + "reports/", "tokens": prefix + "tokens",
                 "workspace": base + "hub/spawn", "token": base + "hub/token",
                 "logout": base + "hub/logout"}
 
