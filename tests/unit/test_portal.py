@@ -460,3 +460,10 @@ def test_portal_gets_no_secret():
     env = portal["environment"]
     assert env["AGORA_SERVICES__PORTAL_PORT"] == "9183"
     assert "AGORA_PSEUDONYM_KEY" not in env and "AGORA_DATA__PSEUDONYM_KEY_ENV" not in env
+
+
+def test_api_tokens_live_a_year_at_most_unless_the_settings_say_otherwise():
+    assert applied().JupyterHub.token_expires_in_max_seconds == 365 * 86400
+    c = Config()
+    configure.apply(c, load_settings(environ={"AGORA_HUB__TOKEN_MAX_DAYS": "90"}))
+    assert c.JupyterHub.token_expires_in_max_seconds == 90 * 86400

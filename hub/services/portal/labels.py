@@ -156,11 +156,12 @@ LABELS: dict[str, tuple[str, str]] = {
                          "The examples read the token from the environment variable "
                          "AGORA_TOKEN: it is written neither in the code nor in the history. "
                          "The datasets service's address: {url}"),
-    "tokens_env": ("Mettre le jeton dans l'environnement (terminal)",
-                   "Put the token in the environment (terminal)"),
+    "tokens_env": ("Mettre le jeton dans l'environnement (terminal : collez le jeton, puis "
+                   "Entrée ; il ne s'affiche pas)", "Put the token in the environment "
+                   "(terminal: paste the token, then Enter; it is not shown)"),
     "tokens_gdal": ("geopandas et GDAL (ogrinfo, ogr2ogr)", "geopandas and GDAL (ogrinfo, "
                     "ogr2ogr)"),
-    "tokens_qgis_text": ("Lancez QGIS depuis un terminal où GDAL_HTTP_HEADERS est défini "
+    "tokens_qgis_text": ("Lancez QGIS depuis un terminal où la variable GDAL_HTTP_HEADERS est définie "
                          "(comme pour GDAL ci-dessus), ou définissez-la dans Préférences > "
                          "Options > Système > Environnement puis redémarrez QGIS. Ensuite : "
                          "Couche > Ajouter une couche > Ajouter une couche vecteur, type de "

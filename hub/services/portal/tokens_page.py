@@ -31,8 +31,8 @@ def examples(service_url: str, table: str, layer: str | None) -> dict[str, str]:
     csv = f"{api}datasets/{table}/export.csv"
     geojson = f"{api}datasets/{layer or PLACEHOLDER}/export.geojson"
     return {
-        "shell": 'read -rs AGORA_TOKEN && export AGORA_TOKEN   # paste, then Enter\n'
-                 '# PowerShell: $env:AGORA_TOKEN = Read-Host',
+        "shell": "read -rs AGORA_TOKEN && export AGORA_TOKEN\n"
+                 "# PowerShell: $env:AGORA_TOKEN = Read-Host",
         "curl": f'curl -H "Authorization: token $AGORA_TOKEN" "{api}datasets"\n'
                 f'curl -H "Authorization: token $AGORA_TOKEN" -o {table}.csv \\\n'
                 f'     "{csv}"',
