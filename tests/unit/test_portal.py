@@ -467,3 +467,23 @@ def test_api_tokens_live_a_year_at_most_unless_the_settings_say_otherwise():
     c = Config()
     configure.apply(c, load_settings(environ={"AGORA_HUB__TOKEN_MAX_DAYS": "90"}))
     assert c.JupyterHub.token_expires_in_max_seconds == 90 * 86400
+
+
+def test_examples_name_the_hubs_public_address_when_the_settings_give_it(portal):
+    portal.app.settings["public_origin"] = "https://data.example.org"
+    try:
+        page = get(portal, "tokens", user="partner")
+        dataset = get(portal, "datasets/stations", user="partner")
+    finally:
+        portal.app.settings.pop("public_origin")
+    service = "https://data.example.org/agora/services/datasets/"
+    assert f"{service}api/datasets/stations/export.geojson" == example(page, "qgis")
+    assert f"{service}api/datasets/stations/export.csv" in dataset.text
+
+
+def test_the_production_portal_knows_the_hubs_public_origin(tmp_path):
+    from hub.services.portal.app import app_from_settings
+
+    settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(tmp_path),
+                                      "AGORA_HUB__PUBLIC_URL": "https://data.example.org/"})
+    assert app_from_settings(settings, {}).settings["public_origin"] == "https://data.example.org"

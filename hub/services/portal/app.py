@@ -90,6 +90,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
                     hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
+                    public_origin=settings.hub.public_origin,
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,
                     alerts=EpisodeStore.in_data_dir(settings.hub.data_dir),

@@ -64,8 +64,7 @@ class TokensHandler(PortalHandler):
         except (DatasetsUnavailable, DatasetNotFound):
             items = []
         table, layer = example_datasets(items)
-        service_url = (f"{self.request.protocol}://{self.request.host}"
-                       f"{self.settings['base_url']}services/datasets/")
+        service_url = self.datasets_public_url()
         self.render_page("tokens.html", scope=DATA_SCOPE, service_url=service_url,
                          table=table, layer=layer,
                          examples=examples(service_url, table, layer))
