@@ -191,7 +191,7 @@ def test_dataset_page_snippets_carry_a_placeholder_never_the_visitors_token(port
     page = get(portal, "datasets/incidents")
     assert "Authorization: token VOTRE_JETON" in page.text
     assert f"http://127.0.0.1:{portal.port}/agora/services/datasets/api/datasets/" in page.text
-    assert 'href="/agora/hub/token"' in page.text
+    assert 'href="/agora/services/portal/tokens">Créer un jeton d&#39;accès' in page.text
     assert "tok-analyst" not in page.text
     assert "from widgets import read" in page.text  # analysts have a workspace
     assert "from widgets import read" not in get(portal, "datasets/incidents",
