@@ -53,6 +53,7 @@ def configure_hub(c: Config, s: Settings) -> None:
     c.JupyterHub.template_vars = template_vars(s)
     c.JupyterHub.default_url = landing_url  # viewers: not JupyterLab (workspaces/access.py)
     c.JupyterHub.oauth_token_expires_in = OAUTH_TOKEN_SECONDS
+    c.JupyterHub.token_expires_in_max_seconds = s.hub.token_max_days * 86400
 
 
 def template_vars(s: Settings) -> dict:

@@ -57,6 +57,11 @@ class HubSettings(_Section):
         None, description="The hub's address as people's browsers reach it, when it is not "
         "bind_url (behind an https reverse proxy: e.g. https://data.example.org/); default: "
         "bind_url. Services on their own origin (dashboards) send logins there.")
+    token_max_days: int = Field(
+        365, ge=1, le=3650,
+        description="Longest life of an API token made on the hub's token page or API (days; "
+        "JupyterHub's token_expires_in_max_seconds): no token lives for ever, and the page "
+        "offers 1 week, 1 month, 1 year up to this limit.")
 
     @property
     def parsed_bind(self):

@@ -26,9 +26,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from tests.access_oracle import (
@@ -212,4 +214,78 @@ def test_a_scheduler_plans_a_report_in_the_browser_in_words(browser, agora):
         assert "chaque vendredi à 08:30" in page.content()
         page.click("a.lang-switch")
         checked(offline, "portal-reports-scheduler-en")
+        assert offline.errors == []
+
+
+PARTNER_READS = "air_quality"  # partners read it; they may not read SECRET
+DATA = "services/datasets/api/datasets/"
+
+
+def data_status(agora, token: str, dataset: str) -> int:
+    return requests.get(f"{agora.url}{DATA}{dataset}/records?limit=1", timeout=30,
+                        headers={"Authorization": f"token {token}"},
+                        allow_redirects=False).status_code
+
+
+def run_example(page, name: str, token: str) -> dict:
+    """The tokens page's own Python example `name`, run with AGORA_TOKEN set."""
+    code = page.locator(f"pre[data-example={name}] code").inner_text()
+    code = code.split("# Python\n", 1)[-1]
+    before = dict(os.environ)
+    os.environ["AGORA_TOKEN"] = token
+    try:
+        scope: dict = {}
+        exec(code, scope)  # the page's example, against this test's Agora
+        return scope
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
+def test_a_partner_makes_uses_and_revokes_a_data_token(browser, agora):
+    """The tokens page as a partner (no workspace) sees it, followed step by step: a token
+    made on the hub's token page with the data-only scope reads what the partner may read
+    (200), not what they may not (404), and cannot make more tokens (403); the page's pandas and
+    geopandas examples work with it; revoked on the same page, it stops working."""
+    with open_offline_page(browser, locale="fr-FR") as offline:
+        page = offline.page
+        log_in(page, agora, "partner")
+        page.click(".site-nav >> text=Jetons d'accès")
+        assert page.locator("h1").inner_text() == "Jetons d'accès"
+        checked(offline, "portal-tokens-partner-fr")
+        scope = page.input_value("#scope")
+        assert scope == "access:services!service=datasets"
+
+        page.click("#hub-token-link")
+        page.wait_for_url(re.compile(r".*/hub/token$"))
+        page.wait_for_function("window._jupyterhub_page_loaded === true")
+        page.fill("#token-note", "QGIS bureau (test)")
+        page.select_option("#token-expiration-seconds", str(7 * 86400))
+        assert "Never" not in page.inner_text("#token-expiration-seconds")  # hub.token_max_days
+        page.fill("#token-scopes", scope)
+        page.click("#request-token-form button[type=submit]")
+        page.wait_for_selector("#token-result:not(:empty)")
+        token = page.inner_text("#token-result").strip()
+        offline.screenshot("portal-tokens-hub-page-new-token")
+
+        assert data_status(agora, token, PARTNER_READS) == 200
+        assert data_status(agora, token, SECRET) == 404
+        more = requests.post(f"{agora.url}hub/api/users/partner/tokens", json={}, timeout=30,
+                             headers={"Authorization": f"token {token}"})
+        assert more.status_code == 403  # data only: it cannot make tokens, nor act on the hub
+
+        page.goto(agora.url + "services/portal/tokens?lang=en")
+        checked(offline, "portal-tokens-partner-en")
+        assert len(run_example(page, "pandas", token)["frame"]) > 0
+        assert len(run_example(page, "gdal", token)["layer"]) > 0
+
+        page.goto(agora.url + "hub/token")
+        page.wait_for_function("window._jupyterhub_page_loaded === true")
+        row = page.locator("tr.token-row", has_text="QGIS bureau (test)")
+        row.locator(".revoke-token-btn").click()
+        row.wait_for(state="detached")
+        deadline = time.monotonic() + 45  # the datasets service caches token checks 30 s
+        while data_status(agora, token, PARTNER_READS) == 200 and time.monotonic() < deadline:
+            time.sleep(2)
+        assert data_status(agora, token, PARTNER_READS) in (401, 403)
         assert offline.errors == []

@@ -191,7 +191,7 @@ def test_dataset_page_snippets_carry_a_placeholder_never_the_visitors_token(port
     page = get(portal, "datasets/incidents")
     assert "Authorization: token VOTRE_JETON" in page.text
     assert f"http://127.0.0.1:{portal.port}/agora/services/datasets/api/datasets/" in page.text
-    assert 'href="/agora/hub/token"' in page.text
+    assert 'href="/agora/services/portal/tokens">Créer un jeton d&#39;accès' in page.text
     assert "tok-analyst" not in page.text
     assert "from widgets import read" in page.text  # analysts have a workspace
     assert "from widgets import read" not in get(portal, "datasets/incidents",
@@ -272,6 +272,76 @@ def test_stylesheet_is_served_by_the_portal(portal):
     assert answer.status_code == 200 and ":focus-visible" in answer.text
     assert "http" not in page.text.lower().split("<body", 1)[0].replace(
         'href="/agora', "")  # nothing loaded from elsewhere
+
+
+# -- API tokens ------------------------------------------------------------------------------
+
+def example(page: Page, name: str) -> str:
+    import html
+    import re
+
+    found = re.search(rf'<pre class="code" data-example="{name}"><code>(.*?)</code>', page.text,
+                      re.S)
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("user", ["partner", "elu-rivemont", "analyst"])
+def test_every_visitor_is_led_to_the_tokens_page(portal, user):
+    page = get(portal, "", user=user)
+    assert page.text.count('href="/agora/services/portal/tokens"') == 2  # navigation, home
+    tokens = get(portal, "tokens", user=user)
+    assert tokens.status == 200 and "<h1>Jetons d&#39;accès</h1>" in tokens.text
+    assert '<a href="/agora/services/portal/tokens" aria-current="page">' in tokens.text
+    assert tokens.response.headers["Cache-Control"] == "no-store"
+
+
+def test_tokens_page_guides_to_the_hubs_token_page_with_the_data_only_scope(portal):
+    page = get(portal, "tokens", user="partner")
+    assert 'href="/agora/hub/token"' in page.text
+    assert 'value="access:services!service=datasets"' in page.text
+    assert "1 Week" in page.text and "1 Year" in page.text and "Request new API token" in page.text
+    english = get(portal, "tokens?lang=en", user="partner")
+    assert "<h1>API tokens</h1>" in english.text and "it will never be shown again" in english.text
+
+
+def test_token_examples_use_this_agoras_urls_and_the_environment_never_a_token(portal, datasets):
+    page = get(portal, "tokens", user="partner")
+    service = f"http://127.0.0.1:{portal.port}/agora/services/datasets/"
+    assert readable_ids(datasets, "partner") == {"stations"}  # a map layer: table and layer
+    assert f'"{service}api/datasets/stations/export.csv"' in example(page, "pandas")
+    assert f"{service}api/datasets/stations/export.geojson" == example(page, "qgis")
+    assert 'GDAL_HTTP_HEADERS="Authorization: token $AGORA_TOKEN"' in example(page, "gdal")
+    assert 'Sys.getenv("AGORA_TOKEN")' in example(page, "r")
+    assert 'storage_options={"Authorization": f"token {os.environ[\'AGORA_TOKEN\']}"}' \
+        in example(page, "pandas")
+    for code in ("curl", "pandas", "gdal", "r"):
+        assert "AGORA_TOKEN" in example(page, code)
+    assert "tok-partner" not in page.text
+
+
+def test_the_pandas_and_geopandas_examples_really_read_the_data(portal, datasets, monkeypatch):
+    """The page's own Python, run against the datasets service with the partner's token."""
+    page = get(portal, "tokens", user="partner")
+    monkeypatch.setenv("AGORA_TOKEN", "tok-partner")
+    pandas_code = example(page, "pandas").replace(f"127.0.0.1:{portal.port}",
+                                                   f"127.0.0.1:{datasets.port}")
+    scope: dict = {}
+    exec(pandas_code, scope)  # the page's own example, on a test server
+    assert len(scope["frame"]) > 0
+    python = example(page, "gdal").split("# Python\n", 1)[1].replace(
+        f"127.0.0.1:{portal.port}", f"127.0.0.1:{datasets.port}")
+    monkeypatch.setenv("GDAL_HTTP_HEADERS", "")
+    exec(python, scope)
+    assert len(scope["layer"]) == len(scope["frame"]) and scope["layer"].crs.to_epsg() == 4326
+
+
+def test_token_examples_without_readable_data_use_a_placeholder():
+    from hub.services.portal.tokens_page import example_datasets, examples
+
+    assert example_datasets([]) == ("DATASET_ID", None)
+    assert example_datasets([{"id": "a", "geo": True}, {"id": "b"}]) == ("b", "a")
+    code = examples("https://agora.example/services/datasets/", "DATASET_ID", None)
+    assert "datasets/DATASET_ID/export.geojson" in code["gdal"]
 
 
 # -- pieces ----------------------------------------------------------------------------------
@@ -390,3 +460,30 @@ def test_portal_gets_no_secret():
     env = portal["environment"]
     assert env["AGORA_SERVICES__PORTAL_PORT"] == "9183"
     assert "AGORA_PSEUDONYM_KEY" not in env and "AGORA_DATA__PSEUDONYM_KEY_ENV" not in env
+
+
+def test_api_tokens_live_a_year_at_most_unless_the_settings_say_otherwise():
+    assert applied().JupyterHub.token_expires_in_max_seconds == 365 * 86400
+    c = Config()
+    configure.apply(c, load_settings(environ={"AGORA_HUB__TOKEN_MAX_DAYS": "90"}))
+    assert c.JupyterHub.token_expires_in_max_seconds == 90 * 86400
+
+
+def test_examples_name_the_hubs_public_address_when_the_settings_give_it(portal):
+    portal.app.settings["public_origin"] = "https://data.example.org"
+    try:
+        page = get(portal, "tokens", user="partner")
+        dataset = get(portal, "datasets/stations", user="partner")
+    finally:
+        portal.app.settings.pop("public_origin")
+    service = "https://data.example.org/agora/services/datasets/"
+    assert f"{service}api/datasets/stations/export.geojson" == example(page, "qgis")
+    assert f"{service}api/datasets/stations/export.csv" in dataset.text
+
+
+def test_the_production_portal_knows_the_hubs_public_origin(tmp_path):
+    from hub.services.portal.app import app_from_settings
+
+    settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(tmp_path),
+                                      "AGORA_HUB__PUBLIC_URL": "https://data.example.org/"})
+    assert app_from_settings(settings, {}).settings["public_origin"] == "https://data.example.org"

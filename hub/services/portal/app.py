@@ -25,6 +25,7 @@ from .datasets_client import DatasetsClient
 from .handlers import CatalogHandler, DatasetHandler, HomeHandler, NotFoundHandler, hub_visitor
 from .reports_page import ReportPdfHandler, ReportsHandler, ScheduleActionHandler
 from .scheduler_client import SchedulerClient
+from .tokens_page import TokensHandler
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("agora.portal.access")
@@ -57,6 +58,7 @@ def routes(prefix: str) -> list:
         (prefix + "catalog", CatalogHandler),
         (prefix + r"datasets/([^/]+)", DatasetHandler),
         (prefix + "reports/", ReportsHandler),
+        (prefix + "tokens", TokensHandler),
         (prefix + r"reports/runs/(\d{1,18})\.pdf", ReportPdfHandler),
         (prefix + r"reports/([a-z0-9][a-z0-9_-]{0,62})/(enable|disable|run)",
          ScheduleActionHandler),
@@ -88,6 +90,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
                     hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
+                    public_origin=settings.hub.public_origin,
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,
                     alerts=EpisodeStore.in_data_dir(settings.hub.data_dir),

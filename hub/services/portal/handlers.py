@@ -79,9 +79,16 @@ class PortalHandler(HubOAuthenticated, web.RequestHandler):
     def urls(self) -> dict[str, str]:
         prefix, base = self.settings["prefix"], self.settings["base_url"]
         return {"home": prefix, "catalog": prefix + "catalog", "dataset": prefix + "datasets/",
-                "reports": prefix + "reports/",
+                "reports": prefix + "reports/", "tokens": prefix + "tokens",
                 "workspace": base + "hub/spawn", "token": base + "hub/token",
                 "logout": base + "hub/logout"}
+
+    def datasets_public_url(self) -> str:
+        """The datasets service as people's programs reach it: the hub's public origin
+        (hub.public_url, else bind_url) when the settings give it, else this request's."""
+        origin = (self.settings.get("public_origin")
+                  or f"{self.request.protocol}://{self.request.host}")
+        return origin + self.settings["base_url"] + "services/datasets/"
 
     def switch_url(self) -> str:
         args = [(k, v) for k in self.request.query_arguments if k != "lang"
@@ -192,9 +199,8 @@ class DatasetHandler(PortalHandler):
         except DatasetsUnavailable:
             raise web.HTTPError(503) from None
         datasets_path = self.settings["base_url"] + "services/datasets/"
-        origin = f"{self.request.protocol}://{self.request.host}"
-        view = dataset_page(meta, datasets_path=datasets_path, service_url=origin + datasets_path,
-                            lang=self.lang)
+        view = dataset_page(meta, datasets_path=datasets_path,
+                            service_url=self.datasets_public_url(), lang=self.lang)
         self.render_page("dataset.html", view=view, meta=meta)
 
 

@@ -16,6 +16,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav_catalog": ("Catalogue", "Catalogue"),
     "nav_workspace": ("Mon espace de travail", "My workspace"),
     "nav_reports": ("Rapports", "Reports"),
+    "nav_tokens": ("Jetons d'accès", "API tokens"),
     "nav_logout": ("Se déconnecter", "Log out"),
     "signed_in": ("Connecté en tant que {name}", "Signed in as {name}"),
     "switch_language": ("English", "Français"),
@@ -106,6 +107,85 @@ LABELS: dict[str, tuple[str, str]] = {
     "workspace_intro": ("Explorez les données dans vos carnets Jupyter (JupyterLab).",
                         "Explore the data in your Jupyter notebooks (JupyterLab)."),
     "workspace_open": ("Ouvrir mon espace de travail", "Open my workspace"),
+    # API tokens
+    "tokens_title": ("Jetons d'accès", "API tokens"),
+    "tokens_intro": ("Un jeton d'accès permet à un programme (script, QGIS, R, tableur) de lire "
+                     "les données avec vos droits, sans votre mot de passe. Limité comme "
+                     "ci-dessous, il ne peut que lire les données : ni vos rapports, ni votre "
+                     "compte.", "An API token lets a program (a script, QGIS, R, a "
+                     "spreadsheet) read the data with your rights, without your password. "
+                     "Limited as below, it can only read data: not your reports, not your "
+                     "account."),
+    "tokens_home": ("Lire les données depuis un programme (QGIS, R, Python, curl) avec un "
+                    "jeton d'accès.", "Read the data from a program (QGIS, R, Python, curl) "
+                    "with an API token."),
+    "tokens_create": ("Créer un jeton", "Create a token"),
+    "tokens_create_intro": ("Les jetons se créent sur la page des jetons du hub (en anglais). "
+                            "Remplissez-la ainsi :", "Tokens are made on the hub's token "
+                            "page. Fill it in like this:"),
+    "tokens_step_open": ("Ouvrez la page des jetons du hub", "Open the hub's token page"),
+    "tokens_step_note": ("Note : un nom qui dit où servira le jeton, par exemple « QGIS "
+                         "bureau ».", "Note: a name that says where the token will be used, "
+                         "e.g. \u201cQGIS office\u201d."),
+    "tokens_step_expiry": ("Token expires in : 1 Week (7 jours), 1 Month (30 jours) ou 1 Year "
+                           "(un an au plus). Jamais « Never ».", "Token expires in: 1 Week, "
+                           "1 Month or 1 Year (a year at most). Never \u201cNever\u201d."),
+    "tokens_step_scope": ("Permissions : collez exactement la ligne ci-dessous. Laissé vide, le "
+                          "jeton aurait tous vos droits sur le hub.", "Permissions: paste "
+                          "exactly the line below. Left empty, the token would carry all your "
+                          "rights on the hub."),
+    "tokens_scope_label": ("Permission à coller", "Permission to paste"),
+    "tokens_step_request": ("Cliquez sur « Request new API token » et copiez le jeton affiché : "
+                            "il ne sera plus jamais montré. Gardez-le dans un gestionnaire de "
+                            "mots de passe, jamais dans un carnet partagé ni un courriel.",
+                            "Click \u201cRequest new API token\u201d and copy the token shown: "
+                            "it will never be shown again. Keep it in a password manager, never "
+                            "in a shared notebook or an e-mail."),
+    "tokens_open_hub": ("Ouvrir la page des jetons du hub", "Open the hub's token page"),
+    "tokens_revoke": ("Voir et révoquer mes jetons", "See and revoke my tokens"),
+    "tokens_revoke_text": ("La même page liste vos jetons (note, date de création, d'expiration, "
+                           "dernière utilisation) avec un bouton « revoke ». Révoquez un jeton "
+                           "perdu ou inutile : il cesse de fonctionner en 30 secondes au plus.",
+                           "The same page lists your tokens (note, created, expires, last used) "
+                           "with a \u201crevoke\u201d button. Revoke a token that is lost or no "
+                           "longer needed: it stops working within 30 seconds."),
+    "tokens_use": ("Utiliser le jeton", "Use the token"),
+    "tokens_use_intro": ("Les exemples lisent le jeton dans la variable d'environnement "
+                         "AGORA_TOKEN : il n'est écrit ni dans le code ni dans l'historique. "
+                         "Adresse du service des données : {url}",
+                         "The examples read the token from the environment variable "
+                         "AGORA_TOKEN: it is written neither in the code nor in the history. "
+                         "The datasets service's address: {url}"),
+    "tokens_env": ("Mettre le jeton dans l'environnement (terminal : collez le jeton, puis "
+                   "Entrée ; il ne s'affiche pas)", "Put the token in the environment "
+                   "(terminal: paste the token, then Enter; it is not shown)"),
+    "tokens_gdal": ("geopandas et GDAL (ogrinfo, ogr2ogr)", "geopandas and GDAL (ogrinfo, "
+                    "ogr2ogr)"),
+    "tokens_qgis_text": ("Lancez QGIS depuis un terminal où la variable GDAL_HTTP_HEADERS est définie "
+                         "(comme pour GDAL ci-dessus), ou définissez-la dans Préférences > "
+                         "Options > Système > Environnement puis redémarrez QGIS. Ensuite : "
+                         "Couche > Ajouter une couche > Ajouter une couche vecteur, type de "
+                         "source « Protocole : HTTP(S), cloud, etc. », et l'adresse :",
+                         "Start QGIS from a terminal where GDAL_HTTP_HEADERS is set (as for "
+                         "GDAL above), or set it in Settings > Options > System > Environment "
+                         "and restart QGIS. Then: Layer > Add Layer > Add Vector Layer, source "
+                         "type \u201cProtocol: HTTP(S), cloud, etc.\u201d, and the address:"),
+    "tokens_qgis_auth": ("Avec QGIS 3.26 ou plus récent, une configuration d'authentification "
+                         "« API Header » (en-tête Authorization, valeur « token » suivi du "
+                         "jeton) fait de même sans variable d'environnement ; le jeton est alors "
+                         "gardé chiffré par QGIS.", "With QGIS 3.26 or newer, an \u201cAPI "
+                         "Header\u201d authentication configuration (header Authorization, value "
+                         "\u201ctoken\u201d followed by the token) does the same without an "
+                         "environment variable; QGIS then keeps the token encrypted."),
+    "tokens_no_map": ("Aucune couche cartographique ne vous est accessible : remplacez "
+                      "DATASET_ID.", "No map layer is open to you: replace DATASET_ID."),
+    "tokens_errors": ("Une réponse 403 : jeton expiré, révoqué ou sans la permission ci-dessus. "
+                      "Une réponse 404 : ce jeu de données n'existe pas ou vous n'y avez pas "
+                      "accès.", "A 403 answer: the token expired, was revoked or lacks the "
+                      "permission above. A 404 answer: the dataset does not exist or you may "
+                      "not read it."),
+    "tokens_more": ("Toute l'API est décrite au format OpenAPI :",
+                    "The whole API is described in OpenAPI:"),
     # catalogue
     "catalog_title": ("Catalogue des données", "Data catalogue"),
     "search_label": ("Rechercher un jeu de données", "Search for a dataset"),
