@@ -51,7 +51,7 @@ def test_curl_without_a_token_gets_a_json_401_saying_how(agora):
         body = response.json()
         assert body["status"] == 401
         assert body["how"] == (f"send `Authorization: token <TOKEN>`; make a token at "
-                               f"{agora.url}hub/token")
+                               f"{agora.url}services/portal/tokens")
 
 
 def test_a_browser_without_a_cookie_goes_to_the_hub_login(agora):

@@ -67,7 +67,7 @@ def test_a_program_without_credentials_gets_a_json_401(service, path, accept):
     body = response.json()
     assert body["status"] == 401 and body["error"] == "authentication required"
     assert body["how"] == ("send `Authorization: token <TOKEN>`; make a token at "
-                           f"http://127.0.0.1:{service.port}/agora/hub/token")
+                           f"http://127.0.0.1:{service.port}/agora/services/portal/tokens")
 
 
 def test_a_browser_without_credentials_goes_to_the_hub_login(service):

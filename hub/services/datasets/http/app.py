@@ -84,10 +84,11 @@ def routes(prefix: str) -> list:
     ]
 
 
-def hub_token_page(service_prefix: str) -> str:
-    """The hub's Token page for a service under `<base>services/<name>/`: `<base>hub/token`."""
+def portal_token_page(service_prefix: str) -> str:
+    """The portal's page on tokens (which scope to give a data-only token, and examples) for
+    a service under `<base>services/<name>/`: `<base>services/portal/tokens`."""
     base = service_prefix.rstrip("/").rsplit("/", 2)[0]
-    return f"{base}/hub/token"
+    return f"{base}/services/portal/tokens"
 
 
 def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
@@ -95,13 +96,13 @@ def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity
              token_page: str | None = None, quotas: Quotas | None = None,
              **extra) -> web.Application:
     """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
-    by default the hub's Token page. `quotas`: the callers' fair-use limits (none given:
+    by default the portal's tokens page. `quotas`: the callers' fair-use limits (none given:
     the defaults)."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
         audit_dir=Path(audit_dir), user_model=user_model, hub_auth=hub_auth,
-        token_page=token_page or hub_token_page(prefix),
+        token_page=token_page or portal_token_page(prefix),
         quotas=quotas if quotas is not None else Quotas(),
         cookie_secret=os.urandom(32), log_function=log_request,
         default_handler_class=NotFoundHandler, **extra)
