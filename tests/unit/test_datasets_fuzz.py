@@ -60,6 +60,7 @@ from hub.services.datasets import audit  # noqa: E402
 from hub.services.datasets.http.app import make_app  # noqa: E402
 from hub.services.datasets.http.identity import Identity, StaticGroups  # noqa: E402
 from hub.services.datasets.published.openapi import openapi_document  # noqa: E402
+from hub.services.datasets.quotas import Limits, Quotas  # noqa: E402
 from hub.services.datasets.read.engine import Engine  # noqa: E402
 from hub.services.datasets.read.query import ALL_OPERATORS  # noqa: E402
 from hub.services.datasets.read.registry import DatasetRegistry  # noqa: E402
@@ -125,7 +126,8 @@ class Service:
         self.app = make_app(prefix=PREFIX, registry=DatasetRegistry(catalog, store, has_key=True,
                                                                     check_every=0),
                             engine=Engine(KEY.encode()), identity=Identity(groups),
-                            audit_dir=audit.audit_dir(data), user_model=user_from_token)
+                            audit_dir=audit.audit_dir(data), user_model=user_from_token,
+                            quotas=Quotas(Limits(0, 0, 0)))  # thousands of requests a minute
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}{PREFIX}"
         self.ready = threading.Event()
