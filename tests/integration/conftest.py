@@ -35,7 +35,7 @@ def test_accounts_removed():
 @pytest.fixture(scope="module")
 def agora(tmp_path_factory):
     """A real Agora (`agora up`: hub, proxy, idle culler) on free ports, base path /agora/."""
-    with running_agora(tmp_path_factory.mktemp("agora"), stop_within=10) as running:
+    with running_agora(tmp_path_factory.mktemp("agora")) as running:
         yield running
 
 
