@@ -79,6 +79,16 @@ def test_a_browser_without_credentials_goes_to_the_hub_login(service):
     assert anonymous(service, "api/datasets", BROWSER, "HEAD").status_code == 302
 
 
+def test_a_browser_download_with_the_hubs_cookie_goes_to_the_login_too(service):
+    """A download link asks for */*, but carries the hub's session cookie: the OAuth dance
+    gives it this service's cookie and brings it back to the file."""
+    response = requests.get(service.url + "api/datasets/incidents/export.csv", timeout=30,
+                            headers={"Accept": "*/*"}, allow_redirects=False,
+                            cookies={"jupyterhub-session-id": "a-browser-session"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/agora/hub/api/oauth2/authorize?")
+
+
 def test_a_post_asking_for_html_still_gets_the_401(service):
     assert anonymous(service, "api/datasets", BROWSER, "POST").status_code == 401
 

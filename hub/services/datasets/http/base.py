@@ -114,8 +114,8 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         self.caller = await self.settings["identity"].caller(self.user_model)
 
     def refuse(self) -> None:
-        """No valid identity: 403 for a bad token; a browser (Accept: text/html) goes to the
-        hub login; any other client (curl, pandas, GDAL) gets a JSON 401 saying how to send a
+        """No valid identity: 403 for a bad token; a browser (see wants_login_page) goes to
+        the hub login; any other client (curl, pandas, GDAL) gets a JSON 401 saying how to send a
         token, never a login page it cannot read."""
         if self.request.headers.get("Authorization"):
             raise ApiError(403, self.how_to_authenticate(
@@ -126,9 +126,12 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         raise ApiError(401, self.how_to_authenticate(401, "authentication required"))
 
     def wants_login_page(self) -> bool:
-        """A browser's page load (GET or HEAD asking for HTML) on a service that has HubOAuth."""
+        """A browser's GET or HEAD on a service that has HubOAuth: a page load (it asks for
+        HTML), or a request that carries the hub's cookies without this service's yet (a
+        download link, which asks for ``*/*``; a page's script). Programs send neither."""
         return (self.request.method in ("GET", "HEAD")
-                and "text/html" in self.request.headers.get("Accept", "")
+                and ("text/html" in self.request.headers.get("Accept", "")
+                     or bool(self.request.cookies))
                 and self.settings.get("hub_auth") is not None)
 
     def how_to_authenticate(self, status: int, error: str) -> dict[str, Any]:

@@ -30,8 +30,8 @@ BUCKET_PATTERN = rf"^.+:({'|'.join(UNITS)})$"
 ERRORS = {
     "400": "Invalid request: unknown column, bad operator or value, limit out of range.",
     "401": "No credentials (`WWW-Authenticate: token`): send `Authorization: token <TOKEN>`; "
-           "`how` says where to make one. A browser's page load (GET asking for text/html) "
-           "without the hub's cookie is redirected to the login page instead.",
+           "`how` says where to make one. A browser's GET (asking for text/html, or carrying "
+           "the hub's cookies) is redirected to the login page instead.",
     "403": "The token is invalid, expired or lacks the scope "
            "`access:services!service=datasets` (`how` says what to send); or the endpoint "
            "is for administrators.",
