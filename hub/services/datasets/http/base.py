@@ -36,6 +36,7 @@ MAX_ID_ECHO = 100
 # store it, nor hand it to a request with other credentials (docs/datasets-api.md#caching).
 CACHE_CONTROL = "private, no-store"
 VARY = "Authorization, Cookie"
+HUB_SESSION_COOKIE = "jupyterhub-session-id"  # set by the hub at login, on its base path
 
 
 class ApiError(web.HTTPError):
@@ -127,11 +128,12 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
 
     def wants_login_page(self) -> bool:
         """A browser's GET or HEAD on a service that has HubOAuth: a page load (it asks for
-        HTML), or a request that carries the hub's cookies without this service's yet (a
-        download link, which asks for ``*/*``; a page's script). Programs send neither."""
+        HTML), or a request that carries the hub's login session cookie without this
+        service's yet (a download link, which asks for ``*/*``; a page's script). Programs
+        send neither."""
         return (self.request.method in ("GET", "HEAD")
                 and ("text/html" in self.request.headers.get("Accept", "")
-                     or bool(self.request.cookies))
+                     or HUB_SESSION_COOKIE in self.request.cookies)
                 and self.settings.get("hub_auth") is not None)
 
     def how_to_authenticate(self, status: int, error: str) -> dict[str, Any]:
