@@ -13,8 +13,8 @@ Here the client gets :data:`MAX_CLIENTS` slots, and the command line (hub/config
 ``--proxy-timeout`` :data:`PROXY_TIMEOUT_MS`. Our one option, ``--json-errors-under PATH``
 (repeatable, before the stock ones): when the target under PATH does not answer (a service
 restarting), a client that does not ask for HTML gets a JSON 503 with ``Retry-After``
-(:class:`ProgramAnswers`) instead of the hub's HTML error page. The rest is the stock
-command line interface.
+(:class:`ProgramAnswers`) instead of the hub's HTML error page. The access log never shows
+query strings (a `?token=`). The rest is the stock command line interface.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ def program_answers(json_paths: list[str]) -> type:
 
     class ProgramAnswers(ProxyHandler):
         paths = tuple(json_paths)
+
+        def _request_summary(self) -> str:
+            """The access log's line without the query string: it may hold a token
+            (`?token=`), and 4xx answers are logged even at --log-level warning."""
+            return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
 
         def answers_program(self) -> bool:
             return (self.request.path.startswith(self.paths) and not self.ws_connection

@@ -82,6 +82,16 @@ def test_a_browser_still_gets_the_hubs_page(running):
     assert response.status_code == 503 and "appears to be down" in response.text
 
 
+def test_the_access_log_never_shows_a_query_string(running, caplog):
+    """4xx and 5xx answers are logged at warning, the proxy's level: with their query string,
+    a `?token=` would be in the log."""
+    with caplog.at_level("WARNING", logger="tornado.access"):
+        running.get(DATASETS + "api/datasets?token=secret-token-value", "application/json")
+    lines = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
+    assert lines and all("secret-token-value" not in line for line in lines), lines
+    assert "503 GET /agora/services/datasets/api/datasets (127.0.0.1)" in lines[0]
+
+
 @pytest.mark.parametrize("path", ["/agora/user/ana/lab", "/agora/services/portal/"])
 def test_other_targets_keep_the_hubs_page(running, path):
     response = running.get(path, "application/json")
