@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -158,12 +159,44 @@ def answers(url: str) -> bool:
         return False
 
 
-def stop(hub: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+class Family:
+    """Every process the hub started, noted every second by a thread while it runs: when the
+    hub dies on its own (a service that could not start, a crash), its services and
+    workspaces, in sessions of their own, are orphans that :meth:`end` still kills."""
+
+    def __init__(self, hub: subprocess.Popen, every: float = 1.0, watch: bool = True):
+        self.hub, self.every, self.known = hub, every, {}
+        if watch:
+            threading.Thread(target=self._watch, daemon=True, name="agora-family").start()
+
+    def _watch(self) -> None:
+        while self.hub.poll() is None:
+            self.note()
+            time.sleep(self.every)
+
+    def note(self) -> list[psutil.Process]:
+        try:
+            for child in psutil.Process(self.hub.pid).children(recursive=True):
+                self.known.setdefault(child.pid, child)
+        except psutil.NoSuchProcess:
+            pass
+        return list(self.known.values())
+
+    def end(self, timeout: float = 0.5) -> None:
+        """Kill those still alive (psutil checks that a pid is still the same process)."""
+        _, alive = psutil.wait_procs(list(self.known.values()), timeout=timeout)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+def stop(hub: subprocess.Popen, grace: float = STOP_GRACE_SECONDS,
+         family: Family | None = None) -> None:
     """SIGTERM the hub; kill the hub and every process it started once `grace` runs out."""
-    try:
-        family = psutil.Process(hub.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
+    family = family or Family(hub, watch=False)
+    family.note()
     if hub.poll() is None:
         hub.send_signal(signal.SIGTERM)
     try:
@@ -171,12 +204,7 @@ def stop(hub: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
     except subprocess.TimeoutExpired:
         hub.kill()
         hub.wait()
-    _, alive = psutil.wait_procs(family, timeout=max(0.5, grace / 4))
-    for proc in alive:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
+    family.end(timeout=max(0.5, grace / 4))
 
 
 def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
@@ -195,6 +223,7 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
     command = [sys.executable, "-m", "jupyterhub", "-f", str(config_file())]
     print(banner(s), file=out, flush=True)
     hub = subprocess.Popen(command, env=env, start_new_session=True)
+    family = Family(hub)
     stopping = {"signal": None}
 
     def on_signal(signum, _frame):
@@ -209,7 +238,7 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
         if stopping["signal"] is not None:
             started = time.monotonic()
             print("Stopping Agora...", file=out, flush=True)
-            stop(hub)
+            stop(hub, family=family)
             print(f"Agora stopped in {time.monotonic() - started:.1f} s.", file=out, flush=True)
             return 0
         return hub.returncode or 0
@@ -217,7 +246,8 @@ def run_hub(s: Settings, environ: dict | None = None, out=sys.stdout) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if hub.poll() is None:
-            stop(hub)
+            stop(hub, family=family)
+        family.end()  # the hub died on its own: what it started must not outlive it
         lock.close()
 
 

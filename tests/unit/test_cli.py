@@ -95,3 +95,26 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     reader.stdout.close()  # the reader is gone before the first line
     errors = reader.stderr.read().decode()
     assert reader.wait(timeout=60) == 0 and "Traceback" not in errors, errors
+
+
+def test_what_a_hub_started_does_not_outlive_it_when_it_dies_on_its_own(tmp_path):
+    """A hub that crashes (a service port taken) leaves its services in sessions of their
+    own, adopted by init: `agora up` still kills them."""
+    import psutil
+
+    from hub.cli.up import Family
+
+    pid_file = tmp_path / "service.pid"
+    hub_code = ("import subprocess, sys, time\n"
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
+                " start_new_session=True)\n"
+                f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+                "time.sleep(1.5)\n")  # then the hub dies, its child left behind
+    hub = subprocess.Popen([sys.executable, "-c", hub_code])
+    family = Family(hub, every=0.1)
+    assert hub.wait(timeout=30) == 0
+    service = psutil.Process(int(pid_file.read_text()))
+    assert service.is_running() and service.ppid() != hub.pid  # an orphan now
+    family.end()
+    service.wait(timeout=10)
+    assert not service.is_running()
