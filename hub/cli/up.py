@@ -3,7 +3,8 @@
 Guarantees: one instance per data directory (a lock file), a clear refusal when a port is
 taken, a banner saying where to go and who can log in, and a clean stop within 10 s on
 Ctrl-C or SIGTERM: the hub gets SIGTERM and stops its proxy, services and workspaces; anything
-still alive after the grace period is killed.
+still alive after the grace period is killed, and so is all the hub started when the hub
+dies on its own (:class:`Family`).
 """
 
 from __future__ import annotations
