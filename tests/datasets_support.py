@@ -13,6 +13,9 @@ so the manifests, schemas and GeoParquet metadata are exactly what production wr
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +124,19 @@ def build_workspace(root: Path, recipes: dict[str, str] = RECIPES) -> Workspace:
     failed = [(r.dataset, r.error) for r in results if r.failed]
     assert not failed, failed
     return ws
+
+
+@contextmanager
+def agora_on_workspace(root: Path, **options) -> Iterator:
+    """A real `agora up` serving :func:`build_workspace`'s catalog and store (made in
+    root/ws; no demo data) with the test pseudonym key; the workspace is ``extra["ws"]``.
+    `options` go to tests.support.running_agora (e.g. ``stop_within``)."""
+    from tests.support import running_agora
+
+    ws = build_workspace(root / "ws")
+    overrides = {"data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
+                          "sources_dir": str(ws.sources_dir), "demo_data": False}}
+    env = {**os.environ, "AGORA_PSEUDONYM_KEY": KEY}
+    with running_agora(root / "hub", overrides, env, **options) as running:
+        running.extra["ws"] = ws
+        yield running

@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from tests.datasets_support import KEY, build_workspace
-from tests.support import admin_api_token, hub_api, running_agora, token_made_by_admin
+from tests.datasets_support import agora_on_workspace
+from tests.support import admin_api_token, hub_api, token_made_by_admin
 
 pytestmark = pytest.mark.integration
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -23,12 +23,7 @@ CRASH_NOTICED = "Service datasets exited with status -9"
 
 @pytest.fixture(scope="module")
 def agora(tmp_path_factory):
-    root = tmp_path_factory.mktemp("programs-hub")
-    ws = build_workspace(root / "ws")
-    overrides = {"data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
-                          "sources_dir": str(ws.sources_dir), "demo_data": False}}
-    env = {**os.environ, "AGORA_PSEUDONYM_KEY": KEY}
-    with running_agora(root / "hub", overrides, env) as running:
+    with agora_on_workspace(tmp_path_factory.mktemp("programs-hub")) as running:
         yield running
 
 

@@ -4,28 +4,21 @@ properties read with the service's own least-privilege token, clean stop within 
 from __future__ import annotations
 
 import io
-import os
 import time
 
 import pyarrow.parquet as pq
 import pytest
 import requests
 
-from tests.datasets_support import KEY, build_workspace
-from tests.support import admin_api_token, login_form, running_agora, token_made_by_admin
+from tests.datasets_support import agora_on_workspace
+from tests.support import admin_api_token, login_form, token_made_by_admin
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def agora(tmp_path_factory):
-    root = tmp_path_factory.mktemp("datasets-hub")
-    ws = build_workspace(root / "ws")
-    overrides = {"data": {"catalog_dir": str(ws.catalog_dir), "store_dir": str(ws.store_dir),
-                          "sources_dir": str(ws.sources_dir), "demo_data": False}}
-    env = {**os.environ, "AGORA_PSEUDONYM_KEY": KEY}
-    with running_agora(root / "hub", overrides, env, stop_within=10) as running:
-        running.extra["ws"] = ws
+    with agora_on_workspace(tmp_path_factory.mktemp("datasets-hub"), stop_within=10) as running:
         yield running
 
 

@@ -45,8 +45,7 @@ def french_title(text: pd.Series) -> pd.Series:
 def particle_initials(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Byte positions of the capital initials of the particles inside the values."""
     end = int(offsets[-1])
-    starts = np.zeros(end + 1, dtype=bool)
-    starts[offsets] = True  # a match may not run into the next value
+    starts = value_starts(offsets, end)  # a match may not run into the next value
     body = data[int(offsets[0]):end - 1]
     candidates = np.flatnonzero((body == SPACE) | (body == HYPHEN)) + int(offsets[0]) + 1
     candidates = candidates[~starts[candidates] & np.isin(data[candidates], INITIALS)]
@@ -57,11 +56,17 @@ def particle_initials(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.concatenate(found)
 
 
+def value_starts(offsets: np.ndarray, end: int) -> np.ndarray:
+    """A mask over the column's bytes (and one past the end): True where a value starts."""
+    starts = np.zeros(end + 1, dtype=bool)
+    starts[offsets] = True
+    return starts
+
+
 def ordinal_letters(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Byte positions of the ASCII capitals right after a digit of the same value."""
     start, end = int(offsets[0]), int(offsets[-1])
-    starts = np.zeros(end + 1, dtype=bool)
-    starts[offsets] = True
+    starts = value_starts(offsets, end)
     after = np.arange(start + 1, end)
     body = data[start + 1:end]
     before = data[start:end - 1]

@@ -36,3 +36,8 @@ def run(name: str, frame: pd.DataFrame, environ=None, datasets=None, **params) -
     pd.testing.assert_frame_equal(frame, before)
     assert out is not frame
     return Run(out, ctx.quality.columns, notes)
+
+
+def values(series: pd.Series) -> list:
+    """A column's values with every kind of missing value (None, NaN, NA) as None."""
+    return [None if pd.isna(value) else value for value in series]

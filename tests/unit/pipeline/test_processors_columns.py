@@ -4,7 +4,7 @@ from pydantic import ValidationError
 
 from hub.pipeline.interfaces import ProcessingError
 
-from .processor_support import run
+from .processor_support import run, values
 
 BUDGET = pd.DataFrame({
     "COM": ["69123", "42218", "2A004"],
@@ -108,10 +108,6 @@ COMMUNES_CSV = (
 ).encode()
 
 
-def listed(series: pd.Series) -> list:
-    return [None if pd.isna(value) else value for value in series]
-
-
 @pytest.fixture
 def communes(tmp_path):
     from .connector_support import run as fetch
@@ -124,19 +120,19 @@ def communes(tmp_path):
 def test_bands_label_numbers_like_anonymise_and_count_the_rest(communes):
     result = run("derive", communes, column="taille", op="bands", of=["population"],
                  edges=[0, 2000, 10000])
-    assert listed(result.out["taille"])[:3] == ["0-1999", None, "10000+"]
+    assert values(result.out["taille"])[:3] == ["0-1999", None, "10000+"]
     assert result.out["taille"].dtype == "str"
     assert result.quality["population"] == {"out_of_bands": 1, "out_of_bands_examples": ["-3.0"]}
     named = run("derive", communes, column="taille", op="bands", of=["population"],
                 edges=[0, 2000, 10000], labels=["village", "bourg", "ville"])
-    assert listed(named.out["taille"])[:3] == ["village", None, "ville"]
+    assert values(named.out["taille"])[:3] == ["village", None, "ville"]
 
 
 def test_split_cuts_text_into_columns_the_last_keeping_the_rest(communes):
     out = run("derive", communes, op="split", of=["epci"], separator=" - ",
               columns=["sigle", "nom_epci"]).out
-    assert listed(out["sigle"]) == ["CA", "CC", None, "CU"]
-    assert listed(out["nom_epci"]) == ["Rivemont Agglo", "Pays de Bellecombe - Haut-Lière",
+    assert values(out["sigle"]) == ["CA", "CC", None, "CU"]
+    assert values(out["nom_epci"]) == ["Rivemont Agglo", "Pays de Bellecombe - Haut-Lière",
                                         None, None]
     assert out["sigle"].dtype == "str" and list(out.columns)[-2:] == ["sigle", "nom_epci"]
 
@@ -144,8 +140,8 @@ def test_split_cuts_text_into_columns_the_last_keeping_the_rest(communes):
 def test_extract_makes_a_column_per_named_group_and_counts_misses(communes):
     result = run("derive", communes, op="extract", of=["libelle"],
                  pattern="^(?P<nom_court>.+) [(](?P<dep>[0-9AB]{2})[)]$")
-    assert listed(result.out["nom_court"]) == ["Rivemont", "Bellecombe", None, "Saint-Étienne"]
-    assert listed(result.out["dep"]) == ["01", "01", None, "42"]
+    assert values(result.out["nom_court"]) == ["Rivemont", "Bellecombe", None, "Saint-Étienne"]
+    assert values(result.out["dep"]) == ["01", "01", None, "42"]
     assert result.quality["libelle"] == {"unmatched_pattern": 1,
                                          "unmatched_pattern_examples": ["Ajaccio"]}
 
@@ -162,7 +158,7 @@ def test_coalesce_keeps_the_columns_dtype(communes):
 
 def test_concat_with_nulls_is_null(communes):
     out = run("derive", communes, column="x", op="concat", of=["code", "epci"], separator=" | ").out
-    assert listed(out["x"])[:3] == ["01001 | CA - Rivemont Agglo",
+    assert values(out["x"])[:3] == ["01001 | CA - Rivemont Agglo",
                                      "01002 | CC - Pays de Bellecombe - Haut-Lière", None]
 
 

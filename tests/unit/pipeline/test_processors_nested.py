@@ -11,7 +11,7 @@ from hub.pipeline.interfaces import ProcessingError
 from hub.pipeline.processors import _json_values
 
 from .connector_support import run as fetch
-from .processor_support import run
+from .processor_support import run, values
 
 COMMUNES_JSON = (
     '[{"nom":"Rivemont","code":"01001","codesPostaux":["01400","01401"],"population":null},'
@@ -26,10 +26,6 @@ EPCI_JSON = json.dumps([
     {"code": "200000002", "nom": "CC du Haut-Lière", "membres": [
         {"code": "01004", "nom": "Val-de-Lière", "siege": True, "adresse": {"cp": "01300", "rang": 3}}]},
 ], ensure_ascii=False).encode()
-
-
-def values(series: pd.Series) -> list:
-    return [None if pd.isna(v) else v for v in series]
 
 
 @pytest.fixture
