@@ -244,8 +244,8 @@ def run_example(page, name: str, token: str) -> dict:
 def test_a_partner_makes_uses_and_revokes_a_data_token(browser, agora):
     """The tokens page as a partner (no workspace) sees it, followed step by step: a token
     made on the hub's token page with the data-only scope reads what the partner may read
-    (200), not what they may not (404), and cannot make more tokens (403); the page's pandas and
-    geopandas examples work with it; revoked on the same page, it stops working."""
+    (200), not what they may not (404), and cannot make more tokens (403); the page's pandas,
+    Intake and geopandas examples work with it; revoked on the same page, it stops working."""
     with open_offline_page(browser, locale="fr-FR") as offline:
         page = offline.page
         log_in(page, agora, "partner")
@@ -276,6 +276,7 @@ def test_a_partner_makes_uses_and_revokes_a_data_token(browser, agora):
         page.goto(agora.url + "services/portal/tokens?lang=en")
         checked(offline, "portal-tokens-partner-en")
         assert len(run_example(page, "pandas", token)["frame"]) > 0
+        assert len(run_example(page, "intake", token)["frame"]) > 0
         assert len(run_example(page, "gdal", token)["layer"]) > 0
 
         page.goto(agora.url + "hub/token")

@@ -277,7 +277,8 @@ def check_export(world, account, dataset, path):
 
 
 def check_catalog(world, account, dataset, path):
-    entries = world.catalog(account)["entries"]
+    catalog = world.catalog(account)
+    entries = catalog["entries"]
     assert dataset in entries
     entry, view = entries[dataset], world.view(account, dataset)
     metadata = entry["metadata"]
@@ -288,8 +289,9 @@ def check_catalog(world, account, dataset, path):
     assert metadata["rows"] in (view.count, None)
     if not world.row_restricted(account, dataset):
         assert metadata["rows"] == view.count
-    assert entry["kwargs"]["url"].endswith(f"/services/datasets/api/datasets/{dataset}"
-                                           "/export.parquet")
+    assert entry["kwargs"] == {"args": [f"{{data({dataset}.parquet)}}"]}  # Intake's readers
+    url = catalog["data"][f"{dataset}.parquet"]["kwargs"]["url"].removeprefix("simplecache::")
+    assert url.endswith(f"/services/datasets/api/datasets/{dataset}/export.parquet")
     geo = view.geometry is not None
     assert entry["output_instance"] == ("geopandas:GeoDataFrame" if geo else "pandas:DataFrame")
     assert world.services[account].token not in json.dumps(entry)

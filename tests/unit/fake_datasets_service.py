@@ -78,13 +78,16 @@ class FakeService:
         "records": [{"sensor_id": "S3", "pm10": 61.2}, {"sensor_id": "S2", "pm10": 55.0}],
         "limit": 1000, "offset": 0, "next": None})
 
-    def answer(self, path: str) -> tuple[int, str, bytes]:
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         route = path[len(BASE_PATH):] if path.startswith(BASE_PATH) else None
         datasets = fake_datasets()
+        reader = query.get("reader", ["stock"])[0]
         if route == "api/catalog.json":
-            return 200, "application/json", intake_catalog_json(datasets, self.url).encode()
+            text = intake_catalog_json(datasets, self.url, reader)
+            return 200, "application/json", text.encode()
         if route == "api/catalog.yaml":
-            return 200, "application/yaml", intake_catalog_yaml(datasets, self.url).encode()
+            text = intake_catalog_yaml(datasets, self.url, reader)
+            return 200, "application/yaml", text.encode()
         described = {f"api/datasets/{d.id}": d for d in datasets}
         if route in described:
             return 200, "application/json", json.dumps(described[route].to_dict()).encode()
@@ -105,12 +108,13 @@ def _handler(service: FakeService):
         def do_GET(self):  # noqa: N802 (http.server's name)
             parts = urlsplit(self.path)
             auth = self.headers.get("Authorization")
-            service.requests.append(Seen(parts.path, parse_qs(parts.query), auth))
+            query = parse_qs(parts.query)
+            service.requests.append(Seen(parts.path, query, auth))
             if auth != f"token {service.token}":
                 status, kind = 403, "application/json"  # as base.DatasetsHandler.refuse
                 body = b'{"error": "invalid, expired or insufficient token"}'
             else:
-                status, kind, body = service.answer(parts.path)
+                status, kind, body = service.answer(parts.path, query)
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))

@@ -115,10 +115,20 @@ def test_the_name_is_part_of_the_key_when_a_recipe_lists_users(ws, clock):
     assert "secret_hr" not in ids(registry.view(ANALYST))
 
 
-def rendered(cache: CatalogCache, view, service_url: str, fmt: str) -> bytes:
+def rendered(cache: CatalogCache, view, service_url: str, fmt: str,
+             reader: str = "stock") -> bytes:
     """What the catalog handler serves: the kept rendering, else a new one."""
-    found = cache.cached(view, service_url, fmt)
-    return found if found is not None else cache.render(view, service_url, fmt)[0]
+    found = cache.cached(view, service_url, (fmt, reader))
+    return found if found is not None else cache.render(view, service_url, (fmt, reader))[0]
+
+
+def test_stock_and_widgets_catalogs_are_kept_apart(ws, clock):
+    registry, cache = registry_for(ws), CatalogCache()
+    stock = json.loads(rendered(cache, registry.view(ANALYST), SERVICE, "json"))
+    mine = json.loads(rendered(cache, registry.view(ANALYST), SERVICE, "json", "widgets"))
+    assert stock["entries"].keys() == mine["entries"].keys()
+    assert {e["reader"] for e in mine["entries"].values()} == {"widgets.data:AgoraParquetReader"}
+    assert all(e["reader"].startswith("intake.readers.") for e in stock["entries"].values())
 
 
 def test_rendered_catalogs_follow_the_view_key(ws, clock):
@@ -130,7 +140,7 @@ def test_rendered_catalogs_follow_the_view_key(ws, clock):
     assert sorted(analyst["entries"]) == ["incidents", "stations"]
     assert sorted(partner["entries"]) == ["stations"]
     other_url = json.loads(rendered(cache, registry.view(PARTNER), "http://x/", "json"))
-    assert other_url["entries"]["stations"]["kwargs"]["url"].startswith("http://x/")
+    assert other_url["entries"]["stations"]["metadata"]["page"].startswith("http://x/")
 
 
 def test_generations_are_never_shared_between_registries(ws, clock):
@@ -223,7 +233,7 @@ def test_a_view_seeing_an_unreadable_manifest_is_not_cached(ws, clock, monkeypat
     incomplete = registry.view(PARTNER)
     assert ids(incomplete) == [] and incomplete.key is None
     assert json.loads(rendered(cache, incomplete, SERVICE, "json"))["entries"] == {}
-    assert cache.cached(incomplete, SERVICE, "json") is None  # rendered for that request only
+    assert cache.cached(incomplete, SERVICE, ("json", "stock")) is None  # for that request only
     monkeypatch.setattr(registry.store, "read_manifest", real)
     assert ids(registry.view(PARTNER)) == ["stations"]  # no new check needed
     catalog = json.loads(rendered(cache, registry.view(PARTNER), SERVICE, "json"))

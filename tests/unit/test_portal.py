@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
+import geopandas
 import html5lib
 import pytest
 import requests
@@ -314,12 +315,13 @@ def test_token_examples_use_this_agoras_urls_and_the_environment_never_a_token(p
     assert 'Sys.getenv("AGORA_TOKEN")' in example(page, "r")
     assert 'storage_options={"Authorization": f"token {os.environ[\'AGORA_TOKEN\']}"}' \
         in example(page, "pandas")
-    for code in ("curl", "pandas", "gdal", "r"):
+    assert f'"{service}api/catalog.yaml"' in example(page, "intake")
+    for code in ("curl", "pandas", "intake", "gdal", "r"):
         assert "AGORA_TOKEN" in example(page, code)
     assert "tok-partner" not in page.text
 
 
-def test_the_pandas_and_geopandas_examples_really_read_the_data(portal, datasets, monkeypatch):
+def test_the_pandas_intake_and_geopandas_examples_really_read_the_data(portal, datasets, monkeypatch):
     """The page's own Python, run against the datasets service with the partner's token."""
     page = get(portal, "tokens", user="partner")
     monkeypatch.setenv("AGORA_TOKEN", "tok-partner")
@@ -328,6 +330,11 @@ def test_the_pandas_and_geopandas_examples_really_read_the_data(portal, datasets
     scope: dict = {}
     exec(pandas_code, scope)  # the page's own example, on a test server
     assert len(scope["frame"]) > 0
+    intake_code = example(page, "intake").replace(f"127.0.0.1:{portal.port}",
+                                                   f"127.0.0.1:{datasets.port}")
+    exec(intake_code, read := {})
+    assert isinstance(read["frame"], geopandas.GeoDataFrame)  # the catalog knows it is a map
+    assert list(read["frame"]["station"]) == list(scope["frame"]["station"])
     python = example(page, "gdal").split("# Python\n", 1)[1].replace(
         f"127.0.0.1:{portal.port}", f"127.0.0.1:{datasets.port}")
     monkeypatch.setenv("GDAL_HTTP_HEADERS", "")

@@ -127,6 +127,36 @@ def test_catalog_json_and_yaml_are_the_same_catalog_and_may_be_gzipped(as_user):
     assert "Content-Encoding" not in plain.headers and plain.json() == as_json.json()
 
 
+def test_the_default_catalog_reads_with_intakes_stock_readers(as_user, monkeypatch):
+    """What a partner gets: no Agora code, AGORA_TOKEN in the environment, the caller's rows."""
+    service = as_user("elu-bellecombe")
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN")
+    monkeypatch.setenv("AGORA_TOKEN", "token-of-elu-bellecombe")
+
+    def stock_catalog(name):
+        text = requests.get(service.url + "api/catalog.yaml", timeout=30,
+                            headers={"Authorization": f"token token-of-{name}"}).text
+        assert "widgets" not in text and "token-of" not in text
+        return intake.readers.entry.Catalog.from_dict(yaml.safe_load(text))
+
+    cat = stock_catalog("elu-bellecombe")
+    frame = cat["incidents"].read()
+    assert set(frame["commune_code"]) == {"99102"} and "nir" not in frame.columns
+    monkeypatch.setenv("AGORA_TOKEN", "token-of-analyst")  # the same file, another reader
+    assert len(set(cat["incidents"].read()["commune_code"])) > 1
+    monkeypatch.setenv("AGORA_TOKEN", "token-of-partner")
+    stations = stock_catalog("partner")["stations"].read()
+    assert isinstance(stations, geopandas.GeoDataFrame) and len(stations) == 6
+
+
+def test_an_unknown_catalog_reader_is_a_clear_400(as_user):
+    service = as_user("analyst")
+    answer = requests.get(service.url + "api/catalog.json", params={"reader": "pickle"},
+                          headers={"Authorization": "token token-of-analyst"}, timeout=30)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "unknown reader 'pickle'; use one of stock, widgets"
+
+
 def test_geo_datasets_come_back_as_geodataframes(as_user):
     as_user("partner")
     frame = catalog()["stations"].read()

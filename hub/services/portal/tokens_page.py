@@ -40,6 +40,12 @@ def examples(service_url: str, table: str, layer: str | None) -> dict[str, str]:
                   f'frame = pd.read_csv("{csv}",\n'
                   '                    storage_options={"Authorization": '
                   'f"token {os.environ[\'AGORA_TOKEN\']}"})',
+        "intake": "# pip install intake pandas pyarrow geopandas aiohttp\n"
+                  "import os\nimport intake\n\n"
+                  f'cat = intake.from_yaml_file("{api}catalog.yaml",\n'
+                  '                             headers={"Authorization": '
+                  'f"token {os.environ[\'AGORA_TOKEN\']}"})\n'
+                  f'frame = cat["{table}"].read()',
         "gdal": 'export GDAL_HTTP_HEADERS="Authorization: token $AGORA_TOKEN"\n'
                 f'ogrinfo -so -al "/vsicurl_streaming/{geojson}"\n\n'
                 "# Python\nimport os\nimport geopandas as gpd\n\n"

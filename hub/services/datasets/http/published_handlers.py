@@ -15,10 +15,10 @@ import asyncio
 import functools
 import json
 
-from ..published.catalog import MEDIA_TYPES, CatalogCache
+from ..published.catalog import MEDIA_TYPES, READERS, CatalogCache
 from ..published.dcat import dcat_catalog
 from ..published.openapi import openapi_document
-from .base import VARY, DatasetsHandler, api
+from .base import VARY, ApiError, DatasetsHandler, api
 from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
 DEFAULT_PUBLISHER = "Agora"
@@ -40,33 +40,42 @@ def accepts_gzip(header: str) -> bool:
 
 
 class CatalogHandler(DatasetsHandler):
-    """`GET api/catalog.yaml`: the caller's Intake v2 catalog (URLs and metadata, no token)."""
+    """`GET api/catalog.yaml[?reader=stock|widgets]`: the caller's Intake v2 catalog (URLs and
+    metadata, no token), with Intake's own readers or Agora's notebook reader."""
 
     audit_action = "catalog"
     catalog_format = "yaml"
 
     @api
     async def get(self):
+        kind = (self.catalog_format, self.reader_kind())
         view = self.registry.view(self.caller)
         self.audit_fields["rows"] = len(view.readable)
         gzipped = accepts_gzip(self.request.headers.get("Accept-Encoding", ""))
-        body = CATALOGS.cached(view, self.service_url, self.catalog_format, gzipped)
+        body = CATALOGS.cached(view, self.service_url, kind, gzipped)
         if body is None:
-            body = (await self.render(view))[gzipped]
+            body = (await self.render(view, kind))[gzipped]
         self.set_header("Content-Type", MEDIA_TYPES[self.catalog_format])
         self.set_header("Vary", f"{VARY}, Accept-Encoding")
         if gzipped:
             self.set_header("Content-Encoding", "gzip")
         self.finish(body)
 
-    async def render(self, view) -> tuple[bytes, bytes]:
+    def reader_kind(self) -> str:
+        reader = self.get_query_argument("reader", READERS[0])
+        if reader not in READERS:
+            raise ApiError(400, {"error": f"unknown reader {reader[:20]!r}; use one of "
+                                          f"{', '.join(READERS)}"})
+        return reader
+
+    async def render(self, view, kind: tuple[str, str]) -> tuple[bytes, bytes]:
         """(plain, gzipped), rendered off the loop (YAML of 1,000 datasets: ~0.3 s), once per
         key: requests that miss while that rendering runs (100 users arriving together) wait
         for it. An incomplete view (no key) is rendered for this request alone."""
-        render = functools.partial(CATALOGS.render, view, self.service_url, self.catalog_format)
+        render = functools.partial(CATALOGS.render, view, self.service_url, kind)
         if view.key is None:
             return await self.run(render)
-        key = (view.key, self.service_url, self.catalog_format)
+        key = (view.key, self.service_url, kind)
         loop = asyncio.get_running_loop()
         running = RENDERING.get(key)
         if running is None or running[0] is not loop:
@@ -78,7 +87,8 @@ class CatalogHandler(DatasetsHandler):
 
 
 class CatalogJsonHandler(CatalogHandler):
-    """`GET api/catalog.json`: the same catalog as JSON (what widgets.catalog() reads)."""
+    """`GET api/catalog.json`: the same catalog as JSON (widgets.catalog() reads
+    ``?reader=widgets``)."""
 
     catalog_format = "json"
 

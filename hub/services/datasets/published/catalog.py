@@ -1,24 +1,28 @@
 """The caller's Intake v2 catalog: exactly the datasets they may read, in two spellings.
 
-``GET api/catalog.json`` (what ``widgets.catalog()`` reads: ``json.loads`` is ~50x faster than a
-YAML parser on a big catalog) and ``GET api/catalog.yaml`` (for ``intake.from_yaml_file``)
-hold the same catalog. Each entry reads the dataset's Parquet export through the service with
-``widgets.data:AgoraParquetReader``, which takes the token from the environment when the data
-is read. The catalog therefore holds URLs and metadata only — never a token — and can be saved,
-shared or committed without leaking anything; reading still goes through the service, which
-applies the reader's own rights (a catalog that merely lists entries grants nothing).
+``GET api/catalog.yaml`` (for ``intake.from_yaml_file``) and ``GET api/catalog.json`` hold the
+same catalog (a JSON text is also YAML). Two kinds of entries, by ``?reader=``:
 
-Entries are slim (about 0.5 KB each, uncompressed): the metadata a user needs to browse and
-choose — title, description, theme, licence, freshness, rows, geo flag — and ``page``, the URL
-of the dataset's full metadata (``api/datasets/{id}``: the columns as the caller sees them,
-quality, lineage; ``widgets.describe(id)`` in a notebook). The column list is deliberately not
-in the catalog: with it, a catalog of 1,000 datasets was 1 MB and took 0.7 s to parse.
+- ``stock`` (the default), for partners: Intake's own readers, so that ``pip install intake
+  pandas pyarrow`` reads a table (``pandas.read_parquet`` sends the header through urllib) and
+  ``geopandas aiohttp`` added reads a geo dataset (``geopandas.read_parquet`` through fsspec's
+  ``simplecache::``, a fresh download per read). The header is the template
+  ``token {env(AGORA_TOKEN)}``, which Intake fills from the environment when an entry is
+  taken (``cat["id"]``); the catalog object keeps the template.
+- ``widgets``, for Agora's notebooks (``widgets.catalog()``): ``widgets.data:AgoraParquetReader``,
+  which also takes JupyterHub's token, sends it only to this service and records lineage.
+
+Either way the catalog holds URLs and metadata, never a token, and every read goes through the
+service under the reader's own rights (a catalog that merely lists entries grants nothing).
+Entries are slim (about 0.5 KB each): title, description, theme, licence, freshness, rows, geo
+flag and ``page``, the URL of the dataset's full metadata with its columns (kept out of the
+catalog: with them, 1,000 datasets made 1 MB that took 0.7 s to parse).
 
 Format notes (Intake 2.0.9, checked): a v2 catalog needs ``version: 2`` and the keys
 ``entries``, ``data``, ``aliases``, ``user_parameters`` and ``metadata``; every entry needs
-``reader``, ``kwargs``, ``output_instance``, ``metadata`` and ``user_parameters``. Entries are
-keyed by dataset id, and each id is also an alias so that ``list(cat)``, ``len(cat)`` and
-tab completion show them. A JSON text is also YAML, so ``intake.from_yaml_file`` reads either.
+``reader``, ``kwargs``, ``output_instance``, ``metadata`` and ``user_parameters``; a stock
+entry's ``kwargs`` point at its ``data`` description (``{data(<id>)}``). Entries are keyed by
+dataset id, and each id is also an alias so that ``list(cat)`` and tab completion show them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import json
 import threading
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -37,6 +42,10 @@ from ..read.visible import VisibleDataset
 
 READER = "widgets.data:AgoraParquetReader"
 DATAFRAME, GEODATAFRAME = "pandas:DataFrame", "geopandas:GeoDataFrame"
+READERS = ("stock", "widgets")  # the kinds of entries (?reader=), the default first
+TOKEN_HEADER = "token {env(AGORA_TOKEN)}"  # an Intake template, filled when the data is read
+STOCK_TABLE, STOCK_GEO = "intake.readers.readers:PandasParquet", "intake.readers.readers:GeoPandasTabular"
+PARQUET = "intake.readers.datatypes:Parquet"
 
 
 def entry_metadata(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
@@ -54,7 +63,7 @@ def entry_metadata(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
     }
 
 
-def catalog_entry(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
+def widgets_entry(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
     return {
         "reader": READER,
         "kwargs": {"url": export_url(service_url, dataset.id, "parquet")},
@@ -64,9 +73,43 @@ def catalog_entry(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
     }
 
 
-def intake_catalog_dict(datasets: list[VisibleDataset], service_url: str) -> dict[str, Any]:
+def stock_data(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
+    """The Parquet export as Intake data: pandas takes the headers themselves, fsspec (geo)
+    takes them per protocol under a ``simplecache::`` URL that downloads it whole each read."""
+    url = export_url(service_url, dataset.id, "parquet")
+    if dataset.is_geo:
+        scheme = urlsplit(url).scheme
+        url, options = f"simplecache::{url}", {
+            "simplecache": {"skip_instance_cache": True},
+            scheme: {"headers": {"Authorization": TOKEN_HEADER}}}
+    else:
+        options = {"Authorization": TOKEN_HEADER}
+    return {"datatype": PARQUET, "kwargs": {"url": url, "storage_options": options},
+            "metadata": {}, "user_parameters": {}}
+
+
+def data_key(dataset: VisibleDataset) -> str:
+    """The key of a stock entry's data: not the entry's own id, which Intake would resolve to
+    the entry itself."""
+    return f"{dataset.id}.parquet"
+
+
+def stock_entry(dataset: VisibleDataset, service_url: str) -> dict[str, Any]:
+    return {
+        "reader": STOCK_GEO if dataset.is_geo else STOCK_TABLE,
+        "kwargs": {"args": [f"{{data({data_key(dataset)})}}"]},
+        "output_instance": GEODATAFRAME if dataset.is_geo else DATAFRAME,
+        "metadata": entry_metadata(dataset, service_url),
+        "user_parameters": {},
+    }
+
+
+def intake_catalog_dict(datasets: list[VisibleDataset], service_url: str,
+                        reader: str = READERS[0]) -> dict[str, Any]:
     """The catalog as a plain mapping (what ``intake.entry.Catalog.to_dict()`` produces)."""
-    entries = {d.id: catalog_entry(d, service_url) for d in datasets}
+    stock = reader == "stock"
+    entry = stock_entry if stock else widgets_entry
+    entries = {d.id: entry(d, service_url) for d in datasets}
     return {
         "version": 2,
         "metadata": {
@@ -76,7 +119,7 @@ def intake_catalog_dict(datasets: list[VisibleDataset], service_url: str) -> dic
             "service": service_url,
         },
         "user_parameters": {},
-        "data": {},
+        "data": {data_key(d): stock_data(d, service_url) for d in datasets} if stock else {},
         "entries": entries,
         "aliases": {name: name for name in entries},
     }
@@ -91,15 +134,17 @@ MEDIA_TYPES = {"json": "application/json; charset=utf-8",
                "yaml": "application/yaml; charset=utf-8"}
 
 
-def intake_catalog_yaml(datasets: list[VisibleDataset], service_url: str) -> str:
+def intake_catalog_yaml(datasets: list[VisibleDataset], service_url: str,
+                        reader: str = READERS[0]) -> str:
     """The Intake v2 catalog of `datasets` (already filtered for the caller) as YAML text."""
-    return yaml.dump(intake_catalog_dict(datasets, service_url), Dumper=DUMPER,
+    return yaml.dump(intake_catalog_dict(datasets, service_url, reader), Dumper=DUMPER,
                      sort_keys=False, allow_unicode=True)
 
 
-def intake_catalog_json(datasets: list[VisibleDataset], service_url: str) -> str:
+def intake_catalog_json(datasets: list[VisibleDataset], service_url: str,
+                        reader: str = READERS[0]) -> str:
     """The same catalog as JSON text (also valid YAML)."""
-    return json.dumps(intake_catalog_dict(datasets, service_url), ensure_ascii=False)
+    return json.dumps(intake_catalog_dict(datasets, service_url, reader), ensure_ascii=False)
 
 
 RENDERERS = {"json": intake_catalog_json, "yaml": intake_catalog_yaml}
@@ -121,24 +166,26 @@ class CatalogCache:
         self._texts: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def cached(self, view: View, service_url: str, fmt: str,
+    def cached(self, view: View, service_url: str, kind: tuple[str, str],
                gzipped: bool = False) -> bytes | None:
-        """The rendering for this view, or None when it must be rendered first."""
+        """The rendering for this view and `kind` (format, reader), or None when it must be
+        rendered first."""
         with self._lock:
-            found = self._texts.get((view.key, service_url, fmt))
+            found = self._texts.get((view.key, service_url, kind))
             if found is None:
                 return None
-            self._texts.move_to_end((view.key, service_url, fmt))
+            self._texts.move_to_end((view.key, service_url, kind))
             return found[gzipped]
 
-    def render(self, view: View, service_url: str, fmt: str) -> tuple[bytes, bytes]:
+    def render(self, view: View, service_url: str, kind: tuple[str, str]) -> tuple[bytes, bytes]:
         """Render the view's visible datasets, plain and gzipped; keep them unless the view
         has no key (incomplete, see registry.View)."""
-        text = RENDERERS[fmt](view.visible, service_url).encode("utf-8")
+        fmt, reader = kind
+        text = RENDERERS[fmt](view.visible, service_url, reader).encode("utf-8")
         pair = (text, gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0))
         if view.key is not None:
             with self._lock:
-                self._texts[(view.key, service_url, fmt)] = pair
+                self._texts[(view.key, service_url, kind)] = pair
                 while len(self._texts) > self.size:
                     self._texts.popitem(last=False)
         return pair

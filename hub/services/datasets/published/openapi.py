@@ -259,6 +259,11 @@ PARAMETERS: dict[str, Any] = {
     "AggregateOrderBy": _query("order_by", {"type": "string"}, "Sort on output columns, "
                                "comma-separated; `-column` sorts descending; nulls (withheld "
                                "measures) last. Default: by the group keys."),
+    "CatalogReader": _query("reader", {"type": "string", "enum": ["stock", "widgets"],
+                                       "default": "stock"},
+                            "Which readers the entries name: `stock`, Intake's own (pandas, "
+                            "geopandas; the token from `AGORA_TOKEN`), or `widgets`, Agora's "
+                            "notebook reader."),
     "AggregateLimit": _query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_GROUPS},
                              f"Groups returned (default: all; a request may make at most "
                              f"{MAX_GROUPS} groups)."),
@@ -339,16 +344,18 @@ def _paths() -> dict[str, Any]:
             "no margin of the answer withholds exactly one group."),
         **{f"{item}/export.{fmt}": _export(fmt) for fmt in EXPORT_FORMATS},
         f"/{CATALOG_JSON}": _get(
-            "get_intake_catalog_json", "Your Intake v2 catalog, as JSON (what widgets reads)",
+            "get_intake_catalog_json", "Your Intake v2 catalog, as JSON",
             {**_ok("Intake v2 catalog (JSON). Holds no token. Entries hold browsing "
                    "metadata; the columns are in each dataset's metadata (`page`).",
-                   "application/json", {"type": "object"}), **_errors("401", "403", "503")},
-            tags=("catalogs",)),
+                   "application/json", {"type": "object"}),
+             **_errors("400", "401", "403", "503")},
+            _params("CatalogReader"), tags=("catalogs",)),
         f"/{CATALOG_YAML}": _get(
             "get_intake_catalog", "Your Intake v2 catalog",
             {**_ok("Intake v2 catalog (YAML), the same as api/catalog.json. Holds no token.",
-                   "application/yaml", {"type": "object"}), **_errors("401", "403", "503")},
-            tags=("catalogs",)),
+                   "application/yaml", {"type": "object"}),
+             **_errors("400", "401", "403", "503")},
+            _params("CatalogReader"), tags=("catalogs",)),
         f"/{DCAT_JSONLD}": _get(
             "get_dcat_catalog", "DCAT-AP catalog of the datasets you may read",
             {**_ok("DCAT-AP 2/3 JSON-LD.", "application/ld+json", {"type": "object"}),
