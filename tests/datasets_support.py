@@ -38,6 +38,7 @@ publisher: Tests
 licence: etalab-2.0
 contact: {{name: Test team, email: test@example.org}}
 update_frequency: daily
+spatial: Val-de-Lière (test communes 99101-99103)
 """
 
 RECIPES = {

@@ -2,11 +2,12 @@
 
 Mounted by app.py (``published_routes``). Each lists datasets from the caller's registry view
 (``self.registry.view(self.caller)``), so a description never names a dataset, a column or a
-row count the caller may not see; the catalog and DCAT requests are audited like reads. The
-rendered catalogs are cached by the view's key (catalog.CatalogCache): a warm catalog request
-costs a look-up, not a walk over every dataset.
-The DCAT publisher is the application setting ``publisher`` (default "Agora"); each dataset's
-own recipe ``publisher`` wins over it.
+row count the caller may not see; the catalog and DCAT requests are audited like
+reads. The rendered catalogs are cached by the view's key (catalog.CatalogCache): a warm
+catalog request costs a look-up, not a walk over every dataset.
+How the catalog describes itself is the application setting ``publishing`` (the settings'
+section, hub.config.settings.PublishingSettings); a bare ``publisher`` setting (tests) sets
+just its publisher. Each dataset's own recipe ``publisher`` wins over the catalog's.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import asyncio
 import functools
 import json
 
+from hub.config.settings import PublishingSettings
+
 from ..published.catalog import MEDIA_TYPES, CatalogCache
 from ..published.dcat import dcat_catalog
 from ..published.openapi import openapi_document
 from .base import VARY, DatasetsHandler, api
 from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
 
-DEFAULT_PUBLISHER = "Agora"
 CATALOGS = CatalogCache()  # rendered catalogs, keyed by the caller's view key
 RENDERING: dict = {}  # catalog key -> (loop, future) of the rendering in progress
 
@@ -83,6 +85,14 @@ class CatalogJsonHandler(CatalogHandler):
     catalog_format = "json"
 
 
+def publishing(settings: dict) -> PublishingSettings:
+    """The application's ``publishing`` setting, else the defaults (with ``publisher``)."""
+    if settings.get("publishing") is not None:
+        return settings["publishing"]
+    publisher = settings.get("publisher")
+    return PublishingSettings(publisher=publisher) if publisher else PublishingSettings()
+
+
 class DcatHandler(DatasetsHandler):
     """`GET api/dcat.jsonld`: DCAT-AP JSON-LD of the datasets the caller may read."""
 
@@ -92,8 +102,7 @@ class DcatHandler(DatasetsHandler):
     async def get(self):
         datasets = self.registry.visible(self.caller)
         self.audit_fields["rows"] = len(datasets)
-        publisher = self.settings.get("publisher") or DEFAULT_PUBLISHER
-        body = dcat_catalog(datasets, self.service_url, publisher)
+        body = dcat_catalog(datasets, self.service_url, publishing(self.settings))
         self.set_header("Content-Type", "application/ld+json; charset=utf-8")
         self.finish(json.dumps(body, ensure_ascii=False))
 
