@@ -62,8 +62,9 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
 def published_routes(prefix: str) -> list:
     """The published descriptions, REGISTERED HERE: ``api/catalog.json`` and
-    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json``
-    (openapi.py), whose handlers live in published_handlers.py. They derive from base.DatasetsHandler
+    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py), ``api/harvest.csv`` and
+    ``api/harvest.json`` (harvest.py) and ``api/openapi.json`` (openapi.py), whose handlers
+    live in published_handlers.py. They derive from base.DatasetsHandler
     and list datasets from the caller's view, ``self.registry.view(self.caller)``."""
     return published.routes(prefix)
 
