@@ -15,9 +15,11 @@ from dataclasses import replace
 
 import pytest
 import requests
+from jsonschema import Draft202012Validator
 
 from hub.services.datasets import audit
 from hub.services.datasets.published.harvest import DOWNLOAD_FIELDS, FIELDS, harvest_csv
+from hub.services.datasets.published.openapi import openapi_document
 from tests.datasets_support import build_workspace
 from tests.unit.fake_datasets_service import fake_datasets
 from tests.unit.test_datasets_service import get, start_service
@@ -55,6 +57,14 @@ def test_each_caller_gets_exactly_their_datasets(service, user, expected):
     assert [d["id"] for d in listed] == expected
     dcat = get(service, "api/dcat.jsonld", user).json()
     assert [d["dct:identifier"] for d in dcat["dcat:dataset"]] == expected
+
+
+def test_the_json_list_follows_its_openapi_schema(service):
+    components = openapi_document(service.url)["components"]
+    validator = Draft202012Validator({"$ref": "#/components/schemas/HarvestList",
+                                      "components": components})
+    for user in ("analyst", "elu-rivemont"):
+        validator.validate(get(service, "api/harvest.json", user).json())
 
 
 def test_hidden_datasets_are_never_listed(service):
