@@ -30,7 +30,7 @@ def test_a_column_without_statistics_has_an_unknown_range(tmp_path):
 
 def test_an_unreadable_file_has_no_extent(tmp_path):
     (tmp_path / "data.parquet").write_bytes(b"not parquet")
-    assert time_extent(tmp_path / "data.parquet") == {}
+    assert time_extent(tmp_path / "data.parquet") is None  # unknown, not "no date column"
 
 
 def test_first_created_is_the_oldest_version_kept(tmp_path):

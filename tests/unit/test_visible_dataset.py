@@ -159,3 +159,8 @@ def test_a_generalised_date_column_gives_no_coverage():
     extent = {"birth_date": ("1950-01-01", "2000-12-31")}
     assert visible_dataset(RECIPE, MANIFEST, decide(SOCIAL, ACCESS), extent=extent,
                            issued="2026-01-01T00:00:00+00:00").temporal is None
+
+
+def test_an_unknown_extent_gives_no_coverage_rather_than_the_snapshots_day():
+    seen = visible_dataset(RECIPE, MANIFEST, decide(SOCIAL, ACCESS), extent=None)
+    assert seen.temporal is None and seen.updated == MANIFEST["created_at"]

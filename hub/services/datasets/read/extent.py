@@ -1,7 +1,8 @@
 """Facts about a snapshot that its manifest does not hold: its time extent and first publication.
 
 :func:`time_extent` reads the minimum and maximum of each date or timestamp column from the
-Parquet footer's statistics (no data is read); a column without statistics maps to None.
+Parquet footer's statistics (no data is read); a column without statistics maps to None, and
+an unreadable file gives None (unknown, unlike {}: no date column).
 :func:`first_created` is the ``created_at`` of the oldest version the store still keeps: the
 dataset was published no later than that (older versions may have been pruned). Both feed
 DCAT-AP's ``dct:temporal`` and ``dct:issued`` (visible.py, published/dcat.py).
@@ -43,13 +44,14 @@ def _column_range(metadata: pq.FileMetaData, index: int) -> tuple[str, str] | No
     return (_iso_date(min(lows)), _iso_date(max(highs))) if lows else None
 
 
-def time_extent(path: Path) -> Extent:
-    """Each date/timestamp column's (first, last) date (None: no statistics) at `path`."""
+def time_extent(path: Path) -> Extent | None:
+    """Each date/timestamp column's (first, last) date (None: no statistics) at `path`;
+    None when the file cannot be read."""
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         log.warning("no time extent for %s: %s", path, exc)
-        return {}
+        return None
     leaves = parquet.metadata.schema
     index = {leaves.column(i).path: i for i in range(len(leaves))}
     found = {}

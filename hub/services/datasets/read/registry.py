@@ -55,7 +55,7 @@ class Snapshot:
         return [c["name"] for c in self.manifest.get("schema") or ()]
 
     @cached_property
-    def time_extent(self) -> Extent:
+    def time_extent(self) -> Extent | None:
         """Date/timestamp columns' (first, last) dates, read once per snapshot."""
         return time_extent(self.path)
 

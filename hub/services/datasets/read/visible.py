@@ -169,7 +169,8 @@ def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decisi
     `manifest` None: the dataset has no snapshot yet (listed, with no columns or rows).
     `row_count`: the caller's own row count if the service counted it; by default the
     snapshot's count, and None when a row rule applies. `extent` (column -> (first, last)
-    date) and `issued` come from the snapshot files (extent.py).
+    date; None: unknown, so no temporal coverage) and `issued` come from the snapshot files
+    (extent.py).
     """
     if not decision.allowed:
         raise PermissionError(f"{recipe.id}: the policy denies this dataset to the caller")
@@ -187,8 +188,8 @@ def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decisi
         update_frequency=meta.update_frequency, frequency_uri=meta.frequency_uri,
         spatial=meta.spatial, synthetic=meta.synthetic, version=manifest.get("version"),
         updated=manifest.get("created_at"), issued=issued,
-        temporal=visible_temporal(extent or {}, columns, row_filtered,
-                                  manifest.get("created_at")),
+        temporal=None if extent is None else visible_temporal(
+            extent, columns, row_filtered, manifest.get("created_at")),
         row_count=row_count, columns=columns,
         is_geo=any(c.type == "geometry" for c in columns),  # a hidden geometry: plain data
         quality=visible_quality(manifest.get("quality"), columns, row_filtered))
