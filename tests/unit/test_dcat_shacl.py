@@ -18,12 +18,13 @@ import pytest
 import rdflib
 from rdflib import RDF, Namespace
 
-from hub.config.settings import PublishingSettings
+from hub.config.settings import DataSettings, HubSettings, PublishingSettings, Settings
 from hub.demo_data import generate
 from hub.login import demo_accounts as demo
 from hub.pipeline.recipe import load_catalog
 from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.pipeline.store import SnapshotStore
+from hub.services.datasets.http.app import app_from_settings
 from hub.services.datasets.http.identity import Identity, StaticGroups
 from hub.services.datasets.published.dcat import dcat_catalog
 from hub.services.datasets.published.shacl import DCAT_AP, DCAT_AP_FR, SHAPE_FILES
@@ -150,3 +151,14 @@ def test_the_demo_catalog_conforms_for_every_account(demo_registry, account):
         assert {m for _, m in found} <= {"Dataset: temporal coverage is recommended"}
     else:
         assert found == []
+
+
+def test_the_production_app_describes_itself_from_the_publishing_settings(tmp_path):
+    settings = Settings(hub=HubSettings(data_dir=tmp_path),
+                        data=DataSettings(catalog_dir=tmp_path / "catalog"),
+                        publishing=PublishingSettings(publisher="Métropole de Val-de-Lière"))
+    app = app_from_settings(settings, {})
+    try:
+        assert app.settings["publishing"].publisher == "Métropole de Val-de-Lière"
+    finally:
+        app.settings["engine"].shutdown()

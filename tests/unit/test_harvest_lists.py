@@ -117,3 +117,4 @@ def test_the_csv_survives_commas_quotes_and_new_lines():
     assert parsed[0]["title"] == 'PM10, "daily"\nmean'
     assert parsed[0]["keywords"] == "air; PM10" and parsed[1]["publisher"] == "Org"
     assert parsed[1]["download_geojson"] == BASE + "api/datasets/ev_stations/export.geojson"
+
