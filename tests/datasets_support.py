@@ -39,9 +39,10 @@ licence: etalab-2.0
 contact: {{name: Test team, email: test@example.org}}
 update_frequency: daily
 """
+SPATIAL = "spatial: Val-de-Lière (test communes 99101-99103)\n"
 
 RECIPES = {
-    "incidents": HEADER.format(title="Incidents") + """
+    "incidents": HEADER.format(title="Incidents") + SPATIAL + """
 source: {connector: parquet, path: incidents.parquet}
 processors:
   - rename: {columns: {Commune: commune_code}}
@@ -55,7 +56,7 @@ access:
     age: {action: generalise, to: band, bands: [0, 30, 40], exempt_groups: [analysts]}
   min_group_size: 5
 """,
-    "stations": HEADER.format(title="Stations") + """
+    "stations": HEADER.format(title="Stations") + SPATIAL + """
 source: {connector: geoparquet, path: stations.parquet}
 access:
   groups: [analysts, partners]

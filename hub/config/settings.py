@@ -307,6 +307,29 @@ class ServicesSettings(_Section):
         "docs/datasets-api.md#fair-use.")
 
 
+class PublishingSettings(_Section):
+    publisher: str = Field(
+        "Agora", min_length=1, description="Organisation publishing the catalogue, e.g. "
+        "'Métropole de Val-de-Lière': the DCAT-AP publisher of the catalogue, and of every "
+        "dataset whose recipe names none.")
+    title: str = Field("Agora data catalogue", min_length=1,
+                       description="Title of the DCAT-AP catalogue.")
+    description: str = Field(
+        "Datasets published through Agora; each reader sees those their rights allow.",
+        min_length=1, description="Description of the DCAT-AP catalogue.")
+    languages: list[Literal["fr", "en"]] = Field(
+        ["fr", "en"], min_length=1, description="Languages the recipes' titles and "
+        "descriptions are written in (DCAT-AP dct:language of the catalogue).")
+    licence: str = Field(
+        "etalab-2.0", min_length=1, description="Licence of the catalogue's metadata (not "
+        "of the data: each recipe has its own), an SPDX id or a URL; the default is the "
+        "Licence Ouverte that French administrations use for public information.")
+    issued: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Date the catalogue was first "
+        "published (YYYY-MM-DD, DCAT-AP dct:issued); default: the date of the oldest "
+        "snapshot still kept, later than the true date once old versions are pruned.")
+
+
 class DashboardsSettings(_Section):
     port: int = Field(
         8084, ge=1, le=65535, description="Port of the dashboards service (Voilà), on the "
@@ -487,6 +510,9 @@ class Settings(_Section):
         DashboardsSettings(), description="Published dashboards: the Voilà service, its kernels.")
     widgets: WidgetsSettings = Field(WidgetsSettings(),
                                      description="Widgets and maps in workspaces.")
+    publishing: PublishingSettings = Field(
+        PublishingSettings(), description="How the catalogue describes itself to partners' "
+        "portals and harvesters (DCAT-AP, harvest lists).")
     services: ServicesSettings = Field(ServicesSettings(),
                                        description="Hub-managed services (datasets...).")
     reports: ReportsSettings = Field(

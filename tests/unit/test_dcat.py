@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
 
-from hub.services.datasets.published.dcat import dcat_catalog, licence_node, theme_uri
+from hub.config.settings import PublishingSettings
+from hub.services.datasets.published.dcat import dcat_catalog
+from hub.services.datasets.published.vocabularies import licence_node, theme_uri
 
 from .fake_datasets_service import fake_datasets
 
@@ -27,7 +30,8 @@ STATIONS = URIRef(BASE + "api/datasets/ev_stations")
 
 @pytest.fixture(scope="module")
 def document():
-    return dcat_catalog(fake_datasets(), BASE.rstrip("/"), "Métropole de Val-de-Lière")
+    return dcat_catalog(fake_datasets(), BASE.rstrip("/"),
+                        PublishingSettings(publisher="Métropole de Val-de-Lière"))
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +106,11 @@ def test_a_distribution_per_export_format(graph):
         "https://www.iana.org/assignments/media-types/application/geo+json")
 
 
-def test_a_proprietary_licence_is_a_rights_statement_not_a_licence(graph):
-    assert graph.value(STATIONS, DCT.license) is None
-    rights = graph.value(STATIONS, DCT.rights)
-    assert str(graph.value(rights, rdflib.RDFS.label)) == "proprietary"
+def test_a_proprietary_licence_is_a_licence_document_named_by_the_recipe(graph):
+    licence = graph.value(STATIONS, DCT.license)
+    assert isinstance(licence, rdflib.BNode)  # no public URI, and none made up
+    assert (licence, RDF.type, DCT.LicenseDocument) in graph
+    assert str(graph.value(licence, rdflib.RDFS.label)) == "proprietary"
 
 
 @pytest.mark.parametrize(("theme", "code"), [
@@ -128,6 +133,55 @@ def test_licence_as_url_is_kept():
 
 
 def test_empty_catalog_is_valid():
-    document = dcat_catalog([], BASE, "Org")
+    document = dcat_catalog([], BASE, PublishingSettings(publisher="Org"))
     assert document["dcat:dataset"] == [] and "dct:modified" not in document
+    assert "dct:issued" not in document
     assert len(rdflib.Graph().parse(data=json.dumps(document), format="json-ld")) > 0
+
+
+PORTAL = "https://agora.example.org/services/portal/"
+
+
+def test_catalogue_describes_itself_from_the_publishing_settings(graph):
+    catalog = URIRef(BASE + "api/dcat.jsonld")
+    assert graph.value(catalog, FOAF.homepage) == URIRef(PORTAL + "catalog")
+    assert set(graph.objects(catalog, DCT.language)) == {URIRef(EU + "language/FRA"),
+                                                        URIRef(EU + "language/ENG")}
+    assert graph.value(catalog, DCT.license) == URIRef("http://spdx.org/licenses/etalab-2.0")
+    assert graph.value(catalog, DCAT.themeTaxonomy) == URIRef(EU + "data-theme")
+    places = {str(graph.value(p, rdflib.RDFS.label)) for p in graph.objects(catalog, DCT.spatial)}
+    assert places == {"Val-de-Lière"}  # the datasets' coverages
+    assert graph.value(catalog, DCT.issued) is None  # no setting, no snapshot history given
+
+
+def test_a_set_release_date_is_the_catalogues():
+    document = dcat_catalog(fake_datasets(), BASE, PublishingSettings(issued="2025-03-01"))
+    assert document["dct:issued"] == {"@value": "2025-03-01", "@type": "xsd:date"}
+
+
+def test_the_datasets_api_is_the_service_of_every_distribution(graph):
+    service = URIRef(BASE)
+    assert (service, RDF.type, DCAT.DataService) in graph
+    assert graph.value(service, DCAT.endpointDescription) == URIRef(BASE + "api/openapi.json")
+    assert set(graph.objects(service, DCAT.servesDataset)) == {AIR, STATIONS}
+    for distribution in graph.objects(AIR, DCAT.distribution):
+        assert graph.value(distribution, DCAT.accessService) == service
+        assert graph.value(distribution, URIRef("http://data.europa.eu/r5r/availability")) == \
+            URIRef(EU + "planned-availability/AVAILABLE")
+
+
+def test_landing_page_and_theme_labels(graph):
+    assert graph.value(AIR, DCAT.landingPage) == URIRef(PORTAL + "datasets/air_quality")
+    theme = graph.value(AIR, DCAT.theme)
+    labels = {(str(label), label.language) for label in
+              graph.objects(theme, rdflib.SKOS.prefLabel)}
+    assert labels == {("Environnement", "fr"), ("Environment", "en")}
+
+
+def test_temporal_coverage_and_release_date_of_a_dataset():
+    dated = replace(fake_datasets()[0], temporal=("2025-01-01", "2025-12-31"),
+                    issued="2025-01-02T06:00:00+00:00")
+    node = dcat_catalog([dated], BASE, PublishingSettings())["dcat:dataset"][0]
+    assert node["dct:temporal"]["dcat:startDate"] == {"@value": "2025-01-01", "@type": "xsd:date"}
+    assert node["dct:temporal"]["dcat:endDate"]["@value"] == "2025-12-31"
+    assert node["dct:issued"]["@value"] == "2025-01-02T06:00:00+00:00"

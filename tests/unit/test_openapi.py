@@ -43,11 +43,13 @@ def test_document_is_valid_openapi_3_1(document):
 
 def test_every_endpoint_is_described(document):
     expected = {"/api/datasets", ITEM, ITEM + "/records", ITEM + "/aggregate", "/api/catalog.json",
-                "/api/catalog.yaml", "/api/dcat.jsonld", "/api/openapi.json", "/api/audit", "/",
+                "/api/catalog.yaml", "/api/dcat.jsonld", "/api/harvest.csv", "/api/harvest.json",
+                "/api/openapi.json", "/api/audit", "/",
                 *(f"{ITEM}/export.{fmt}" for fmt in ("parquet", "csv", "xlsx", "geojson"))}
     assert set(document["paths"]) == expected
     assert {f"/{p}" for p in (paths.DATASETS, paths.CATALOG_JSON, paths.CATALOG_YAML,
-                              paths.DCAT_JSONLD, paths.OPENAPI_JSON, paths.AUDIT)} <= expected
+                              paths.DCAT_JSONLD, paths.HARVEST_CSV, paths.HARVEST_JSON,
+                              paths.OPENAPI_JSON, paths.AUDIT)} <= expected
 
 
 def test_operations_have_unique_ids_and_error_responses(document):

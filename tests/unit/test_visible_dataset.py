@@ -10,7 +10,7 @@ from hub.pipeline.recipe import Metadata
 from hub.policy.access import AccessRules
 from hub.policy.caller import Caller
 from hub.policy.evaluate import decide
-from hub.services.datasets.read.visible import Column, visible_dataset
+from hub.services.datasets.read.visible import Column, visible_dataset, visible_temporal
 
 RECIPE = SimpleNamespace(id="social_aid", metadata=Metadata(
     title="Social aid", description="Beneficiaries.", theme="SOCI", keywords=["aid"],
@@ -126,3 +126,41 @@ def test_column_docs_reach_the_caller_in_both_languages_for_visible_columns_only
             "title": {"fr": "Revenu", "en": "Income"},
             "description": {"fr": "Monthly, before tax.", "en": "Monthly, before tax."}
             } in metadata["columns"]
+
+
+DAY = ("2024-01-01", "2024-12-31")
+PLAIN = (Column("measured_at", "timestamp[us]"), Column("pm10", "double"))
+
+
+def test_temporal_coverage_spans_the_date_columns_shown_plainly():
+    assert visible_temporal({"measured_at": DAY}, PLAIN, False, None) == DAY
+    two = {"measured_at": DAY, "day": ("2023-06-01", "2024-02-01")}
+    assert visible_temporal(two, PLAIN + (Column("day", "date32[day]"),), False, None) == \
+        ("2023-06-01", "2024-12-31")
+
+
+def test_without_date_columns_the_rows_are_the_state_of_the_snapshots_day():
+    assert visible_temporal({}, PLAIN[1:], True, "2026-11-28T13:10:55+00:00") == \
+        ("2026-11-28", "2026-11-28")
+    assert visible_temporal({}, PLAIN[1:], False, None) is None
+
+
+@pytest.mark.parametrize(("extent", "columns", "row_filtered"), [
+    ({"measured_at": DAY}, PLAIN, True),  # dates of rows the caller cannot see
+    ({"measured_at": DAY}, PLAIN[1:], False),  # the date column is hidden
+    ({"measured_at": DAY}, (Column("measured_at", "int32", "generalised to year"),), False),
+    ({"measured_at": None}, PLAIN, False),  # no statistics: the range is unknown
+])
+def test_no_temporal_coverage_that_would_reveal_or_guess(extent, columns, row_filtered):
+    assert visible_temporal(extent, columns, row_filtered, "2026-11-28T13:10:55+00:00") is None
+
+
+def test_a_generalised_date_column_gives_no_coverage():
+    extent = {"birth_date": ("1950-01-01", "2000-12-31")}
+    assert visible_dataset(RECIPE, MANIFEST, decide(SOCIAL, ACCESS), extent=extent,
+                           issued="2026-01-01T00:00:00+00:00").temporal is None
+
+
+def test_an_unknown_extent_gives_no_coverage_rather_than_the_snapshots_day():
+    seen = visible_dataset(RECIPE, MANIFEST, decide(SOCIAL, ACCESS), extent=None)
+    assert seen.temporal is None and seen.updated == MANIFEST["created_at"]

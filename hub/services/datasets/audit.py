@@ -5,8 +5,8 @@ written with a single ``os.write`` on a descriptor opened with ``O_APPEND``, so 
 writers (threads or processes) never interleave lines and nothing sits in a buffer.
 
 A record holds: ``time`` (UTC, ISO 8601), ``user``, ``dataset``, ``action`` (list, metadata,
-records, aggregate, export:<fmt>, catalog, dcat, audit), every parameter that shaped the rows
-of a read or an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``; for an
+records, aggregate, export:<fmt>, catalog, dcat, harvest, audit), every parameter that shaped
+the rows of a read or an export (``filters``, ``select``, ``order_by``, ``limit``, ``offset``; for an
 aggregate ``by``, ``measures``, ``buckets``) as the caller gave them, ``rows`` returned (an
 aggregate: groups), ``suppressed_groups`` (an aggregate's withheld groups), the HTTP
 ``status`` and, for a refusal that is not the policy's, its ``reason`` (``quota:<name>``, a

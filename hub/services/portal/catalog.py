@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from hub.services.datasets.published.dcat import theme_uri
+from hub.services.datasets.published.vocabularies import theme_uri
 
 from .labels import THEMES
 from .language import pick

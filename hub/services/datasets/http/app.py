@@ -62,8 +62,9 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
 def published_routes(prefix: str) -> list:
     """The published descriptions, REGISTERED HERE: ``api/catalog.json`` and
-    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py) and ``api/openapi.json``
-    (openapi.py), whose handlers live in published.py. They derive from base.DatasetsHandler
+    ``api/catalog.yaml`` (catalog.py), ``api/dcat.jsonld`` (dcat.py), ``api/harvest.csv`` and
+    ``api/harvest.json`` (harvest.py) and ``api/openapi.json`` (openapi.py), whose handlers
+    live in published_handlers.py. They derive from base.DatasetsHandler
     and list datasets from the caller's view, ``self.registry.view(self.caller)``."""
     return published.routes(prefix)
 
@@ -97,7 +98,8 @@ def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity
              **extra) -> web.Application:
     """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
     by default the portal's tokens page. `quotas`: the callers' fair-use limits (none given:
-    the defaults)."""
+    the defaults). `extra` holds other application settings, e.g. ``publishing`` (how the
+    catalog describes itself, published_handlers.publishing)."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
@@ -130,4 +132,5 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     registry=registry, engine=Engine(key),
                     identity=identity_from_settings(settings, groups),
                     audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth,
-                    quotas=Quotas(Limits.from_settings(settings.services.datasets_quotas)))
+                    quotas=Quotas(Limits.from_settings(settings.services.datasets_quotas)),
+                    publishing=settings.publishing)

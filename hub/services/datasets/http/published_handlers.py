@@ -1,12 +1,14 @@
-"""Handlers of the published descriptions: the caller's Intake catalog, DCAT-AP, OpenAPI.
+"""Handlers of the published descriptions: the caller's Intake catalog, DCAT-AP, harvest
+lists, OpenAPI.
 
 Mounted by app.py (``published_routes``). Each lists datasets from the caller's registry view
 (``self.registry.view(self.caller)``), so a description never names a dataset, a column or a
-row count the caller may not see; the catalog and DCAT requests are audited like reads. The
-rendered catalogs are cached by the view's key (catalog.CatalogCache): a warm catalog request
-costs a look-up, not a walk over every dataset.
-The DCAT publisher is the application setting ``publisher`` (default "Agora"); each dataset's
-own recipe ``publisher`` wins over it.
+row count the caller may not see; the catalog, DCAT and harvest requests are audited like
+reads. The rendered catalogs are cached by the view's key (catalog.CatalogCache): a warm
+catalog request costs a look-up, not a walk over every dataset.
+How the catalog describes itself is the application setting ``publishing`` (the settings'
+section, hub.config.settings.PublishingSettings); a bare ``publisher`` setting (tests) sets
+just its publisher. Each dataset's own recipe ``publisher`` wins over the catalog's.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import asyncio
 import functools
 import json
 
+from hub.config.settings import PublishingSettings
+
 from ..published.catalog import MEDIA_TYPES, READERS, CatalogCache
 from ..published.dcat import dcat_catalog
+from ..published.harvest import harvest_csv, harvest_json
 from ..published.openapi import openapi_document
 from .base import VARY, ApiError, DatasetsHandler, api
-from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, OPENAPI_JSON
+from .paths import CATALOG_JSON, CATALOG_YAML, DCAT_JSONLD, HARVEST_CSV, HARVEST_JSON, OPENAPI_JSON
 
-DEFAULT_PUBLISHER = "Agora"
 CATALOGS = CatalogCache()  # rendered catalogs, keyed by the caller's view key
 RENDERING: dict = {}  # catalog key -> (loop, future) of the rendering in progress
 
@@ -93,6 +97,14 @@ class CatalogJsonHandler(CatalogHandler):
     catalog_format = "json"
 
 
+def publishing(settings: dict) -> PublishingSettings:
+    """The application's ``publishing`` setting, else the defaults (with ``publisher``)."""
+    if settings.get("publishing") is not None:
+        return settings["publishing"]
+    publisher = settings.get("publisher")
+    return PublishingSettings(publisher=publisher) if publisher else PublishingSettings()
+
+
 class DcatHandler(DatasetsHandler):
     """`GET api/dcat.jsonld`: DCAT-AP JSON-LD of the datasets the caller may read."""
 
@@ -102,10 +114,32 @@ class DcatHandler(DatasetsHandler):
     async def get(self):
         datasets = self.registry.visible(self.caller)
         self.audit_fields["rows"] = len(datasets)
-        publisher = self.settings.get("publisher") or DEFAULT_PUBLISHER
-        body = dcat_catalog(datasets, self.service_url, publisher)
+        body = dcat_catalog(datasets, self.service_url, publishing(self.settings))
         self.set_header("Content-Type", "application/ld+json; charset=utf-8")
         self.finish(json.dumps(body, ensure_ascii=False))
+
+
+class HarvestCsvHandler(DatasetsHandler):
+    """`GET api/harvest.csv`: one row per dataset the caller may read (harvest.py)."""
+
+    audit_action = "harvest"
+    media_type = "text/csv; charset=utf-8"
+    render = staticmethod(harvest_csv)
+
+    @api
+    async def get(self):
+        datasets = self.registry.visible(self.caller)
+        self.audit_fields["rows"] = len(datasets)
+        body = self.render(datasets, self.service_url, publishing(self.settings).publisher)
+        self.set_header("Content-Type", self.media_type)
+        self.finish(body.encode("utf-8"))
+
+
+class HarvestJsonHandler(HarvestCsvHandler):
+    """`GET api/harvest.json`: the same list as JSON."""
+
+    media_type = "application/json; charset=utf-8"
+    render = staticmethod(harvest_json)
 
 
 class OpenAPIHandler(DatasetsHandler):
@@ -118,4 +152,5 @@ class OpenAPIHandler(DatasetsHandler):
 def routes(prefix: str) -> list:
     """The routes to mount, for app.published_routes(prefix)."""
     return [(prefix + CATALOG_YAML, CatalogHandler), (prefix + CATALOG_JSON, CatalogJsonHandler),
-            (prefix + DCAT_JSONLD, DcatHandler), (prefix + OPENAPI_JSON, OpenAPIHandler)]
+            (prefix + DCAT_JSONLD, DcatHandler), (prefix + HARVEST_CSV, HarvestCsvHandler),
+            (prefix + HARVEST_JSON, HarvestJsonHandler), (prefix + OPENAPI_JSON, OpenAPIHandler)]

@@ -1,27 +1,51 @@
-"""A DCAT-AP (2.1 / 3.0) catalog in JSON-LD (`GET api/dcat.jsonld`) for partners' portals.
+"""A DCAT-AP 3 catalog in JSON-LD (`GET api/dcat.jsonld`) for partners' portals and harvesters.
 
 It describes the datasets the caller may read (the same :class:`VisibleDataset` list as the
-Intake catalog), each with one ``dcat:Distribution`` per export format of the service. Values
-use the EU controlled vocabularies DCAT-AP asks for: data themes, frequencies, file types; media
-types are IANA URIs; licences given as SPDX ids (``etalab-2.0``, ``CC-BY-4.0``...) become SPDX
-licence URIs, a URL is kept as is, anything else (``proprietary``) becomes a ``dct:rights``
-statement. Every distribution is ``RESTRICTED`` (``dct:accessRights``): the service requires an
-Agora account and applies its rights.
+Intake catalog): each with one ``dcat:Distribution`` per export format, served by one
+``dcat:DataService`` (the datasets API). Values come from the recipes, the snapshots and the
+``publishing`` settings; vocabularies from vocabularies.py. The catalog passes the shapes in
+shapes/ (DCAT-AP 3.0.1 mandatory and recommended properties, data.gouv.fr's extras) when every
+recipe has its metadata. Where a recipe lacks a recommended value, it is left out, never made
+up, and the shapes warn: contact point, spatial coverage, a theme of the EU table, licence.
+Temporal coverage is the first and last date of the date columns, or the snapshot's day when
+it has none (visible.visible_temporal); a caller under row rules, or who cannot see every date
+column plainly, gets none. Every distribution is ``RESTRICTED`` (an Agora account is needed)
+and ``AVAILABLE`` (its URL lasts as long as the recipe). The catalogue's release date is
+``publishing.issued``, else the oldest snapshot kept; its homepage and the datasets' landing
+pages are the portal's pages.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..http.paths import DCAT_JSONLD, EXPORT_FORMATS, base, dataset_url, export_formats, export_url
-from ..read.visible import VisibleDataset
+from hub.config.settings import PublishingSettings
 
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
-SPDX = "http://spdx.org/licenses/"
+from ..http.paths import (
+    DCAT_JSONLD,
+    EXPORT_FORMATS,
+    OPENAPI_JSON,
+    base,
+    dataset_url,
+    export_formats,
+    export_url,
+    portal_url,
+)
+from ..read.visible import VisibleDataset
+from .vocabularies import (
+    AVAILABLE,
+    DATA_THEMES,
+    EU,
+    IANA,
+    LANGUAGES,
+    RESTRICTED,
+    licence_node,
+    theme_node,
+)
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatap": "http://data.europa.eu/r5r/",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
@@ -29,49 +53,6 @@ CONTEXT = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
-
-THEME_CODES = {"AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO",
-               "REGI", "SOCI", "TECH", "TRAN"}
-# Free labels a recipe may use for `theme` (English and French) -> EU data-theme code.
-THEME_LABELS = {
-    "agriculture": "AGRI", "fisheries": "AGRI", "food": "AGRI", "forestry": "AGRI",
-    "economy": "ECON", "économie": "ECON", "economie": "ECON", "finance": "ECON",
-    "budget": "ECON", "education": "EDUC", "éducation": "EDUC", "culture": "EDUC",
-    "sport": "EDUC", "energy": "ENER", "énergie": "ENER", "energie": "ENER",
-    "environment": "ENVI", "environnement": "ENVI", "government": "GOVE",
-    "public sector": "GOVE", "administration": "GOVE", "health": "HEAL", "santé": "HEAL",
-    "sante": "HEAL", "international": "INTR", "justice": "JUST", "legal": "JUST",
-    "regions": "REGI", "cities": "REGI", "territoire": "REGI", "territory": "REGI",
-    "population": "SOCI", "society": "SOCI", "social": "SOCI", "société": "SOCI",
-    "science": "TECH", "technology": "TECH", "transport": "TRAN", "mobility": "TRAN",
-    "mobilité": "TRAN",
-}
-SPDX_LICENCES = {name.lower(): name for name in (
-    "etalab-2.0", "ODbL-1.0", "ODC-By-1.0", "PDDL-1.0", "CC-BY-4.0", "CC-BY-SA-4.0",
-    "CC0-1.0", "CC-BY-3.0", "CC-BY-NC-4.0", "OGL-UK-3.0", "DL-DE-BY-2.0", "DL-DE-ZERO-2.0",
-    "NLOD-2.0", "MIT", "Apache-2.0")}
-RESTRICTED = EU + "access-right/RESTRICTED"
-
-
-def theme_uri(theme: str | None) -> str | None:
-    """EU data-theme URI for a code (ENVI) or a known label (environment), else None."""
-    if not theme:
-        return None
-    code = theme.strip().upper()
-    code = code if code in THEME_CODES else THEME_LABELS.get(theme.strip().lower())
-    return f"{EU}data-theme/{code}" if code else None
-
-
-def licence_node(licence: str | None) -> dict[str, Any]:
-    """dct:license for an SPDX id or a URL; dct:rights for anything else."""
-    if not licence:
-        return {}
-    if licence.startswith(("http://", "https://")):
-        return {"dct:license": {"@id": licence, "@type": "dct:LicenseDocument"}}
-    spdx = SPDX_LICENCES.get(licence.lower())
-    if spdx:
-        return {"dct:license": {"@id": SPDX + spdx, "@type": "dct:LicenseDocument"}}
-    return {"dct:rights": {"@type": "dct:RightsStatement", "rdfs:label": licence}}
 
 
 def agent(name: str) -> dict[str, Any]:
@@ -82,16 +63,32 @@ def date_time(value: str) -> dict[str, str]:
     return {"@value": value, "@type": "xsd:dateTime"}
 
 
+def date(value: str) -> dict[str, str]:
+    return {"@value": value, "@type": "xsd:date"}
+
+
+def ref(uri: str, kind: str) -> dict[str, str]:
+    return {"@id": uri, "@type": kind}
+
+
+def location(label: str) -> dict[str, Any]:
+    return {"@type": "dct:Location", "rdfs:label": label}
+
+
 def distribution(d: VisibleDataset, service_url: str, fmt: str) -> dict[str, Any]:
     media_type, file_type = EXPORT_FORMATS[fmt]
     url = export_url(service_url, d.id, fmt)
     node = {
         "@id": url, "@type": "dcat:Distribution",
         "dct:title": f"{d.title} ({fmt.upper()})",
+        "dct:description": f"The current snapshot of “{d.title}” as {fmt.upper()}, read "
+                           "through the Agora datasets API with the reader's rights applied.",
         "dcat:accessURL": {"@id": url}, "dcat:downloadURL": {"@id": url},
-        "dcat:mediaType": {"@id": IANA + media_type, "@type": "dct:MediaType"},
-        "dct:format": {"@id": f"{EU}file-type/{file_type}", "@type": "dct:MediaTypeOrExtent"},
-        "dct:accessRights": {"@id": RESTRICTED, "@type": "dct:RightsStatement"},
+        "dcat:accessService": {"@id": service_url},
+        "dcat:mediaType": ref(IANA + media_type, "dct:MediaType"),
+        "dct:format": ref(f"{EU}file-type/{file_type}", "dct:MediaTypeOrExtent"),
+        "dct:accessRights": ref(RESTRICTED, "dct:RightsStatement"),
+        "dcatap:availability": ref(AVAILABLE, "skos:Concept"),
         **licence_node(d.licence),
     }
     if d.updated:
@@ -99,19 +96,29 @@ def distribution(d: VisibleDataset, service_url: str, fmt: str) -> dict[str, Any
     return node
 
 
-def _optional(d: VisibleDataset) -> dict[str, Any]:
+def contact(d: VisibleDataset) -> dict[str, Any]:
+    node = {"@type": "vcard:Kind", "vcard:fn": d.contact_name or d.contact_email}
+    if d.contact_email:
+        node["vcard:hasEmail"] = {"@id": "mailto:" + d.contact_email}
+    return node
+
+
+def _recommended(d: VisibleDataset) -> dict[str, Any]:
+    """The recommended and optional properties the recipe and snapshot provide."""
     node: dict[str, Any] = {}
-    if theme_uri(d.theme):
-        node["dcat:theme"] = {"@id": theme_uri(d.theme), "@type": "skos:Concept"}
+    if theme_node(d.theme):
+        node["dcat:theme"] = theme_node(d.theme)
     if d.contact_name or d.contact_email:
-        contact = {"@type": "vcard:Kind", "vcard:fn": d.contact_name or d.contact_email}
-        if d.contact_email:
-            contact["vcard:hasEmail"] = {"@id": "mailto:" + d.contact_email}
-        node["dcat:contactPoint"] = contact
+        node["dcat:contactPoint"] = contact(d)
     if d.frequency_uri:
-        node["dct:accrualPeriodicity"] = {"@id": d.frequency_uri, "@type": "dct:Frequency"}
+        node["dct:accrualPeriodicity"] = ref(d.frequency_uri, "dct:Frequency")
     if d.spatial:
-        node["dct:spatial"] = {"@type": "dct:Location", "rdfs:label": d.spatial}
+        node["dct:spatial"] = location(d.spatial)
+    if d.temporal:
+        node["dct:temporal"] = {"@type": "dct:PeriodOfTime", "dcat:startDate": date(
+            d.temporal[0]), "dcat:endDate": date(d.temporal[1])}
+    if d.issued:
+        node["dct:issued"] = date_time(d.issued)
     if d.updated:
         node["dct:modified"] = date_time(d.updated)
     return node
@@ -127,29 +134,63 @@ def dcat_dataset(d: VisibleDataset, service_url: str, publisher: str) -> dict[st
         "dct:description": d.description,
         "dcat:keyword": keywords,
         "dct:publisher": agent(d.publisher or publisher),
-        "dct:accessRights": {"@id": RESTRICTED, "@type": "dct:RightsStatement"},
-        **_optional(d),
+        "dcat:landingPage": ref(f"{portal_url(service_url)}datasets/{d.id}", "foaf:Document"),
+        "dct:accessRights": ref(RESTRICTED, "dct:RightsStatement"),
+        **_recommended(d),
         **licence_node(d.licence),
         "dcat:distribution": [distribution(d, service_url, f)
                               for f in export_formats(d.is_geo)],
     }
 
 
-def dcat_catalog(datasets: list[VisibleDataset], base_url: str, publisher: str,
-                 title: str = "Agora data catalogue") -> dict[str, Any]:
+def data_service(datasets: list[VisibleDataset], service_url: str) -> dict[str, Any]:
+    """The datasets API that serves every distribution."""
+    return {
+        "@id": service_url, "@type": "dcat:DataService",
+        "dct:title": "Agora datasets API",
+        "dcat:endpointURL": {"@id": service_url},
+        "dcat:endpointDescription": {"@id": service_url + OPENAPI_JSON},
+        "dcat:servesDataset": [{"@id": dataset_url(service_url, d.id)} for d in datasets],
+        "dct:accessRights": ref(RESTRICTED, "dct:RightsStatement"),
+    }
+
+
+def _catalog_dates(datasets: list[VisibleDataset], publishing: PublishingSettings) -> dict:
+    dates: dict[str, Any] = {}
+    issued = min((d.issued for d in datasets if d.issued), default=None)
+    if publishing.issued or issued:
+        dates["dct:issued"] = date(publishing.issued) if publishing.issued else \
+            date_time(issued)
+    modified = max((d.updated for d in datasets if d.updated), default=None)
+    if modified:
+        dates["dct:modified"] = date_time(modified)
+    return dates
+
+
+def _coverage(datasets: list[VisibleDataset]) -> dict[str, Any]:
+    places = sorted({d.spatial for d in datasets if d.spatial})
+    return {"dct:spatial": [location(p) for p in places]} if places else {}
+
+
+def dcat_catalog(datasets: list[VisibleDataset], base_url: str,
+                 publishing: PublishingSettings) -> dict[str, Any]:
     """The DCAT-AP JSON-LD document of `datasets` served by the service at `base_url`."""
     service_url = base(base_url)
-    modified = max((d.updated for d in datasets if d.updated), default=None)
-    catalog = {
+    return {
         "@context": CONTEXT,
         "@id": service_url + DCAT_JSONLD,
         "@type": "dcat:Catalog",
-        "dct:title": title,
-        "dct:description": "Datasets published through Agora, as visible to the requester.",
-        "dct:publisher": agent(publisher),
-        "foaf:homepage": {"@id": service_url, "@type": "foaf:Document"},
-        "dcat:dataset": [dcat_dataset(d, service_url, publisher) for d in datasets],
+        "dct:title": publishing.title,
+        "dct:description": publishing.description,
+        "dct:publisher": agent(publishing.publisher),
+        "foaf:homepage": ref(portal_url(service_url) + "catalog", "foaf:Document"),
+        "dct:language": [ref(LANGUAGES[code], "dct:LinguisticSystem")
+                         for code in publishing.languages],
+        **licence_node(publishing.licence),
+        **_catalog_dates(datasets, publishing),
+        **_coverage(datasets),
+        "dcat:themeTaxonomy": ref(DATA_THEMES, "skos:ConceptScheme"),
+        "dcat:service": data_service(datasets, service_url),
+        "dcat:dataset": [dcat_dataset(d, service_url, publishing.publisher)
+                         for d in datasets],
     }
-    if modified:
-        catalog["dct:modified"] = date_time(modified)
-    return catalog

@@ -17,6 +17,8 @@ from ..http.paths import (
     DATASETS,
     DCAT_JSONLD,
     EXPORT_FORMATS,
+    HARVEST_CSV,
+    HARVEST_JSON,
     OPENAPI_JSON,
     base,
 )
@@ -196,7 +198,7 @@ SCHEMAS: dict[str, Any] = {
             "time": {"type": "string", "format": "date-time"},
             "user": _nullable("string"),
             "action": {"type": "string", "description": "list, metadata, records, "
-                       "aggregate, export:<format>, catalog, dcat, audit"},
+                       "aggregate, export:<format>, catalog, dcat, harvest, audit"},
             "dataset": _nullable("string"),
             "rows": _nullable("integer"),
             "status": {"type": "integer"},
@@ -213,6 +215,27 @@ SCHEMAS: dict[str, Any] = {
                        "datasets": {"type": "string", "format": "uri"},
                        "docs": {"type": "string"}},
     },
+    "HarvestItem": {
+        "type": "object",
+        "required": ["id", "title", "description", "keywords", "geo", "landing_page",
+                     "downloads"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "description": {"type": "string"}, "theme": _nullable("string"),
+            "keywords": {"type": "array", "items": {"type": "string"}},
+            "licence": _nullable("string"), "publisher": {"type": "string"},
+            "updated": _nullable("string", format="date-time"),
+            "frequency": _nullable("string"), "rows": _nullable("integer"),
+            "geo": {"type": "boolean"},
+            "landing_page": {"type": "string", "format": "uri",
+                             "description": "The dataset's page in the portal."},
+            "downloads": {"type": "object", "description": "Export format -> URL.",
+                          "additionalProperties": {"type": "string", "format": "uri"}},
+        },
+    },
+    "HarvestList": {"type": "object", "required": ["datasets"],
+                    "properties": {"datasets": {"type": "array",
+                                                "items": _ref("HarvestItem")}}},
 }
 
 
@@ -358,8 +381,21 @@ def _paths() -> dict[str, Any]:
             _params("CatalogReader"), tags=("catalogs",)),
         f"/{DCAT_JSONLD}": _get(
             "get_dcat_catalog", "DCAT-AP catalog of the datasets you may read",
-            {**_ok("DCAT-AP 2/3 JSON-LD.", "application/ld+json", {"type": "object"}),
+            {**_ok("DCAT-AP 3 JSON-LD; passes the SHACL shapes of DCAT-AP 3.0.1 and "
+                   "data.gouv.fr's harvester (published/shapes/).", "application/ld+json",
+                   {"type": "object"}), **_errors("401", "403", "503")}, tags=("catalogs",)),
+        f"/{HARVEST_CSV}": _get(
+            "get_harvest_csv", "The datasets you may read, one CSV row each",
+            {**_ok("CSV (UTF-8, header row): id, title, description, theme, keywords "
+                   "(joined by '; '), licence, publisher, updated, frequency, rows, geo "
+                   "(true/false), landing_page, download_<format> (empty when the dataset "
+                   "has no such export).", "text/csv",
+                   {"type": "string", "contentMediaType": "text/csv"}),
              **_errors("401", "403", "503")}, tags=("catalogs",)),
+        f"/{HARVEST_JSON}": _get(
+            "get_harvest_json", "The datasets you may read, as a JSON list",
+            {**_ok("The same list as api/harvest.csv.", "application/json",
+                   _ref("HarvestList")), **_errors("401", "403", "503")}, tags=("catalogs",)),
         f"/{OPENAPI_JSON}": _get(
             "get_openapi", "This document",
             {**_ok("OpenAPI 3.1.", "application/json", {"type": "object"}),

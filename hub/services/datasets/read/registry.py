@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from hub.pipeline.store import SnapshotStore
 from hub.policy.caller import Caller
 from hub.policy.evaluate import Decision, decide
 
+from .extent import Extent, first_created, time_extent
 from .visible import VisibleDataset, visible_dataset
 
 log = logging.getLogger("agora.datasets.registry")
@@ -46,10 +48,16 @@ class Snapshot:
     version: str
     path: Path
     manifest: dict[str, Any]
+    first_created: str | None = None  # created_at of the oldest version kept (extent.py)
 
     @property
     def column_names(self) -> list[str]:
         return [c["name"] for c in self.manifest.get("schema") or ()]
+
+    @cached_property
+    def time_extent(self) -> Extent | None:
+        """Date/timestamp columns' (first, last) dates, read once per snapshot."""
+        return time_extent(self.path)
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,9 @@ class Resolved:
         return self.snapshot.version
 
     def visible(self, row_count: int | None = None) -> VisibleDataset:
-        return visible_dataset(self.snapshot.recipe, self.snapshot.manifest, self.decision,
-                               row_count)
+        snapshot = self.snapshot
+        return visible_dataset(snapshot.recipe, snapshot.manifest, self.decision, row_count,
+                               extent=snapshot.time_extent, issued=snapshot.first_created)
 
 
 @dataclass
@@ -194,7 +203,8 @@ class DatasetRegistry:
     def _check(self, recipe: Recipe, version: str) -> Snapshot | None:
         manifest = self.store.read_manifest(recipe.id, version) or {}
         path = self.store.version_dir(recipe.id, version) / "data.parquet"
-        snapshot = Snapshot(recipe, version, path, manifest)
+        snapshot = Snapshot(recipe, version, path, manifest,
+                            first_created(self.store, recipe.id))
         missing = recipe.access.referenced_columns() - set(snapshot.column_names)
         if missing:
             log.error("not serving %s: its access rules name column(s) %s, missing from "

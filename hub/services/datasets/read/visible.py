@@ -12,6 +12,9 @@ policy :class:`~hub.policy.evaluate.Decision` (allowed). What is withheld, and w
 - ``row_count`` is the snapshot's count only when no row rule applies to the caller (otherwise
   the total would reveal how many rows they cannot see); the service may pass the caller's own
   count instead;
+- ``temporal`` (the first and last dates of the date/timestamp columns, see
+  :func:`visible_temporal`) is given only when no row rule applies and the caller sees every
+  date column without a rule;
 - quality keeps counts only, for visible columns without a column rule; ``*_examples`` (raw
   values, possibly from rows the caller cannot see) are always dropped, and per-step row counts
   are dropped when row rules apply.
@@ -63,6 +66,8 @@ class VisibleDataset:
     synthetic: bool = False
     version: str | None = None  # current snapshot version
     updated: str | None = None  # ISO 8601 time the current snapshot was made (freshness)
+    issued: str | None = None  # ISO 8601 time of the oldest snapshot version kept
+    temporal: tuple[str, str] | None = None  # (first, last) ISO date the rows cover
     row_count: int | None = None  # rows the caller can read; None when not counted
     columns: tuple[Column, ...] = ()
     is_geo: bool = False
@@ -141,13 +146,31 @@ def visible_quality(quality: Mapping[str, Any] | None, columns: tuple[Column, ..
     }
 
 
+def visible_temporal(extent: Mapping[str, tuple[str, str] | None], columns: tuple[Column, ...],
+                     row_filtered: bool, updated: str | None) -> tuple[str, str] | None:
+    """(first, last) date the rows cover: over the date columns shown without a rule; for a
+    snapshot without date columns, the day it was made (its rows are the state then). None
+    when row rules apply to dated rows (dates of rows the caller cannot see), or a date
+    column is hidden, ruled or has no statistics."""
+    if not extent:
+        return (updated[:10], updated[:10]) if updated else None
+    plain = {c.name for c in columns if c.rule is None}
+    spans = [span for name, span in extent.items() if name in plain]
+    if row_filtered or len(spans) < len(extent) or None in spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
 def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decision,
-                    row_count: int | None = None) -> VisibleDataset:
+                    row_count: int | None = None, extent: Mapping[str, tuple] | None = None,
+                    issued: str | None = None) -> VisibleDataset:
     """What `decision`'s caller may know of `recipe`'s dataset and its current `manifest`.
 
     `manifest` None: the dataset has no snapshot yet (listed, with no columns or rows).
     `row_count`: the caller's own row count if the service counted it; by default the
-    snapshot's count, and None when a row rule applies.
+    snapshot's count, and None when a row rule applies. `extent` (column -> (first, last)
+    date; None: unknown, so no temporal coverage) and `issued` come from the snapshot files
+    (extent.py).
     """
     if not decision.allowed:
         raise PermissionError(f"{recipe.id}: the policy denies this dataset to the caller")
@@ -164,6 +187,9 @@ def visible_dataset(recipe, manifest: Mapping[str, Any] | None, decision: Decisi
         contact_email=meta.contact.email if meta.contact else None,
         update_frequency=meta.update_frequency, frequency_uri=meta.frequency_uri,
         spatial=meta.spatial, synthetic=meta.synthetic, version=manifest.get("version"),
-        updated=manifest.get("created_at"), row_count=row_count, columns=columns,
+        updated=manifest.get("created_at"), issued=issued,
+        temporal=None if extent is None else visible_temporal(
+            extent, columns, row_filtered, manifest.get("created_at")),
+        row_count=row_count, columns=columns,
         is_geo=any(c.type == "geometry" for c in columns),  # a hidden geometry: plain data
         quality=visible_quality(manifest.get("quality"), columns, row_filtered))
