@@ -66,12 +66,17 @@ def rule_ports(rule) -> set[int]:
     return {p["port"] for p in rule.get("ports", [])}
 
 
+def sources(rule) -> set[str]:
+    return {f.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component", "")
+            for f in rule.get("from", [])}
+
+
 def test_network_policies_open_exactly_the_service_ports(objects):
     hub_in = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
-    from_proxy = [r for r in hub_in if any(
-        f.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component") == "proxy"
-        for f in r.get("from", []))]
-    assert [rule_ports(r) for r in from_proxy] == [{8082, 8083, 8085}]
+    assert [rule_ports(r) for r in hub_in if "proxy" in sources(r)] == [{8082, 8083, 8085}]
+    assert [rule_ports(r) for r in hub_in if "singleuser-server" in sources(r)] == [{8084}]
+    labels = find(objects, "Deployment", "hub")["spec"]["template"]["metadata"]["labels"]
+    assert labels["hub.jupyter.org/network-access-hub"] == "true"  # its services call its API
     proxy_out = find(objects, "NetworkPolicy", "proxy")["spec"]["egress"]
     assert {8082, 8083, 8085} in [rule_ports(r) for r in proxy_out]
     user_out = find(objects, "NetworkPolicy", "singleuser")["spec"]["egress"]
