@@ -56,15 +56,19 @@ def hub_container(objects: list[dict]) -> dict:
     return find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["containers"][0]
 
 
-def pod_env(container: dict, secrets: dict[str, str]) -> dict[str, str]:
-    """The container's environment; secretKeyRef values from `secrets` (the operator's
-    agora-secrets), fieldRefs and the chart's own secrets as stand-ins."""
+def pod_env(container: dict, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The container's environment as the kubelet builds it: secretKeyRef values read from
+    `secrets` ({Secret name: files}), an optional key left out when missing, a required one
+    an error (the pod would not start); other fieldRefs get a stand-in."""
     env = {}
     for item in container.get("env", []):
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
         if "value" in item:
             env[item["name"]] = item["value"]
-        elif "secretKeyRef" in item.get("valueFrom", {}):
-            env[item["name"]] = secrets.get(item["valueFrom"]["secretKeyRef"]["key"], "from-secret")
-        else:
+        elif ref is None:
             env[item["name"]] = "from-field"
+        elif ref["key"] in secrets.get(ref["name"], {}):
+            env[item["name"]] = secrets[ref["name"]][ref["key"]]
+        else:
+            assert ref.get("optional"), f"{item['name']}: no key {ref['key']} in Secret {ref['name']}"
     return env

@@ -25,8 +25,9 @@ POD_PATHS = {
     "AGORA_REPORTS__SCHEDULES_DIR": ROOT / "report_schedules",
     "AGORA_REPORTS__TEMPLATES_DIR": ROOT / "report_templates",
 }
+# the operator's agora-secrets, without the optional SMTP password
 OPERATOR_SECRETS = {"oidc-client-secret": "oidc-secret-for-tests",
-                    "pseudonym-key": "pseudonym-key-for-tests"}
+                    "pseudonym-key": "5e" * 32}  # openssl rand -hex 32
 
 
 def volume_sources(objects: list[dict]) -> dict[str, dict[str, str]]:
@@ -67,7 +68,8 @@ def service_variables(objects: list[dict]) -> dict[str, str]:
 
 
 def hub_environment(objects: list[dict], pod_root: Path) -> dict[str, str]:
-    env = {**pod_env(hub_container(objects), OPERATOR_SECRETS), **service_variables(objects)}
+    secrets = {"agora-secrets": OPERATOR_SECRETS, "hub": secret_files(find(objects, "Secret", "hub"))}
+    env = {**pod_env(hub_container(objects), secrets), **service_variables(objects)}
     env["AGORA_CONFIG"] = str(pod_root / env["AGORA_CONFIG"].lstrip("/"))
     env["AGORA_HUB__DATA_DIR"] = str(pod_root / "srv/jupyterhub/agora")  # the hub's PVC
     env["AGORA_DATA__STORE_DIR"] = str(pod_root / "srv/agora/store")  # agora-store

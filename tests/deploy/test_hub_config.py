@@ -1,6 +1,11 @@
 """The effective hub config: the chart's jupyterhub_config.py evaluated on the rendered
 ConfigMap and Secret, with Agora's extraConfig, as the hub pod would load it."""
 
+from hub.config.loading import load_settings
+from hub.config.runtime_checks import runtime_problems
+
+from .hub_pod import hub_environment, lay_out
+
 SERVICE_URLS = {"datasets": "http://hub:8082", "portal": "http://hub:8083",
                 "scheduler": "http://hub:8085"}
 
@@ -65,3 +70,10 @@ def test_workspaces_reach_the_services_inside_the_cluster(hub_config):
     env = hub_config.KubeSpawner.environment
     assert env["AGORA_DATASETS_URL"] == "http://proxy-public/services/datasets/"
     assert env["AGORA_DASHBOARDS_URL"] == "http://hub:8084/services/dashboards/"
+
+
+def test_the_hub_pods_environment_passes_agoras_runtime_checks(objects, tmp_path):
+    lay_out(objects, tmp_path)
+    env = hub_environment(objects, tmp_path)
+    assert len(env["JUPYTERHUB_CRYPT_KEY"]) == 64  # the chart's own auth-state key
+    assert runtime_problems(load_settings(environ=env), env) == []

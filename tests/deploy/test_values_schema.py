@@ -1,6 +1,8 @@
 """deploy/kubernetes/values.yaml against the chart's values.schema.yaml (JSON Schema draft 7),
 merged over the chart's defaults as Helm does before it validates."""
 
+from functools import cache
+
 import jsonschema
 import yaml
 
@@ -20,10 +22,14 @@ def helm_merge(defaults: dict, values: dict) -> dict:
     return merged
 
 
+@cache
+def chart_yaml(chart, name: str) -> dict:
+    return yaml.safe_load((chart / name).read_text())
+
+
 def schema_errors(chart, values: dict) -> list[str]:
-    schema = yaml.safe_load((chart / "values.schema.yaml").read_text())
-    merged = helm_merge(yaml.safe_load((chart / "values.yaml").read_text()), values)
-    validator = jsonschema.Draft7Validator(schema)
+    merged = helm_merge(chart_yaml(chart, "values.yaml"), values)
+    validator = jsonschema.Draft7Validator(chart_yaml(chart, "values.schema.yaml"))
     return [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(merged)]
 
 
