@@ -1,6 +1,8 @@
 """The effective hub config: the chart's jupyterhub_config.py evaluated on the rendered
 ConfigMap and Secret, with Agora's extraConfig, as the hub pod would load it."""
 
+import os
+
 from hub.config.loading import load_settings
 from hub.config.runtime_checks import runtime_problems
 
@@ -77,3 +79,16 @@ def test_the_hub_pods_environment_passes_agoras_runtime_checks(objects, tmp_path
     env = hub_environment(objects, tmp_path)
     assert len(env["JUPYTERHUB_CRYPT_KEY"]) == 64  # the chart's own auth-state key
     assert runtime_problems(load_settings(environ=env), env) == []
+
+
+def test_agora_check_passes_in_the_hub_pod(objects, tmp_path, monkeypatch, capsys):
+    from hub.cli.main import main
+
+    lay_out(objects, tmp_path)
+    for name in [n for n in os.environ if n.startswith("AGORA_")]:
+        monkeypatch.delenv(name)
+    for name, value in hub_environment(objects, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("hub.config.settings.os.geteuid", lambda: 1000)  # the hub's uid
+    assert main(["check"]) == 0
+    assert "ok: settings from" in capsys.readouterr().out
