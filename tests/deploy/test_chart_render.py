@@ -83,7 +83,7 @@ def test_network_policies_open_exactly_the_service_ports(objects):
     assert {8084} in [rule_ports(r) for r in user_out]
 
 
-def test_the_extra_manifests_point_at_the_hub_service(objects):
+def test_the_extra_manifests_point_at_the_hub_service():
     extra = [d for name in ("dashboards-ingress.yaml", "store-pvc.yaml")
              for d in yaml.safe_load_all((ROOT / "deploy/kubernetes" / name).read_text()) if d]
     backend = find(extra, "Ingress", "agora-dashboards")["spec"]["rules"][0]["http"]["paths"][0]
