@@ -301,6 +301,12 @@ class ServicesSettings(_Section):
         8085, ge=1, le=65535, description="Port of the scheduler service (dataset refreshes and "
         "report schedules; its API lists schedules, runs and archived PDFs), always on "
         "127.0.0.1; users reach it through the hub at <bind_url>services/scheduler/.")
+    listen_host: str | None = Field(
+        None, description="Address the services (datasets, portal, scheduler, dashboards) "
+        "listen on; default: the host of the URL the hub gives each (127.0.0.1; dashboards: "
+        "the host of hub.bind_url). In a Kubernetes pod: 0.0.0.0, so that the proxy's pod and "
+        "the dashboards' ingress reach them through the hub's Service "
+        "(docs/deploy-kubernetes.md).")
     datasets_quotas: DatasetsQuotaSettings = Field(
         DatasetsQuotaSettings(), description="Fair use of the datasets service: per-caller "
         "limits, kept in the service's memory (they start afresh when it restarts). See "

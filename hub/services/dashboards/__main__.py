@@ -64,7 +64,8 @@ def voila_config(settings, environ, switching: bool) -> Config:
 
     d = settings.dashboards
     c = Config()
-    c.Voila.ip = settings.hub.bind_host  # its own origin (hub/configure.py: no proxy route)
+    # its own origin (hub/configure.py: no proxy route); every address in a Kubernetes pod
+    c.Voila.ip = settings.services.listen_host or settings.hub.bind_host
     c.Voila.port = d.port
     c.Voila.port_retries = 0
     c.Voila.open_browser = False

@@ -11,11 +11,11 @@ import asyncio
 import logging
 import os
 import sys
-from urllib.parse import urlparse
 
 from hub.config.loading import load_settings
 from hub.config.problems import ConfigProblems
 from hub.lifecycle import exit_now, until_signalled
+from hub.services.listen import listen_address as service_listen_address
 
 from .app import app_from_settings
 
@@ -23,8 +23,7 @@ log = logging.getLogger("agora.portal")
 
 
 def listen_address(settings, environ) -> tuple[str, int]:
-    url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or "")
-    return (url.hostname or "127.0.0.1", url.port or settings.services.portal_port)
+    return service_listen_address(settings, environ, settings.services.portal_port)
 
 
 async def serve(settings) -> None:

@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 import threading
-from urllib.parse import urlparse
 
 from hub.cli.refresh_output import printer
 from hub.config.loading import load_settings
@@ -24,6 +23,7 @@ from hub.demo_data.bootstrap import demo_environment
 from hub.lifecycle import exit_now
 from hub.pipeline.schedule import runner_from_settings, scheduled
 from hub.reports.service import build_scheduler
+from hub.services.listen import listen_address as service_listen_address
 
 from .app import app_from_settings
 
@@ -32,8 +32,7 @@ REFRESH_POLL_SECONDS = 30.0
 
 
 def listen_address(settings, environ) -> tuple[str, int]:
-    url = urlparse(environ.get("JUPYTERHUB_SERVICE_URL") or "")
-    return (url.hostname or "127.0.0.1", url.port or settings.services.scheduler_port)
+    return service_listen_address(settings, environ, settings.services.scheduler_port)
 
 
 def start_refreshes(settings, stop: threading.Event) -> None:
