@@ -59,7 +59,8 @@ def test_runs_left_running_by_a_dead_scheduler_are_queued_again(tmp_path):
     store.claim(dead, NOW)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()
-    store._db.execute("UPDATE runs SET runner_pid = ? WHERE id = ?", (int(gone), dead))
+    with store.db.write() as tx:
+        tx.execute("UPDATE runs SET runner_pid = ? WHERE id = ?", (int(gone), dead))
     assert store.requeue_abandoned(now=NOW) == [dead]
     assert store.run(dead).status == "queued" and store.run(dead).attempts == 1
     assert "interrupted" in store.run(dead).error
