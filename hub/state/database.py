@@ -47,7 +47,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
-        """Statements that each see committed data."""
+        """Statements each on its own, not queued behind the writers: reads, and a change
+        made by one statement (an append)."""
         raise NotImplementedError
         yield
 

@@ -1,5 +1,6 @@
 """Agora from scratch on PostgreSQL: the hub's database (`hub.db_url`) and Agora's shared
-state (`hub.state_db_url`) in one fresh PostgreSQL database, no SQLite file written."""
+state (`hub.state_db_url`: reports, alerts, the audit log) in one fresh PostgreSQL database;
+no SQLite file and no audit file written."""
 
 import psycopg
 import pytest
@@ -25,7 +26,10 @@ def test_a_hub_on_postgresql_logs_people_in_and_keeps_agoras_state_there(tmp_pat
             users = {row[0] for row in db.execute("SELECT name FROM public.users")}
             tables = {row[0] for row in db.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'agora'")}
+            [(reads,)] = db.execute("SELECT count(*) FROM agora.audit WHERE username = "
+                                    "'elu-rivemont'").fetchall()
     assert "elu-rivemont" in users
-    assert {"runs", "schedules", "schedule_state", "episodes", "notices"} <= tables
+    assert {"runs", "schedules", "schedule_state", "episodes", "notices", "audit"} <= tables
+    assert reads > 0  # the portal read the catalogue as her: the datasets service audited it
     assert reports.status_code == 200, reports.text
-    assert not list(agora.data_dir.rglob("*.sqlite"))
+    assert not list(agora.data_dir.rglob("*.sqlite")) and not (agora.data_dir / "audit").exists()
