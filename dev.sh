@@ -11,9 +11,10 @@ if [[ $(id -u) == 0 ]]; then DEFAULT_VENV=/opt/agora/venv; else DEFAULT_VENV="$R
 VENV="${AGORA_VENV:-$DEFAULT_VENV}"
 
 # Debian packages: python venv support; WeasyPrint's libraries (pango, harfbuzz, fontconfig) and
-# the fonts the PDF reports use; poppler (reading PDFs in tests), chromium (browser tests).
+# the fonts the PDF reports use; poppler (reading PDFs in tests), chromium (browser tests),
+# postgresql (a throwaway cluster for the tests of the shared state: tests/postgres.py).
 RUN_PACKAGES=(python3.11-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-TEST_PACKAGES=(poppler-utils chromium)
+TEST_PACKAGES=(poppler-utils chromium postgresql)
 
 # JavaScript the browser tests inject into pages, from the npm registry at install time only
 # (never fetched while tests run): axe-core, into a folder the tests find (tests/browser/axe.py).

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from .config.db_urls import hub_db_url
 from .config.environment import is_secret_variable, is_settings_variable
 from .config.settings import Settings
 from .login import demo_accounts as demo
@@ -43,7 +44,8 @@ def configure_hub(c: Config, s: Settings) -> None:
     c.JupyterHub.bind_url = s.hub.bind_url
     c.JupyterHub.hub_ip = "127.0.0.1"
     c.JupyterHub.hub_port = s.hub.hub_port
-    c.JupyterHub.db_url = s.hub.db_url or f"sqlite:///{data / 'jupyterhub.sqlite'}"
+    c.JupyterHub.db_url = hub_db_url(s.hub.db_url) if s.hub.db_url else \
+        f"sqlite:///{data / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(data / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(data / "jupyterhub.pid")
     c.JupyterHub.log_level = s.hub.log_level

@@ -1,4 +1,5 @@
-"""Checks that need more than the settings file: secrets in the environment, provider URLs.
+"""Checks that need more than the settings file: secrets in the environment, provider URLs,
+the PostgreSQL databases answering (database_checks.py).
 
 `agora check` and `agora up` run `check_runtime` after the settings load, so a production
 hub never starts with OIDC login but no usable auth-state key (JupyterHub would refuse to
@@ -16,6 +17,7 @@ from urllib.parse import urlparse
 
 from ..policy.pseudonym import PseudonymKeyError, key_from
 from ..workspaces.shared_mode import SHARED_MODE_WARNING
+from .database_checks import database_problems
 from .environment import ENV_PREFIX
 from .problems import ConfigProblems, Problem
 from .settings import Settings, is_loopback
@@ -127,7 +129,7 @@ def pseudonym_key_problems(s: Settings, environ: dict) -> list[Problem]:
 def runtime_problems(s: Settings, environ: dict | None = None) -> list[Problem]:
     environ = dict(os.environ if environ is None else environ)
     return (oidc_problems(s, environ) + crypt_key_problems(s, environ)
-            + pseudonym_key_problems(s, environ))
+            + pseudonym_key_problems(s, environ) + database_problems(s, environ))
 
 
 def check_runtime(s: Settings, environ: dict | None = None) -> None:

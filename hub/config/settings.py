@@ -50,7 +50,16 @@ class HubSettings(_Section):
         "Relative paths are resolved against the settings file's folder.",
     )
     db_url: str | None = Field(
-        None, description="SQLAlchemy URL of the hub database; default: SQLite in data_dir.")
+        None, description="SQLAlchemy URL of the hub database (users, groups, tokens); "
+        "default: SQLite in data_dir (jupyterhub.sqlite). For several hub machines or a "
+        "managed database: postgresql+psycopg://user@host:5432/database (a plain "
+        "postgresql:// means the same). Put a password in AGORA_HUB__DB_URL, not in the file.")
+    state_db_url: str | None = Field(
+        None, description="PostgreSQL database of Agora's own state that replicas share "
+        "(report schedules, runs and their history, alert episodes, the datasets service's "
+        "audit log), as postgresql://user@host:5432/database; its tables go in a schema "
+        "named agora. Default: files in data_dir (reports/reports.sqlite, "
+        "alerts/alerts.sqlite, audit/). May be the hub's database.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the hub and its services.")
     public_url: str | None = Field(
@@ -86,6 +95,17 @@ class HubSettings(_Section):
         wildcard bind address read as loopback: set public_url)."""
         origin = origin_of(self.public_url or self.bind_url)
         return origin.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://[::1]")
+
+    @model_validator(mode="after")
+    def _database_urls(self):
+        if self.db_url is not None or self.state_db_url is not None:
+            from .db_urls import HUB_DRIVERS, STATE_DRIVERS, parsed
+
+            if self.db_url is not None:
+                parsed(self.db_url, "db_url", HUB_DRIVERS)
+            if self.state_db_url is not None:
+                parsed(self.state_db_url, "state_db_url", STATE_DRIVERS)
+        return self
 
     @model_validator(mode="after")
     def _bind_url_is_http(self):

@@ -96,7 +96,7 @@ class RefreshEnv:
                    dict(os.environ if environ is None else environ),
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
                    frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
-                   EpisodeStore.in_data_dir(settings.data_dir), data.max_shrink_fraction)
+                   EpisodeStore.from_settings(settings), data.max_shrink_fraction)
 
     @property
     def source_environ(self) -> dict[str, str]:

@@ -81,7 +81,7 @@ def build_scheduler(settings, hub=None, environ: Mapping[str, str] | None = None
         token = environ.get("JUPYTERHUB_API_TOKEN") or service_token(settings.reports_dir,
                                                                       create=False)
         hub = HubAPI(environ.get("JUPYTERHUB_API_URL") or hub_api_url(settings), token or "")
-    store = ReportStore(settings.reports_dir)
+    store = ReportStore.from_settings(settings)
     archive = Archive(settings.reports_dir)
     executor = Executor(archive, settings.templates_dir, hub, datasets_url(settings),
                         r.renderer, r.run_timeout_seconds, r.cell_timeout_seconds, environ,
@@ -138,7 +138,7 @@ def alert_delivery(settings, hub: HubAPI, delivery: Delivery, contacts: ContactB
         if delivery.enabled:
             delivery.send(plain_message(delivery.sender, recipient.email, subject, body))
 
-    return AlertDelivery(EpisodeStore.in_data_dir(settings.data_dir), rule_of, members,
+    return AlertDelivery(EpisodeStore.from_settings(settings), rule_of, members,
                          rights, send, portal_url=settings.hub.public_origin
                          + settings.hub.base_url + "services/portal/")
 

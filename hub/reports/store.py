@@ -1,9 +1,10 @@
 """The reports store: schedules made through the API, runs and their history, in one SQLite
-file (``<data_dir>/reports/reports.sqlite``, WAL, mode 600 in a 700 folder).
+file (``<data_dir>/reports/reports.sqlite``, WAL, mode 600 in a 700 folder), or in the
+PostgreSQL database every replica shares (``hub.state_db_url``, see hub/state).
 
 A run is identified by its key (schedule, period, recipient), UNIQUE in the table: planning
 the same slot twice, after a restart or by two processes, inserts nothing the second time
-(``INSERT OR IGNORE``). A run's life::
+(``ON CONFLICT DO NOTHING``). A run's life::
 
     queued -> running -> succeeded            delivery: pending -> sent | failed | none
                       -> queued (retry later, attempts + 1)
@@ -19,16 +20,14 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
+from ..state import Database, open_database
 from .schedules import Schedule
 
 DATABASE = "reports.sqlite"
@@ -36,21 +35,21 @@ SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schedules (
     name TEXT PRIMARY KEY, definition TEXT NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS schedule_state (name TEXT PRIMARY KEY, watermark TEXT NOT NULL);
+    created_at {time} NOT NULL, updated_at {time} NOT NULL);
+CREATE TABLE IF NOT EXISTS schedule_state (name TEXT PRIMARY KEY, watermark {time} NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
+    id {id},
     schedule TEXT NOT NULL, period TEXT NOT NULL, recipient TEXT NOT NULL,
     run_as TEXT NOT NULL, owner TEXT NOT NULL, audience TEXT NOT NULL, job TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
-    not_before TEXT NOT NULL, error TEXT,
+    not_before {time} NOT NULL, error TEXT,
     pdf TEXT, pages INTEGER, lineage TEXT,
     delivery TEXT CHECK (delivery IN ('pending', 'sent', 'failed', 'none')),
     delivery_error TEXT, delivery_attempts INTEGER NOT NULL DEFAULT 0,
-    delivery_not_before TEXT, sent TEXT NOT NULL DEFAULT '[]',
-    runner_pid INTEGER, runner_started REAL, worker_pid INTEGER,
-    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+    delivery_not_before {time}, sent TEXT NOT NULL DEFAULT '[]',
+    runner_pid INTEGER, runner_started DOUBLE PRECISION, worker_pid INTEGER,
+    created_at {time} NOT NULL, started_at {time}, finished_at {time},
     UNIQUE (schedule, period, recipient));
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, not_before);
 CREATE INDEX IF NOT EXISTS runs_by_finish ON runs (finished_at);
@@ -120,7 +119,7 @@ class Run:
         return user == self.recipient or (self.run_as == "owner" and user in self.audience)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Run:
+    def from_row(cls, row: Mapping) -> Run:
         return cls(row["id"], row["schedule"], row["period"], row["recipient"], row["run_as"],
                    row["owner"], tuple(json.loads(row["audience"])), json.loads(row["job"]),
                    row["status"], row["attempts"], row["max_attempts"],
@@ -156,39 +155,32 @@ def own_process() -> tuple[int, float]:
 
 
 class ReportStore:
-    def __init__(self, folder: Path):
+    """`folder`: where the SQLite file lives (made mode 700); `url`: PostgreSQL instead."""
+
+    def __init__(self, folder: Path, url: str | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
         self.path = self.folder / DATABASE
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=10)
-        os.chmod(self.path, 0o600)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.db: Database = open_database("reports", SCHEMA, self.path, url)
+        if self.db.dialect == "sqlite":
+            with self.db.read() as tx:
+                tx.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @classmethod
+    def from_settings(cls, settings) -> ReportStore:
+        return cls(settings.reports_dir, settings.hub.state_db_url)
 
     def close(self) -> None:
-        self._db.close()
+        self.db.close()
 
-    @contextmanager
     def _write(self):
-        """One write transaction (BEGIN IMMEDIATE: writers queue, never interleave)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        """One write transaction (writers queue, never interleave)."""
+        return self.db.write()
 
-    def _rows(self, sql: str, *args) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def _rows(self, sql: str, *args) -> list:
+        with self.db.read() as tx:
+            return tx.execute(sql, args).fetchall()
 
     # -- schedules made through the API -------------------------------------------------------
 
@@ -216,15 +208,15 @@ class ReportStore:
         added, now_text = [], _text(now or utc_now())
         with self._write() as db:
             for run in runs:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO runs (schedule, period, recipient, run_as, owner, "
+                run_id = db.insert(
+                    "INSERT INTO runs (schedule, period, recipient, run_as, owner, "
                     "audience, job, status, max_attempts, not_before, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) ON CONFLICT DO NOTHING",
                     (run.schedule, run.period, run.recipient, run.run_as, run.owner,
                      json.dumps(list(run.audience)), json.dumps(run.job), run.max_attempts,
                      now_text, now_text))
-                if cursor.rowcount:
-                    added.append(cursor.lastrowid)
+                if run_id is not None:
+                    added.append(run_id)
             db.execute("INSERT INTO schedule_state VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                        "SET watermark = excluded.watermark", (schedule, _text(watermark)))
         return added

@@ -1,5 +1,6 @@
-"""Alert delivery's rules on a real episode store: once per recipient, only rows they may read,
-a failed send retried later without telling the others twice.
+"""Alert delivery's rules on a real episode store (SQLite and PostgreSQL: `state_url`): once
+per recipient, only rows they may read, a failed send retried later without telling the
+others twice.
 
 The hub, the datasets service and SMTP are the scheduler's (end to end in
 tests/integration); here they are three small functions with the same contract.
@@ -56,8 +57,8 @@ def opened(store, *keys):
     return store.update("waste_bins", RULE.name, active, "v7", "2026-12-01T06:00")
 
 
-def test_each_recipient_who_may_read_the_row_is_told_once_in_their_language(tmp_path):
-    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+def test_each_recipient_who_may_read_the_row_is_told_once_in_their_language(tmp_path, state_url):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite", state_url), []
     opened(store)
     counts = run(delivery(store, sent))
     assert counts == {"told": 2, "not-visible": 1, "later": 0}
@@ -73,8 +74,8 @@ def test_each_recipient_who_may_read_the_row_is_told_once_in_their_language(tmp_
     assert store.notices_for("elu-bellecombe") == []
 
 
-def test_a_failed_send_is_retried_next_round_and_no_one_is_told_twice(tmp_path):
-    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+def test_a_failed_send_is_retried_next_round_and_no_one_is_told_twice(tmp_path, state_url):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite", state_url), []
     opened(store)
     first = run(delivery(store, sent, failing={"manager"}))
     assert first == {"told": 1, "not-visible": 1, "later": 1}
@@ -85,8 +86,8 @@ def test_a_failed_send_is_retried_next_round_and_no_one_is_told_twice(tmp_path):
     assert store.undelivered() == []
 
 
-def test_alerts_owed_in_one_round_make_one_message_per_recipient(tmp_path):
-    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+def test_alerts_owed_in_one_round_make_one_message_per_recipient(tmp_path, state_url):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite", state_url), []
     opened(store, "CNT-1", "CNT-2")
     counts = run(delivery(store, sent))
     assert counts == {"told": 5, "not-visible": 1, "later": 0}  # Bellecombe: CNT-2 only
@@ -99,8 +100,8 @@ def test_alerts_owed_in_one_round_make_one_message_per_recipient(tmp_path):
     assert "Nouvelle alerte : Conteneur CNT-1 plein" in body and "CNT-2" in body
 
 
-def test_the_end_of_an_episode_is_told_too_and_a_removed_rule_tells_no_one(tmp_path):
-    store, sent = EpisodeStore(tmp_path / "a.sqlite"), []
+def test_the_end_of_an_episode_is_told_too_and_a_removed_rule_tells_no_one(tmp_path, state_url):
+    store, sent = EpisodeStore(tmp_path / "a.sqlite", state_url), []
     opened(store)
     run(delivery(store, sent))
     store.update("waste_bins", RULE.name, {}, "v8", "2026-12-02T06:00")

@@ -33,8 +33,13 @@ def test_hub_binding_database_and_secrets_live_in_data_dir():
 
 def test_db_url_and_log_level():
     c = applied(settings(AGORA_HUB__DB_URL="postgresql://hub@db/hub", AGORA_HUB__LOG_LEVEL="DEBUG"))
-    assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
+    assert c.JupyterHub.db_url == "postgresql+psycopg://hub@db/hub"  # psycopg 3, not psycopg2
     assert c.JupyterHub.log_level == "DEBUG"
+
+
+def test_a_db_url_with_its_driver_and_password_is_kept_as_written():
+    url = "postgresql+psycopg://hub:s%40cret@db:5433/hub?sslmode=require"
+    assert applied(settings(AGORA_HUB__DB_URL=url)).JupyterHub.db_url == url
 
 
 def test_proxy_is_an_absolute_command_on_loopback_api():

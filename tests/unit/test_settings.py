@@ -100,6 +100,26 @@ def test_bad_environment_value_names_the_variable():
     assert line.startswith("AGORA_HUB__HUB_PORT: hub.hub_port:")
 
 
+@pytest.mark.parametrize("key", ["DB_URL", "STATE_DB_URL"])
+@pytest.mark.parametrize("url,cause,fix", [
+    ("db.example.org/agora", "not a database URL", "postgresql+psycopg://"),
+    ("mysql://agora:secret@db/agora", "mysql is not supported here", "postgresql://"),
+    ("postgresql://agora:secret@db", "names no database", "/<database>"),
+])
+def test_a_bad_database_url_names_the_variable_the_cause_and_a_fix(key, url, cause, fix):
+    [line] = problems_of(environ={f"AGORA_HUB__{key}": url})
+    assert line.startswith(f"AGORA_HUB__{key}: hub.{key.lower()}:")
+    assert cause in line and fix in line and "secret" not in line
+
+
+def test_the_shared_state_is_postgresql_or_the_default_files():
+    [line] = problems_of(environ={"AGORA_HUB__STATE_DB_URL": "sqlite:////tmp/state.sqlite"})
+    assert "sqlite is not supported here" in line and "postgresql://" in line
+    ok = load_settings(None, environ={"AGORA_HUB__STATE_DB_URL": "postgresql://a@db/agora",
+                                      "AGORA_HUB__DB_URL": "sqlite:////srv/hub.sqlite"})
+    assert ok.hub.state_db_url == "postgresql://a@db/agora"
+
+
 def test_demo_accounts_refused_on_non_loopback_bind():
     [line] = problems_of(environ={"AGORA_HUB__BIND_URL": "http://0.0.0.0:8000/"})
     assert "auth.mode" in line and "not a loopback address" in line and "oidc" in line

@@ -93,7 +93,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     public_origin=settings.hub.public_origin,
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,
-                    alerts=EpisodeStore.in_data_dir(settings.hub.data_dir),
+                    alerts=EpisodeStore.from_settings(settings),
                     scheduler=SchedulerClient(scheduler_url(settings, base_url)),
                     workspace_groups=list(settings.spawner.workspace_groups),
                     workspace_users=list(settings.spawner.workspace_users))

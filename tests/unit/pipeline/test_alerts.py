@@ -1,4 +1,5 @@
-"""Alert rules judged after real refreshes (CSV source, snapshot store, DuckDB, SQLite).
+"""Alert rules judged after real refreshes (CSV source, snapshot store, DuckDB; episodes in
+SQLite and in PostgreSQL: `state_url`).
 
 A station above its alert level raises ONE episode over three refreshes (new readings each
 time, still above), which closes when the level falls back and opens anew when it rises
@@ -37,12 +38,12 @@ alerts:
 
 
 @pytest.fixture
-def river(tmp_path):
+def river(tmp_path, state_url):
     (tmp_path / "sources").mkdir()
     path = tmp_path / "levels.yaml"
     path.write_text(RECIPE)
     env = RefreshEnv(SnapshotStore(tmp_path / "store"), tmp_path / "sources", environ={},
-                     alerts=EpisodeStore(tmp_path / "alerts.sqlite"))
+                     alerts=EpisodeStore(tmp_path / "alerts.sqlite", state_url))
 
     def refresh(*readings):
         """One refresh whose source holds `readings`: (station, hour, level, alert level)."""

@@ -21,7 +21,7 @@ from tornado import web
 from hub.pipeline.store import SnapshotStore
 from hub.policy.pseudonym import PseudonymKeyError, key_from
 
-from .. import audit
+from ..audit_log import FileAuditLog, log_from_settings
 from ..quotas import Limits, Quotas
 from ..read.engine import Engine
 from ..read.registry import DatasetRegistry
@@ -93,17 +93,19 @@ def portal_token_page(service_prefix: str) -> str:
 
 
 def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
-             audit_dir: Path, user_model=hub_user_model, hub_auth: HubOAuth | None = None,
-             token_page: str | None = None, quotas: Quotas | None = None,
-             **extra) -> web.Application:
+             audit_dir: Path | None = None, user_model=hub_user_model,
+             hub_auth: HubOAuth | None = None, token_page: str | None = None,
+             quotas: Quotas | None = None, audit_log=None, **extra) -> web.Application:
     """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
     by default the portal's tokens page. `quotas`: the callers' fair-use limits (none given:
-    the defaults). `extra` holds other application settings, e.g. ``publishing`` (how the
-    catalog describes itself, published_handlers.publishing)."""
+    the defaults). The audit log: `audit_log` (audit_log.py), else the files in `audit_dir`.
+    `extra` holds other application settings, e.g. ``publishing`` (how the catalog describes
+    itself, published_handlers.publishing)."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
-        audit_dir=Path(audit_dir), user_model=user_model, hub_auth=hub_auth,
+        audit_log=audit_log or FileAuditLog(Path(audit_dir)), user_model=user_model,
+        hub_auth=hub_auth,
         token_page=token_page or portal_token_page(prefix),
         quotas=quotas if quotas is not None else Quotas(),
         cookie_secret=os.urandom(32), log_function=log_request,
@@ -131,6 +133,6 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/datasets/"),
                     registry=registry, engine=Engine(key),
                     identity=identity_from_settings(settings, groups),
-                    audit_dir=audit.audit_dir(settings.data_dir), hub_auth=hub_auth,
+                    audit_log=log_from_settings(settings), hub_auth=hub_auth,
                     quotas=Quotas(Limits.from_settings(settings.services.datasets_quotas)),
                     publishing=settings.publishing)

@@ -192,6 +192,6 @@ class DatasetsHandler(HubOAuthenticated, web.RequestHandler):
         entry = audit.record(self.user_model.get("name"), self.audit_action, self.get_status(),
                              **self.audit_fields)
         try:
-            audit.append(self.settings["audit_dir"], entry)
+            self.settings["audit_log"].append(entry)
         except OSError:
             log.exception("cannot write the audit log")

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from widgets.quality import quality_summary  # one summary for the API and the badges
 
-from .. import audit
 from ..read.query import MAX_LIMIT, QueryError, RecordsRequest, compile_records
 from ..read.records import to_records
 from ..read.registry import Resolved
@@ -166,7 +165,7 @@ class AuditHandler(DatasetsHandler):
         if limit > MAX_LIMIT:
             raise QueryError(f"limit must be <= {MAX_LIMIT}")
         since = parse_since(self.get_query_argument("since", None))
-        found = await self.run(audit.query, self.settings["audit_dir"],
+        found = await self.run(self.settings["audit_log"].query,
                                self.get_query_argument("user", None),
                                self.get_query_argument("dataset", None), since, limit)
         self.audit_fields["rows"] = len(found)
