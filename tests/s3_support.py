@@ -7,6 +7,7 @@ bucket on it, so tests never see each other's objects.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ def s3_server() -> Iterator[str]:
     """The endpoint URL of a moto S3 server on 127.0.0.1, stopped on exit."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -238,6 +238,10 @@ def judge_alerts(recipe: Recipe, env: RefreshEnv) -> None:
         return
     from ..alerts.evaluate import evaluate_rules  # duckdb: only when there are rules
 
+    if not env.store.is_local:
+        log.warning("alert rules of %s not judged: they read local snapshots only, and the "
+                    "store is %s (docs/pipeline.md)", recipe.id, env.store.root)
+        return
     try:
         evaluate_rules(recipe.id, recipe.alerts, env.store.current_path(recipe.id),
                        env.store.current(recipe.id), env.alerts)

@@ -120,6 +120,10 @@ class SnapshotStore:
         self.root = self.files.root
         self.retain = retain
 
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.files, LocalFiles)
+
     def dataset_dir(self, dataset: str) -> Path:
         """The dataset's folder (a local store only)."""
         return self.files.path(dataset)
