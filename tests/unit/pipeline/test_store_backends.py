@@ -159,3 +159,23 @@ def test_a_reader_never_sees_a_partial_version(store):
     done.set()
     thread.join()
     assert errors == [] and len(seen) > 1
+
+
+def test_settings_choose_the_store(endpoint, tmp_path):
+    from hub.config.loading import load_settings
+    from hub.config.problems import ConfigProblems
+    from hub.pipeline.store import open_store
+    from tests.s3_support import KEYS, new_bucket
+
+    environ = {"AGORA_HUB__DATA_DIR": str(tmp_path)}
+    assert open_store(load_settings(environ=environ)).root == tmp_path / "store"
+    bucket = new_bucket(endpoint)
+    environ |= {"AGORA_DATA__STORE_URL": f"s3://{bucket}/agora",
+                "AGORA_DATA__S3_ENDPOINT": endpoint, "AGORA_DATA__S3_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": KEYS["access_key"],
+                "AWS_SECRET_ACCESS_KEY": KEYS["secret_key"]}
+    store = open_store(load_settings(environ=environ), environ)
+    store.write_version("air", frame(0, 2), {})
+    assert store.current_location("air").startswith(f"s3://{bucket}/agora/air/versions/")
+    with pytest.raises(ConfigProblems, match="store_url"):
+        load_settings(environ={**environ, "AGORA_DATA__STORE_URL": "/srv/store"})
