@@ -298,6 +298,8 @@ def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
         "AGORA_DATA__PSEUDONYM_KEY_ENV": s.data.pseudonym_key_env,
         "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
         **forwarded([s.data.pseudonym_key_env]),
+        **(forwarded([s.data.s3_access_key_env, s.data.s3_secret_key_env])
+           if s.data.store_url else {}),
     }
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())

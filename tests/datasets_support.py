@@ -26,6 +26,7 @@ import shapely
 from hub.pipeline.recipe import load_catalog
 from hub.pipeline.refresh import RefreshEnv, refresh_many
 from hub.pipeline.store import SnapshotStore
+from hub.pipeline.store_fs import S3Files
 
 KEY = "test-pseudonym-key-0123456789abcdef"
 COMMUNES = ["99101", "99102", "99103"]
@@ -102,16 +103,19 @@ class Workspace:
     sources_dir: Path
     store_dir: Path
     data_dir: Path
+    files: S3Files | None = None  # the store on S3 instead of store_dir
 
     @property
     def store(self) -> SnapshotStore:
-        return SnapshotStore(self.store_dir)
+        return SnapshotStore(self.files or self.store_dir)
 
 
-def build_workspace(root: Path, recipes: dict[str, str] = RECIPES) -> Workspace:
+def build_workspace(root: Path, recipes: dict[str, str] = RECIPES,
+                    files: S3Files | None = None) -> Workspace:
     """Write the recipes (default: RECIPES; a test may add others on the same sources) and
-    the sources under `root`, and refresh every dataset for real."""
-    ws = Workspace(root, root / "catalog", root / "sources", root / "store", root / "data")
+    the sources under `root`, and refresh every dataset for real (into `files` if given)."""
+    ws = Workspace(root, root / "catalog", root / "sources", root / "store", root / "data",
+                   files)
     for folder in (ws.catalog_dir, ws.sources_dir, ws.data_dir):
         folder.mkdir(parents=True, exist_ok=True)
     for name, text in recipes.items():

@@ -9,7 +9,7 @@ from ..config.runtime_checks import check_runtime, isolation_warnings
 from ..pipeline.column_flow import column_problems
 from ..pipeline.recipe import load_catalog
 from ..pipeline.snapshot_checks import geometry_join_problems
-from ..pipeline.store import SnapshotStore
+from ..pipeline.store import open_store
 from ..reports.schedules import load_schedule_files, missing_templates
 
 
@@ -23,12 +23,12 @@ def cmd_check(args) -> int:
     for warning in isolation_warnings(settings):
         print(f"warning: {warning}")
     recipes = load_catalog(settings.catalog_dir)
-    joins = geometry_join_problems(recipes, SnapshotStore(settings.store_dir))
+    store = open_store(settings)
+    joins = geometry_join_problems(recipes, store)
     if joins:
         raise ConfigProblems(joins)
     print(f"ok: {len(recipes)} dataset recipe(s) in {settings.catalog_dir}")
-    for problem in column_problems(recipes, settings.sources_dir,
-                                   SnapshotStore(settings.store_dir)):
+    for problem in column_problems(recipes, settings.sources_dir, store):
         print(f"warning: {problem}")
     schedules, problems = load_schedule_files(settings.schedules_dir, settings.reports.timezone)
     if problems:

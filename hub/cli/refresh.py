@@ -23,7 +23,7 @@ from ..pipeline.recipe import read_catalog
 from ..pipeline.recipe_validation import suggest
 from ..pipeline.refresh import RefreshEnv, refresh_catalog, wanted_broken
 from ..pipeline.schedule import runner_from_settings, scheduled
-from ..pipeline.store import SnapshotStore
+from ..pipeline.store import SnapshotStore, open_store
 from .refresh_output import printer, results_table, status_record, status_table
 
 
@@ -88,7 +88,7 @@ def watch_command(settings, poll_seconds: float = 30.0) -> int:
 def status_command(settings, named: Sequence[str] = ()) -> int:
     """Print the status table of every dataset with a recipe or a snapshot, or the whole
     record of the datasets `named`."""
-    store = SnapshotStore(settings.store_dir)
+    store = open_store(settings)
     try:
         catalog = read_catalog(settings.catalog_dir)
         recipes, problems = [*catalog.recipes, *catalog.broken], catalog.problems

@@ -121,7 +121,7 @@ def status_record(store: SnapshotStore, dataset: str, now: datetime | None = Non
              f"  last attempt     {_attempt(status, now)}",
              f"  last success     {_success(status.get('last_success'), now)}"]
     if status.get("corrupt"):
-        lines.append(f"  status file      unreadable ({store.status(dataset).path})")
+        lines.append(f"  status file      unreadable ({store.status(dataset).location})")
     if error:
         lines.append(f"  last error       {_when(error.get('at'), now)}")
         lines += textwrap.wrap(error.get("message") or "", RECORD_WIDTH, initial_indent="    ",

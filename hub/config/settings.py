@@ -271,7 +271,21 @@ class DataSettings(_Section):
         None, description="Folder that relative source paths in recipes resolve against; "
         "default: <data_dir>/sources (where the demo data is generated).")
     store_dir: Path | None = Field(
-        None, description="Snapshot store (hub-side only); default: <data_dir>/store.")
+        None, description="Snapshot store (hub-side only); default: <data_dir>/store. With "
+        "store_url set: only the refresh locks and the staging of versions being written.")
+    store_url: str = Field(
+        "", description="Keep the snapshots in an S3-compatible object store instead of "
+        "store_dir: s3://bucket/prefix (the bucket must exist). Credentials: the variables "
+        "named by s3_access_key_env and s3_secret_key_env, else the AWS environment and "
+        "configuration files. Empty: the local store_dir.")
+    s3_endpoint: str = Field(
+        "", description="URL of the S3-compatible service (e.g. https://s3.example.org or "
+        "http://127.0.0.1:9000); empty: AWS.")
+    s3_region: str = Field("", description="Region of the bucket; empty: the SDK's default.")
+    s3_access_key_env: str = Field(
+        "AWS_ACCESS_KEY_ID", description="Environment variable holding the S3 access key.")
+    s3_secret_key_env: str = Field(
+        "AWS_SECRET_ACCESS_KEY", description="Environment variable holding the S3 secret key.")
     retain_versions: int = Field(5, ge=1, description="Snapshot versions kept per dataset.")
     max_dropped_fraction: float = Field(
         0.5, ge=0, le=1, description="Default share of rows processors may drop before a "
@@ -293,6 +307,14 @@ class DataSettings(_Section):
     demo_data: bool = Field(
         True, description="In demo mode, generate the synthetic demo sources and refresh every "
         "dataset at `agora up` when the store is empty.")
+
+    @model_validator(mode="after")
+    def _store_url_is_s3(self):
+        parsed = urlparse(self.store_url)
+        if self.store_url and (parsed.scheme != "s3" or not parsed.netloc):
+            raise SettingError("store_url", f"not an s3:// URL: {self.store_url!r}",
+                               "use s3://bucket/prefix, or leave it empty for store_dir")
+        return self
 
 
 class DatasetsQuotaSettings(_Section):

@@ -33,9 +33,9 @@ SOCIAL_AID_DB_ENV = "AGORA_DEMO_SOCIAL_AID_DB"
 
 
 def store_is_empty(settings) -> bool:
-    from ..pipeline.store import SnapshotStore
+    from ..pipeline.store import open_store
 
-    store = SnapshotStore(settings.store_dir)
+    store = open_store(settings)
     return not any(store.current(dataset) for dataset in store.datasets())
 
 

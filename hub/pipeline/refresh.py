@@ -52,7 +52,7 @@ from .interfaces import ProcessContext, ProcessingError, QualityReport, SourceDa
 from .memory import use_fast_memory_pool
 from .recipe import DATASET_ID, Catalog, Recipe, read_catalog
 from .recipe_validation import suggest
-from .store import DATA_FILE, DatasetBusy, SnapshotStore, read_parquet
+from .store import DatasetBusy, SnapshotStore, open_store
 from .store_files import utc_now
 
 log = logging.getLogger("agora.refresh")
@@ -91,9 +91,8 @@ class RefreshEnv:
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
-        data = settings.data
-        return cls(SnapshotStore(settings.store_dir, data.retain_versions), settings.sources_dir,
-                   dict(os.environ if environ is None else environ),
+        data, environ = settings.data, dict(os.environ if environ is None else environ)
+        return cls(open_store(settings, environ), settings.sources_dir, environ,
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
                    frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
                    EpisodeStore.from_settings(settings), data.max_shrink_fraction)
@@ -124,7 +123,7 @@ def _loader(store: SnapshotStore, recipe: Recipe, inputs: dict[str, str | None])
         if inputs[other] is None:
             raise ProcessingError(f"dataset {other!r} has no snapshot yet; refresh it first")
         try:
-            return read_parquet(store.version_dir(other, inputs[other]) / DATA_FILE)
+            return store.read_version(other, inputs[other])
         except FileNotFoundError:
             raise ProcessingError(f"version {inputs[other]} of {other!r} was pruned "
                                   "during the refresh; retry") from None
@@ -239,6 +238,10 @@ def judge_alerts(recipe: Recipe, env: RefreshEnv) -> None:
         return
     from ..alerts.evaluate import evaluate_rules  # duckdb: only when there are rules
 
+    if not env.store.is_local:
+        log.warning("alert rules of %s not judged: they read local snapshots only, and the "
+                    "store is %s (docs/pipeline.md)", recipe.id, env.store.root)
+        return
     try:
         evaluate_rules(recipe.id, recipe.alerts, env.store.current_path(recipe.id),
                        env.store.current(recipe.id), env.alerts)

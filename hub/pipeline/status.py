@@ -2,17 +2,15 @@
 
 Fields: ``last_attempt`` (UTC ISO time a refresh started), ``last_result`` (new, unchanged,
 failed), ``last_success`` ({at, version, result}), ``last_error`` ({at, message}),
-``consecutive_failures`` and ``last_duration_seconds``. Written atomically (temp + replace).
+``consecutive_failures`` and ``last_duration_seconds``. Written at once through the store's
+files (store_fs.py: temp + replace locally, one object on S3).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-from .store_files import atomic_write_text, private_dir
 
 
 def _iso(at: datetime) -> str:
@@ -24,21 +22,27 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 class StatusFile:
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    """status.json of one dataset: `key` in the store's `files` (store_fs.py)."""
+
+    def __init__(self, files, key: str):
+        self.files, self.key = files, key
+
+    @property
+    def location(self) -> str:
+        return self.files.location(self.key)
 
     def read(self) -> dict[str, Any]:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        text = self.files.read_text(self.key)
+        if text is None:
             return {}
+        try:
+            return json.loads(text)
         except json.JSONDecodeError:
             return {"corrupt": True}
 
     def _update(self, **changes: Any) -> dict[str, Any]:
-        private_dir(self.path.parent)
         status = {k: v for k, v in self.read().items() if k != "corrupt"} | changes
-        atomic_write_text(self.path, json.dumps(status, indent=2, ensure_ascii=False))
+        self.files.write_text(self.key, json.dumps(status, indent=2, ensure_ascii=False))
         return status
 
     def last_attempt(self) -> datetime | None:

@@ -13,6 +13,8 @@ Layout (every directory mode 700: the store is hub-side only)::
 A version is written under .staging, fsynced, renamed into versions/ and only then named in
 CURRENT (written to a temporary file and os.replace()d). A reader that follows CURRENT
 therefore only ever sees complete versions. Pruning never removes the current version.
+On an S3-compatible store (store_fs.py) the layout is the same under ``s3://bucket/prefix``;
+a version is staged locally, uploaded data first and manifest last, then named in CURRENT.
 
 data.parquet is written in row groups of :data:`ROW_GROUP_ROWS` rows. A snapshot larger than
 one row group is *clustered* by the columns its access row rules compare (``cluster_by``, given
@@ -30,7 +32,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,9 +41,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .status import StatusFile
-from .store_files import atomic_write_text, fsync_path, private_dir, utc_now
+from .store_files import fsync_path, private_dir, utc_now
+from .store_fs import DATA_FILE, MANIFEST_FILE, LocalFiles, S3Files, resolve
 
-DATA_FILE, MANIFEST_FILE, CURRENT_FILE = "data.parquet", "manifest.json", "CURRENT"
+CURRENT_FILE = "CURRENT"
 ROW_GROUP_ROWS = 32_768  # the unit a reader skips by statistics (pyarrow's default: 1M rows)
 # A column chunk whose dictionary outgrows this is written plainly. pyarrow's 1 MiB default
 # let a row group of 32,768 identifiers build a dictionary as large as the column itself; at
@@ -78,14 +81,16 @@ def cluster(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, 
         return frame, []
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    """A snapshot file as a DataFrame, or a GeoDataFrame when it is GeoParquet."""
-    metadata = pq.read_schema(path).metadata or {}
+def read_parquet(location: Path | str) -> pd.DataFrame:
+    """A snapshot file (a path or an ``s3://`` location) as a DataFrame, or a GeoDataFrame
+    when it is GeoParquet."""
+    filesystem, path = resolve(location)
+    metadata = pq.read_schema(path, filesystem=filesystem).metadata or {}
     if b"geo" in metadata:
         import geopandas
 
-        return geopandas.read_parquet(path)
-    return pd.read_parquet(path)
+        return geopandas.read_parquet(path, filesystem=filesystem)
+    return pd.read_parquet(path, filesystem=filesystem)
 
 
 def file_schema(path: Path) -> list[dict[str, str]]:
@@ -107,45 +112,49 @@ def new_version_name(existing: set[str]) -> str:
 
 
 class SnapshotStore:
-    """Versioned snapshots of every dataset under `root`; keeps `retain` versions each."""
+    """Versioned snapshots of every dataset under `root` (a folder, or a
+    :class:`~hub.pipeline.store_fs.S3Files`); keeps `retain` versions each."""
 
-    def __init__(self, root: Path, retain: int = 5):
-        self.root = Path(root)
+    def __init__(self, root: Path | S3Files | LocalFiles, retain: int = 5):
+        self.files = root if isinstance(root, (S3Files, LocalFiles)) else LocalFiles(root)
+        self.root = self.files.root
         self.retain = retain
 
-    def dataset_dir(self, dataset: str) -> Path:
-        return self.root / dataset
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.files, LocalFiles)
 
-    def ensure_dataset_dir(self, dataset: str) -> Path:
-        private_dir(self.root)
-        return private_dir(self.dataset_dir(dataset))
+    def dataset_dir(self, dataset: str) -> Path:
+        """The dataset's folder (a local store only)."""
+        return self.files.path(dataset)
+
+    def version_dir(self, dataset: str, version: str) -> Path:
+        """A version's folder (a local store only)."""
+        return self.files.path(f"{dataset}/versions/{version}")
 
     def datasets(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
+        return [name for name in self.files.folders("") if not name.startswith(".")]
 
     def versions(self, dataset: str) -> list[str]:
         """Complete versions, oldest first."""
-        folder = self.dataset_dir(dataset) / "versions"
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if p.is_dir())
+        return self.files.versions(dataset)
 
-    def version_dir(self, dataset: str, version: str) -> Path:
-        return self.dataset_dir(dataset) / "versions" / version
+    def data_location(self, dataset: str, version: str) -> str:
+        """Where a version's data.parquet is: a local path or an ``s3://`` URL."""
+        return self.files.location(f"{dataset}/versions/{version}/{DATA_FILE}")
 
     def current(self, dataset: str) -> str | None:
         """The current version's name, or None before the first successful refresh."""
-        try:
-            text = (self.dataset_dir(dataset) / CURRENT_FILE).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        return text.strip() or None
+        text = self.files.read_text(f"{dataset}/{CURRENT_FILE}")
+        return (text or "").strip() or None
+
+    def current_location(self, dataset: str) -> str | None:
+        """The current data.parquet's location (what the datasets service reads), or None."""
+        version = self.current(dataset)
+        return self.data_location(dataset, version) if version else None
 
     def current_path(self, dataset: str) -> Path | None:
-        """The current data.parquet (what the datasets service reads), or None."""
+        """The current data.parquet of a local store, or None."""
         version = self.current(dataset)
         return self.version_dir(dataset, version) / DATA_FILE if version else None
 
@@ -154,29 +163,36 @@ class SnapshotStore:
         version = version or self.current(dataset)
         if version is None:
             return None
-        path = self.version_dir(dataset, version) / MANIFEST_FILE
-        return json.loads(path.read_text(encoding="utf-8"))
+        key = f"{dataset}/versions/{version}/{MANIFEST_FILE}"
+        text = self.files.read_text(key)
+        if text is None:
+            raise FileNotFoundError(self.files.location(key))
+        return json.loads(text)
+
+    def read_version(self, dataset: str, version: str) -> pd.DataFrame:
+        return read_parquet(self.data_location(dataset, version))
 
     def read_current(self, dataset: str, attempts: int = 3) -> pd.DataFrame:
         """The current snapshot as a frame; retries if a prune races the read."""
         for _ in range(attempts):
-            path = self.current_path(dataset)
-            if path is None:
+            location = self.current_location(dataset)
+            if location is None:
                 raise FileNotFoundError(f"dataset {dataset!r} has no snapshot yet; "
                                         f"run `agora refresh {dataset}`")
             try:
-                return read_parquet(path)
+                return read_parquet(location)
             except FileNotFoundError:
                 continue
         raise FileNotFoundError(f"the current snapshot of {dataset!r} kept moving; retry")
 
     def status(self, dataset: str) -> StatusFile:
-        return StatusFile(self.dataset_dir(dataset) / "status.json")
+        return StatusFile(self.files, f"{dataset}/status.json")
 
     @contextmanager
     def lock(self, dataset: str) -> Iterator[None]:
-        """Hold this dataset's refresh lock (across threads and processes) or raise DatasetBusy."""
-        with open(self.ensure_dataset_dir(dataset) / ".lock", "a") as handle:
+        """Hold this dataset's refresh lock (across threads and processes of this machine)
+        or raise DatasetBusy."""
+        with open(self.files.work_dir(dataset) / ".lock", "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -194,20 +210,25 @@ class SnapshotStore:
         schema, row_count, geo and clustered_by added. `cluster_by`: the columns row rules
         compare (see the module docstring).
         """
-        version = new_version_name(set(self.versions(dataset)))
+        self._remove_incomplete(dataset)
+        version = new_version_name(set(self.files.folders(f"{dataset}/versions")))
         frame, clustered_by = cluster(frame, cluster_by)
         staged = self._stage(dataset, version, frame, {**manifest, "clustered_by": clustered_by})
-        final = self.version_dir(dataset, version)
-        private_dir(final.parent)
-        os.rename(staged, final)
-        fsync_path(final.parent)
-        atomic_write_text(self.dataset_dir(dataset) / CURRENT_FILE, version + "\n")
+        self.files.publish(staged, f"{dataset}/versions/{version}")
+        self.files.write_text(f"{dataset}/{CURRENT_FILE}", version + "\n")
         self.prune(dataset, retain)
         return version
 
+    def _remove_incomplete(self, dataset: str) -> None:
+        """Versions a crashed writer left without a manifest (object stores; we hold the lock)."""
+        complete = set(self.versions(dataset))
+        for version in self.files.folders(f"{dataset}/versions"):
+            if version not in complete:
+                self.files.remove(f"{dataset}/versions/{version}")
+
     def _stage(self, dataset: str, version: str, frame: pd.DataFrame,
                manifest: dict[str, Any]) -> Path:
-        staging = private_dir(self.dataset_dir(dataset) / ".staging")
+        staging = private_dir(self.files.work_dir(dataset) / ".staging")
         for leftover in staging.iterdir():  # from a crashed refresh; we hold the lock
             shutil.rmtree(leftover, ignore_errors=True)
         folder = private_dir(staging / version)
@@ -229,5 +250,18 @@ class SnapshotStore:
         versions, current = self.versions(dataset), self.current(dataset)
         doomed = [v for v in versions[:-keep_n] if v != current]
         for version in doomed:
-            shutil.rmtree(self.version_dir(dataset, version), ignore_errors=True)
+            self.files.remove(f"{dataset}/versions/{version}")
         return doomed
+
+
+def open_store(settings, environ: Mapping[str, str] | None = None,
+               retain: int | None = None) -> SnapshotStore:
+    """The store the settings name: data.store_url (S3) if set, else the local store_dir."""
+    data, environ = settings.data, os.environ if environ is None else environ
+    retain = retain or data.retain_versions
+    if not data.store_url:
+        return SnapshotStore(settings.store_dir, retain)
+    files = S3Files(data.store_url, settings.store_dir, data.s3_endpoint, data.s3_region,
+                    environ.get(data.s3_access_key_env, ""),
+                    environ.get(data.s3_secret_key_env, ""))
+    return SnapshotStore(files, retain)

@@ -131,3 +131,10 @@ def test_scheduled_refresh_gets_the_secrets_the_recipes_name(tmp_path, monkeypat
     assert "sqlite:////srv/payroll" not in repr(env)
     assert "HUB_STATE_KEY" not in env  # never handed to a source
     assert "PAYROLL_DB" not in datasets(c)["environment"]  # the gateway never reads sources
+
+
+def test_s3_keys_are_forwarded_by_name_only_with_an_s3_store():
+    assert "AWS_SECRET_ACCESS_KEY" not in datasets(applied(settings()))["environment"]
+    env = datasets(applied(settings(AGORA_DATA__STORE_URL="s3://bucket/agora",
+                                    AGORA_DATA__S3_SECRET_KEY_ENV="MY_S3_SECRET")))["environment"]
+    assert callable(env["MY_S3_SECRET"]) and callable(env["AWS_ACCESS_KEY_ID"])

@@ -143,7 +143,7 @@ def test_status_file_records_attempts_successes_and_failures(tmp_path):
                                   "message": "source: truncated again"}
     assert status.last_attempt() == at
     status.record_success(at, "new", "v1", 2.0)
-    data = json.loads(status.path.read_text())
+    data = json.loads(open(status.location).read())
     assert data["consecutive_failures"] == 0 and data["last_success"]["version"] == "v1"
     assert data["last_error"]["message"] == "source: truncated again"  # kept for history
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from tornado import web
 
-from hub.pipeline.store import SnapshotStore
+from hub.pipeline.store import open_store
 from hub.policy.pseudonym import PseudonymKeyError, key_from
 
 from ..audit_log import FileAuditLog, log_from_settings
@@ -128,7 +128,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     key = pseudonym_key(settings, environ)
     hub_auth = HubOAuth(cache_max_age=AUTH_CACHE_SECONDS)
     groups = GroupProperties(hub_auth.api_url, environ.get("JUPYTERHUB_API_TOKEN", ""))
-    registry = DatasetRegistry(settings.catalog_dir, SnapshotStore(settings.store_dir),
+    registry = DatasetRegistry(settings.catalog_dir, open_store(settings, environ),
                                has_key=bool(key))
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/datasets/"),
                     registry=registry, engine=Engine(key),

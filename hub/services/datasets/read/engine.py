@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pyarrow as pa
 
+from hub.pipeline.store_fs import register_buckets
 from hub.policy.pseudonym import pseudonyms
 
 from .query import Compiled
@@ -50,6 +51,7 @@ def connect(key: bytes, threads: int | None = DUCKDB_THREADS) -> duckdb.DuckDBPy
         con.execute(f"SET threads = {int(threads)}")
     # snapshot files are immutable (a new version is a new path): their footers can be kept
     con.execute("SET parquet_metadata_cache = true")
+    register_buckets(con)  # s3:// snapshots, read through pyarrow
     return con
 
 

@@ -39,6 +39,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hub.pipeline.store_fs import open_input, opened_buckets
+
 from . import geo
 from .engine import connect
 from .query import Compiled, QueryError
@@ -58,11 +60,11 @@ _local = threading.local()
 def _connection(key: bytes):
     """This worker thread's DuckDB connection (an export runs wholly in one thread)."""
     con = getattr(_local, "con", None)
-    if con is None or _local.key != key:
+    if con is None or _local.key != (key, opened_buckets()):
         if con is not None:
             con.close()
         con = _local.con = connect(key)
-        _local.key = key
+        _local.key = (key, opened_buckets())
     return con
 
 
@@ -155,8 +157,9 @@ def parquet_chunks(compiled: Compiled, key: bytes, stats: dict, snapshot_path: s
 
 def snapshot_file_chunks(path: str, stats: dict, rows: int | None) -> Iterator[bytes]:
     """The snapshot file as stored, for an unrestricted whole-dataset Parquet export (see the
-    module docstring). The open descriptor keeps the file readable if a prune removes it."""
-    with open(path, "rb") as handle:
+    module docstring). Locally, the open descriptor keeps the file readable if a prune removes it;
+    on S3 a prune during the export cuts it (pruning keeps `retain_versions` versions)."""
+    with open_input(path) as handle:
         while chunk := handle.read(CHUNK_BYTES):
             yield chunk
     stats["rows"] = rows

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hub.pipeline.store import SnapshotStore
+from hub.pipeline.store_fs import open_input
 
 log = logging.getLogger("agora.datasets.registry")
 Extent = dict[str, tuple[str, str] | None]  # column -> (first, last) ISO dates, None: unknown
@@ -44,21 +45,20 @@ def _column_range(metadata: pq.FileMetaData, index: int) -> tuple[str, str] | No
     return (_iso_date(min(lows)), _iso_date(max(highs))) if lows else None
 
 
-def time_extent(path: Path) -> Extent | None:
-    """Each date/timestamp column's (first, last) date (None: no statistics) at `path`;
-    None when the file cannot be read."""
+def time_extent(path: Path | str) -> Extent | None:
+    """Each date/timestamp column's (first, last) date (None: no statistics) at `path` (a
+    local path or an s3:// location); None when the file cannot be read."""
     try:
-        parquet = pq.ParquetFile(path)
+        with open_input(path) as source:
+            parquet = pq.ParquetFile(source)
+            metadata, schema = parquet.metadata, parquet.schema_arrow
     except (OSError, pa.ArrowException) as exc:
         log.warning("no time extent for %s: %s", path, exc)
         return None
-    leaves = parquet.metadata.schema
+    leaves = metadata.schema
     index = {leaves.column(i).path: i for i in range(len(leaves))}
-    found = {}
-    for field in parquet.schema_arrow:
-        if _temporal(field) and field.name in index:
-            found[field.name] = _column_range(parquet.metadata, index[field.name])
-    return found
+    return {field.name: _column_range(metadata, index[field.name])
+            for field in schema if _temporal(field) and field.name in index}
 
 
 def first_created(store: SnapshotStore, dataset: str) -> str | None:

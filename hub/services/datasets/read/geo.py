@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+
+from hub.pipeline.store_fs import resolve
 
 WGS84_CODES = {("EPSG", "4326"), ("OGC", "CRS84")}
 
@@ -22,7 +23,8 @@ WGS84_CODES = {("EPSG", "4326"), ("OGC", "CRS84")}
 @lru_cache(maxsize=256)
 def geo_metadata(path: str) -> dict:
     """The GeoParquet `geo` metadata of a snapshot file ({} when not GeoParquet)."""
-    metadata = pq.read_schema(Path(path)).metadata or {}
+    filesystem, where = resolve(path)
+    metadata = pq.read_schema(where, filesystem=filesystem).metadata or {}
     return json.loads(metadata.get(b"geo", b"{}"))
 
 

@@ -46,7 +46,7 @@ class Snapshot:
 
     recipe: Recipe
     version: str
-    path: Path
+    path: str  # a local path or an s3:// location (hub/pipeline/store_fs.py)
     manifest: dict[str, Any]
     first_created: str | None = None  # created_at of the oldest version kept (extent.py)
 
@@ -202,7 +202,7 @@ class DatasetRegistry:
     # -- snapshots ------------------------------------------------------------------------
     def _check(self, recipe: Recipe, version: str) -> Snapshot | None:
         manifest = self.store.read_manifest(recipe.id, version) or {}
-        path = self.store.version_dir(recipe.id, version) / "data.parquet"
+        path = self.store.data_location(recipe.id, version)
         snapshot = Snapshot(recipe, version, path, manifest,
                             first_created(self.store, recipe.id))
         missing = recipe.access.referenced_columns() - set(snapshot.column_names)
