@@ -155,6 +155,12 @@ def load_run(ws, balancer: Balancer, victim: subprocess.Popen) -> tuple[list[Cal
     return calls, killed_at
 
 
+def audit_records(ws) -> list[dict]:
+    """Every line the replicas appended to the shared audit folder (each must parse)."""
+    return [json.loads(line) for path in sorted((ws.data_dir / "audit").glob("*.jsonl"))
+            for line in path.read_text().splitlines()]
+
+
 def test_a_replica_killed_under_load_gives_no_wrong_answer(cluster):
     ws, started, balancer = cluster
     victim, victim_port = started[1]
@@ -170,6 +176,8 @@ def test_a_replica_killed_under_load_gives_no_wrong_answer(cluster):
     assert all(killed_at <= c.ended and c.started <= dropped_at for c in errors)
     after = [c for c in calls if c.started > dropped_at]
     assert after and all(c.status != 502 for c in after)
+    answered = [c for c in calls if c.status != 502]  # each audited before it was answered
+    assert len(audit_records(ws)) >= len(answered)
 
 
 def publish_new_incidents(ws, rows: int) -> str:
