@@ -10,6 +10,8 @@ JUPYTERHUB_SERVICE_PREFIX, OAuth client settings), read by HubOAuth itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 from collections.abc import Mapping
@@ -92,15 +94,27 @@ def portal_token_page(service_prefix: str) -> str:
     return f"{base}/services/portal/tokens"
 
 
+def cookie_secret(environ: Mapping[str, str]) -> bytes:
+    """The key signing HubOAuth's cookies (OAuth state, the browser's token): derived from
+    the service's JUPYTERHUB_API_TOKEN, which every replica of the service shares, so a login
+    begun on one replica ends on another; random without a token (one process only)."""
+    token = environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not token:
+        return os.urandom(32)
+    return hmac.new(token.encode(), b"agora datasets service cookies", hashlib.sha256).digest()
+
+
 def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity: Identity,
              audit_dir: Path | None = None, user_model=hub_user_model,
              hub_auth: HubOAuth | None = None, token_page: str | None = None,
-             quotas: Quotas | None = None, audit_log=None, **extra) -> web.Application:
+             quotas: Quotas | None = None, audit_log=None, cookie_key: bytes | None = None,
+             **extra) -> web.Application:
     """`token_page`: where a 401 says to make a token (a path on this origin, or a URL);
     by default the portal's tokens page. `quotas`: the callers' fair-use limits (none given:
     the defaults). The audit log: `audit_log` (audit_log.py), else the files in `audit_dir`.
-    `extra` holds other application settings, e.g. ``publishing`` (how the catalog describes
-    itself, published_handlers.publishing)."""
+    `cookie_key`: the cookie secret (none given: random, this process only). `extra` holds
+    other application settings, e.g. ``publishing`` (how the catalog describes itself,
+    published_handlers.publishing)."""
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     return web.Application(
         routes(prefix), prefix=prefix, registry=registry, engine=engine, identity=identity,
@@ -108,7 +122,7 @@ def make_app(*, prefix: str, registry: DatasetRegistry, engine: Engine, identity
         hub_auth=hub_auth,
         token_page=token_page or portal_token_page(prefix),
         quotas=quotas if quotas is not None else Quotas(),
-        cookie_secret=os.urandom(32), log_function=log_request,
+        cookie_secret=cookie_key or os.urandom(32), log_function=log_request,
         default_handler_class=NotFoundHandler, **extra)
 
 
@@ -135,4 +149,4 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     identity=identity_from_settings(settings, groups),
                     audit_log=log_from_settings(settings), hub_auth=hub_auth,
                     quotas=Quotas(Limits.from_settings(settings.services.datasets_quotas)),
-                    publishing=settings.publishing)
+                    cookie_key=cookie_secret(environ), publishing=settings.publishing)
