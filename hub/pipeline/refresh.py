@@ -17,8 +17,10 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
 recorded with a readable message in the status file. :func:`refresh_many` runs datasets after
 the datasets they join; a dependency that failed still has its last good snapshot, which is
-what the dependent dataset then joins. :func:`refresh_catalog` also fails, alone, each broken
-recipe asked for (recipe.read_catalog): its problem is its result, the others refresh.
+what the dependent dataset then joins; with ``batch.dask_scheduler`` set, each of its datasets
+is a job on that Dask cluster (dask_batch.py), in the same order. :func:`refresh_catalog`
+also fails, alone, each broken recipe asked for (recipe.read_catalog): its problem is its
+result, the others refresh.
 """
 
 from __future__ import annotations
