@@ -1,10 +1,10 @@
 """The pipeline side of `agora refresh`, `agora refresh --watch` and `agora status`.
 
 `cmd_refresh` and `cmd_status` are what hub/cli/main.py dispatches to; each returns the exit code
-(0 ok, 1 a refresh failed, 2 a configuration problem or an unknown dataset). A recipe that
-does not load fails alone: its problems are printed, its dataset counts as failed (1) and the
-others refresh. ConfigProblems (a catalog folder that cannot be read) propagate to the CLI,
-which prints one line per problem.
+(0 ok, 1 a refresh failed, 2 a configuration problem, an unknown dataset or an unreachable
+Dask scheduler). A recipe that does not load fails alone: its problems are printed, its
+dataset counts as failed (1) and the others refresh. ConfigProblems (a catalog folder that
+cannot be read) propagate to the CLI, which prints one line per problem.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from ..config.loading import load_settings
 from ..config.problems import ConfigProblems
 from ..demo_data.bootstrap import missing_demo_sources_note
+from ..pipeline.dask_batch import DaskUnavailable
 from ..pipeline.deps import UnknownDataset
 from ..pipeline.recipe import read_catalog
 from ..pipeline.recipe_validation import suggest
@@ -39,7 +40,7 @@ def refresh_command(settings, datasets: Sequence[str], accept_shrink: bool = Fal
     try:
         results = refresh_catalog(catalog, env, datasets or None, printer(),
                                   accept_shrink=set(datasets) if accept_shrink else ())
-    except UnknownDataset as exc:
+    except (UnknownDataset, DaskUnavailable) as exc:
         print(f"agora refresh: {exc}", file=sys.stderr)
         return 2
     print()

@@ -548,6 +548,23 @@ class ReportsSettings(_Section):
         return self
 
 
+class BatchSettings(_Section):
+    dask_scheduler: str = Field(
+        "", description="Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786) on which "
+        "`agora refresh` of several datasets runs, one task per dataset; empty: local "
+        "processes. Its workers need Agora installed and the same store and sources folders "
+        "(docs/pipeline.md#batch-work-on-dask).")
+
+    @model_validator(mode="after")
+    def _scheduler_address(self):
+        value = self.dask_scheduler
+        if value and not re.fullmatch(r"(tcp|tls)://[^\s/]+:\d+", value):
+            raise SettingError("dask_scheduler", f"{value!r} is not a Dask scheduler address",
+                               "write tcp://host:port or tls://host:port, e.g. "
+                               "tcp://10.0.0.5:8786, or leave it empty for local processes")
+        return self
+
+
 class Settings(_Section):
     hub: HubSettings = Field(HubSettings(), description="Where the hub listens and keeps its data.")
     auth: AuthSettings = Field(AuthSettings(), description="How people log in.")
@@ -565,6 +582,9 @@ class Settings(_Section):
                                        description="Hub-managed services (datasets...).")
     reports: ReportsSettings = Field(
         ReportsSettings(), description="Scheduled PDF reports: schedules, runs, delivery.")
+    batch: BatchSettings = Field(
+        BatchSettings(), description="Where batches of refreshes run: local processes or a "
+        "Dask cluster.")
     source: str = Field("defaults", exclude=True, description="Where the settings were read from.")
 
     @model_validator(mode="after")

@@ -17,8 +17,10 @@ One refresh of one dataset (:func:`refresh_dataset`), holding the dataset's lock
 Any failure (SourceError, ProcessingError, timeout, a crash) leaves `current` untouched and is
 recorded with a readable message in the status file. :func:`refresh_many` runs datasets after
 the datasets they join; a dependency that failed still has its last good snapshot, which is
-what the dependent dataset then joins. :func:`refresh_catalog` also fails, alone, each broken
-recipe asked for (recipe.read_catalog): its problem is its result, the others refresh.
+what the dependent dataset then joins; with ``batch.dask_scheduler`` set, each of its datasets
+is a job on that Dask cluster (dask_batch.py), in the same order. :func:`refresh_catalog`
+also fails, alone, each broken recipe asked for (recipe.read_catalog): its problem is its
+result, the others refresh.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,6 +70,7 @@ class RefreshResult:
     rows: int | None = None
     seconds: float = 0.0
     error: str | None = None
+    ran_on: str | None = None  # the Dask worker (address and pid); None: this process
 
     @property
     def failed(self) -> bool:
@@ -88,6 +92,7 @@ class RefreshEnv:
     hub_secrets: frozenset[str] = frozenset()
     alerts: EpisodeStore | None = None  # from_settings: <data_dir>/alerts; None: no alerts
     max_shrink_fraction: float = 0.5
+    dask_scheduler: str = ""  # batch.dask_scheduler: refresh_many's tasks go there; "": here
 
     @classmethod
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> RefreshEnv:
@@ -95,7 +100,8 @@ class RefreshEnv:
         return cls(open_store(settings, environ), settings.sources_dir, environ,
                    data.max_dropped_fraction, data.retain_versions, data.max_source_bytes,
                    frozenset({settings.auth.crypt_key_env, data.pseudonym_key_env}),
-                   EpisodeStore.from_settings(settings), data.max_shrink_fraction)
+                   EpisodeStore.from_settings(settings), data.max_shrink_fraction,
+                   settings.batch.dask_scheduler)
 
     @property
     def source_environ(self) -> dict[str, str]:
@@ -274,10 +280,57 @@ def refresh_many(recipes: Mapping[str, Recipe], env: RefreshEnv,
     """Refresh `ids` (default: all) and the datasets they join, dependencies first; the
     datasets in `accept_shrink` may shrink past their limit (see refresh_dataset).
 
-    Raises deps.UnknownDataset for an id without a recipe (nothing is refreshed then).
+    With ``env.dask_scheduler`` set, each dataset is a task on that Dask cluster
+    (dask_batch.py); only each dataset's result is reported to `progress` then.
+    Raises deps.UnknownDataset for an id without a recipe (nothing is refreshed then), and
+    dask_batch.DaskUnavailable when the scheduler cannot be reached.
     """
+    order = refresh_order(recipes, ids)
+    if env.dask_scheduler:
+        return _refresh_on_dask(recipes, order, env, progress, accept_shrink)
     return [refresh_dataset(recipes[d], env, progress, accept_shrink=d in accept_shrink)
-            for d in refresh_order(recipes, ids)]
+            for d in order]
+
+
+def _refresh_on_dask(recipes: Mapping[str, Recipe], order: list[str], env: RefreshEnv,
+                     progress: Progress | None, accept_shrink: Collection[str]) -> list[RefreshResult]:
+    """refresh_many's datasets as jobs on the Dask cluster; one progress event per dataset."""
+    from .dask_batch import run_jobs
+
+    emit, results = _quiet(progress), {}
+    jobs = {d: partial(refresh_dataset, recipes[d], env, None, accept_shrink=d in accept_shrink)
+            for d in order}
+    after = {d: set(recipes[d].dependencies) for d in order}
+
+    def finished(outcome) -> None:
+        result = results[outcome.name] = task_result(outcome, env)
+        emit(ProgressEvent(result.dataset, result.result, result.rows, result.seconds,
+                           result.error or ""))
+
+    run_jobs(env.dask_scheduler, jobs, after, finished)
+    return [results[d] for d in order]
+
+
+def task_result(outcome, env: RefreshEnv) -> RefreshResult:
+    """The RefreshResult of a dataset's Dask job; a job the cluster lost fails alone."""
+    if outcome.error is None:
+        outcome.value.ran_on = outcome.ran_on
+        return outcome.value
+    message = (f"the Dask task failed: {type(outcome.error).__name__}: "
+               f"{one_line(outcome.error)}")
+    _record_failed(env, outcome.name, message)
+    return RefreshResult(outcome.name, "failed", env.store.current(outcome.name), error=message)
+
+
+def _record_failed(env: RefreshEnv, dataset: str, message: str) -> None:
+    """An attempt that failed before (or outside) a refresh, in the dataset's status file."""
+    try:
+        with env.store.lock(dataset):
+            status = env.store.status(dataset)
+            status.record_attempt(utc_now())
+            status.record_failure(utc_now(), message, 0.0)
+    except DatasetBusy:
+        pass
 
 
 def wanted_broken(catalog: Catalog, ids: Iterable[str] | None) -> list[str]:
@@ -303,13 +356,7 @@ def broken_recipe(dataset: str, catalog: Catalog, env: RefreshEnv,
                            f"{problems[0]}{more}")
     if DATASET_ID.match(dataset):  # a file name that is no dataset id has no store folder
         result.version = env.store.current(dataset)
-        try:
-            with env.store.lock(dataset):
-                status = env.store.status(dataset)
-                status.record_attempt(utc_now())
-                status.record_failure(utc_now(), result.error, 0.0)
-        except DatasetBusy:
-            pass
+        _record_failed(env, dataset, result.error)
     _quiet(progress)(ProgressEvent(dataset, "failed", message=result.error))
     return result
 

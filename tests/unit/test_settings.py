@@ -162,3 +162,12 @@ def test_text_and_secret_variables_are_taken_verbatim():
     assert s.culler.enabled is False
     env = {"AGORA_AUTH__DEMO_PASSWORD": "s3cr3t #tail"}
     assert load_settings(environ=env).auth.demo_password.get_secret_value() == "s3cr3t #tail"
+
+
+def test_dask_scheduler_is_empty_by_default_and_checked_when_set(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).batch.dask_scheduler == ""
+    set_to = load_settings(environ={"AGORA_BATCH__DASK_SCHEDULER": "tcp://10.0.0.5:8786"})
+    assert set_to.batch.dask_scheduler == "tcp://10.0.0.5:8786"
+    [line] = problems_of(write(tmp_path, "batch:\n  dask_scheduler: 10.0.0.5\n"))
+    assert "batch.dask_scheduler" in line and "tcp://host:port" in line
