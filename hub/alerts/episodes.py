@@ -63,8 +63,13 @@ class EpisodeStore:
     """`path`: the SQLite file (its folder made mode 700); `url`: PostgreSQL instead."""
 
     def __init__(self, path: Path, url: str | None = None):
-        self.path = Path(path)
+        self.path, self.url = Path(path), url
         self.db = open_database("alerts", SCHEMA, self.path, url, timeout=30)
+
+    def __reduce__(self):
+        """Sent to another process (a Dask worker's refresh), the store opens its own
+        connection there."""
+        return EpisodeStore, (self.path, self.url)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, url: str | None = None) -> EpisodeStore:

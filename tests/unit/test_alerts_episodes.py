@@ -2,6 +2,7 @@
 judge the same rule at the same moment, each with its own connection, open one episode and
 owe one notice."""
 
+import pickle
 import threading
 
 from hub.alerts.episodes import EpisodeStore
@@ -33,3 +34,15 @@ def test_refreshes_at_the_same_moment_open_one_episode(tmp_path, state_url):
     assert not stores[3].record_delivery(notice, "manager", "told", "2026-12-01T06:02")
     for store in stores:
         store.close()
+
+
+def test_a_store_sent_to_another_process_opens_its_own_connection(tmp_path, state_url):
+    """A refresh task pickled for a Dask worker carries the store's address, not its
+    connection."""
+    store = EpisodeStore(tmp_path / "alerts.sqlite", state_url)
+    store.update("waste_bins", "full", {"CNT-1": (ROW, TITLE)}, "v1", "2026-12-01T06:00")
+    copy = pickle.loads(pickle.dumps(store))
+    assert copy.db is not store.db
+    assert [e.key for e in copy.open_episodes()] == ["CNT-1"]
+    store.close()
+    copy.close()
