@@ -301,6 +301,11 @@ class ServicesSettings(_Section):
         8085, ge=1, le=65535, description="Port of the scheduler service (dataset refreshes and "
         "report schedules; its API lists schedules, runs and archived PDFs), always on "
         "127.0.0.1; users reach it through the hub at <bind_url>services/scheduler/.")
+    auth_cache_seconds: int = Field(
+        30, ge=1, le=300, description="How long the datasets service, the portal and the "
+        "scheduler service trust the hub's answer about a token or a login cookie before "
+        "asking again: a revoked or expired token, or a stopped server's, stops working "
+        "within this time. Lower: more requests to the hub; higher: a revocation takes longer.")
     datasets_quotas: DatasetsQuotaSettings = Field(
         DatasetsQuotaSettings(), description="Fair use of the datasets service: per-caller "
         "limits, kept in the service's memory (they start afresh when it restarts). See "

@@ -1,5 +1,6 @@
 """Settings: defaults, file + environment layering, and the clear errors of bad input."""
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,17 @@ def test_text_and_secret_variables_are_taken_verbatim():
     assert s.culler.enabled is False
     env = {"AGORA_AUTH__DEMO_PASSWORD": "s3cr3t #tail"}
     assert load_settings(environ=env).auth.demo_password.get_secret_value() == "s3cr3t #tail"
+
+
+def test_auth_cache_seconds_is_bounded():
+    [line] = problems_of(environ={"AGORA_SERVICES__AUTH_CACHE_SECONDS": "0"})
+    assert line.startswith("AGORA_SERVICES__AUTH_CACHE_SECONDS: services.auth_cache_seconds:")
+
+
+@pytest.mark.parametrize("service", ["datasets.http", "portal", "scheduler"])
+def test_services_trust_the_hubs_answer_for_auth_cache_seconds(service, tmp_path):
+    module = importlib.import_module(f"hub.services.{service}.app")
+    settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(tmp_path),
+                                      "AGORA_SERVICES__AUTH_CACHE_SECONDS": "5"})
+    args = (settings, None, {}) if service == "scheduler" else (settings, {})
+    assert module.app_from_settings(*args).settings["hub_auth"].cache_max_age == 5
