@@ -4,6 +4,7 @@ code in a user's workspace kernel."""
 from __future__ import annotations
 
 import atexit
+import io
 import json
 import os
 import pwd
@@ -115,12 +116,58 @@ def workspaces_for(*users: str) -> dict:
     return {"spawner": {"workspace_users": list(users)}}
 
 
+_demo_data: dict[str, Path] = {}  # "folder": this process's demo data dir, see demo_data_dir
+
+
+def demo_data_dir() -> Path:
+    """A data directory holding what `agora up` makes at its first start in demo mode (the
+    synthetic sources, the store refreshed from them, the alert episodes, the pseudonym key),
+    made once for this test process by the same code (hub.demo_data.bootstrap).
+
+    It is made again when a dataset's schedule slot has passed since (river_levels: every
+    15 minutes): a copy must not look to the scheduler any different from a store refreshed
+    at the hub's start, where nothing is due yet."""
+    from hub.config.loading import load_settings
+    from hub.demo_data.bootstrap import load_demo_data
+    from hub.pipeline.recipe import load_catalog
+    from hub.pipeline.schedule import due_datasets
+    from hub.pipeline.store import SnapshotStore
+    from hub.pipeline.store_files import utc_now
+
+    folder = _demo_data.get("folder")
+    if folder is not None:
+        settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(folder)})
+        store = SnapshotStore(settings.store_dir)
+        if not due_datasets(load_catalog(settings.catalog_dir), store, utc_now()):
+            return folder
+    folder = reachable_temp_folder("agora-demo-data-") / "data"
+    settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(folder)})
+    results = load_demo_data(settings, out=io.StringIO(), environ=dict(os.environ))
+    assert results and not any(r.failed for r in results), results
+    _demo_data["folder"] = folder
+    return folder
+
+
+def takes_demo_data_copy(overrides: dict | None, env: dict | None) -> bool:
+    """Whether `agora up` with these settings would make exactly :func:`demo_data_dir`'s
+    content: demo mode, the default catalog, sources and store, and the environment of the
+    tests (a test passing `env` or its own data settings gets a first start of its own)."""
+    return env is None and not {"auth", "data"} & set(overrides or {})
+
+
 def start_agora(folder: Path, overrides: dict | None = None, env: dict | None = None,
-                base_path: str = "/agora/") -> RunningAgora:
-    """Start `agora up` on free ports and wait until it says it is ready."""
+                base_path: str = "/agora/", fresh_demo_data: bool = False) -> RunningAgora:
+    """Start `agora up` on free ports and wait until it says it is ready.
+
+    In demo mode the data directory starts as a copy of :func:`demo_data_dir` (the same
+    files `agora up` would write at its first start, ~8 s saved per start); tests about that
+    first start itself, or that pass `env` or data settings, get a fresh one
+    (`fresh_demo_data`)."""
     folder.mkdir(parents=True, exist_ok=True)
     settings_path = write_settings(folder, overrides, base_path)
     config = yaml.safe_load(settings_path.read_text())
+    if not fresh_demo_data and takes_demo_data_copy(overrides, env):
+        shutil.copytree(demo_data_dir(), config["hub"]["data_dir"])
     log_path = folder / "agora-up.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
@@ -142,11 +189,12 @@ def start_agora(folder: Path, overrides: dict | None = None, env: dict | None = 
 
 @contextmanager
 def running_agora(folder: Path, overrides: dict | None = None, env: dict | None = None,
-                  stop_within: float = 15) -> Iterator[RunningAgora]:
+                  stop_within: float = 15, fresh_demo_data: bool = False
+                  ) -> Iterator[RunningAgora]:
     """:func:`start_agora` for the length of a `with` block. Agora is stopped however the
     block ends; when it ends normally, a clean stop is also asserted (exit status 0 within
     `stop_within` seconds: Ctrl-C must stop everything it started, workspaces included)."""
-    agora = start_agora(folder, overrides, env)
+    agora = start_agora(folder, overrides, env, fresh_demo_data=fresh_demo_data)
     try:
         yield agora
     except BaseException:

@@ -349,6 +349,11 @@ class ServicesSettings(_Section):
         "the host of hub.bind_url). In a Kubernetes pod: 0.0.0.0, so that the proxy's pod and "
         "the dashboards' ingress reach them through the hub's Service "
         "(docs/deploy-kubernetes.md).")
+    auth_cache_seconds: int = Field(
+        30, ge=1, le=300, description="How long the datasets service, the portal and the "
+        "scheduler service trust the hub's answer about a token or a login cookie before "
+        "asking again: a revoked or expired token, or a stopped server's, stops working "
+        "within this time. Lower: more requests to the hub; higher: a revocation takes longer.")
     datasets_quotas: DatasetsQuotaSettings = Field(
         DatasetsQuotaSettings(), description="Fair use of the datasets service: per-caller "
         "limits, kept in the service's memory (they start afresh when it restarts). See "

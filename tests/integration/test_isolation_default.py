@@ -25,7 +25,6 @@ import pytest
 import requests
 import yaml
 
-from hub.services.datasets.http.app import AUTH_CACHE_SECONDS
 from hub.workspaces.accounts import system_account_name
 from tests.support import (
     PROBE_TAG,
@@ -52,6 +51,9 @@ pytestmark = [
 
 OFFICIAL, ANALYST = "elu-rivemont", "analyst"
 SECRET_DATASET = "social_aid_beneficiaries"  # analysts may read it, officials may not
+# the services trust the hub's answer about a token this long (default 30 s): short here, so
+# that the stopped server's token is seen refused without waiting half a minute
+AUTH_CACHE_SECONDS = 3
 
 ATTACK = r"""
 import glob, urllib.request
@@ -154,7 +156,9 @@ def default_hub():
     developer's own agora-* accounts are never touched; the accounts are removed after)."""
     names = {user: system_account_name(TEST_ACCOUNT_PREFIX, user) for user in (OFFICIAL, ANALYST)}
     base = reachable_temp_folder("agora-default-isolation-")
-    with running_agora(base / "agora", workspaces_for(OFFICIAL)) as agora:
+    overrides = {**workspaces_for(OFFICIAL),
+                 "services": {"auth_cache_seconds": AUTH_CACHE_SECONDS}}
+    with running_agora(base / "agora", overrides) as agora:
         os.chmod(base / "agora", 0o755)  # only data_dir's own mode may keep workspaces out
         sessions = spawned_sessions(agora.url, (OFFICIAL, ANALYST))
         tokens = {user: server_token(name) for user, name in names.items()}

@@ -1,5 +1,6 @@
 """Settings: defaults, file + environment layering, and the clear errors of bad input."""
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,15 @@ def test_dask_scheduler_is_empty_by_default_and_checked_when_set(tmp_path, monke
     assert set_to.batch.dask_scheduler == "tcp://10.0.0.5:8786"
     [line] = problems_of(write(tmp_path, "batch:\n  dask_scheduler: 10.0.0.5\n"))
     assert "batch.dask_scheduler" in line and "tcp://host:port" in line
+def test_auth_cache_seconds_is_bounded():
+    [line] = problems_of(environ={"AGORA_SERVICES__AUTH_CACHE_SECONDS": "0"})
+    assert line.startswith("AGORA_SERVICES__AUTH_CACHE_SECONDS: services.auth_cache_seconds:")
+
+
+@pytest.mark.parametrize("service", ["datasets.http", "portal", "scheduler"])
+def test_services_trust_the_hubs_answer_for_auth_cache_seconds(service, tmp_path):
+    module = importlib.import_module(f"hub.services.{service}.app")
+    settings = load_settings(environ={"AGORA_HUB__DATA_DIR": str(tmp_path),
+                                      "AGORA_SERVICES__AUTH_CACHE_SECONDS": "5"})
+    args = (settings, None, {}) if service == "scheduler" else (settings, {})
+    assert module.app_from_settings(*args).settings["hub_auth"].cache_max_age == 5

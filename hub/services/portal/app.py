@@ -29,7 +29,6 @@ from .tokens_page import TokensHandler
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("agora.portal.access")
-AUTH_CACHE_SECONDS = 30
 
 
 def log_request(handler: web.RequestHandler) -> None:
@@ -89,7 +88,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     base_url = environ.get("JUPYTERHUB_BASE_URL", "/")
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX", base_url + "services/portal/"),
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
-                    hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS),
+                    hub_auth=HubOAuth(cache_max_age=settings.services.auth_cache_seconds),
                     public_origin=settings.hub.public_origin,
                     publications=PublicationStore.in_data_dir(settings.hub.data_dir),
                     dashboards_home=settings.dashboards_origin + base_url,

@@ -16,7 +16,6 @@ from tornado import web
 from hub.reports.api import hub_user_model, routes
 
 access_log = logging.getLogger("agora.scheduler.access")
-AUTH_CACHE_SECONDS = 30
 
 
 def log_request(handler: web.RequestHandler) -> None:
@@ -68,4 +67,4 @@ def app_from_settings(settings, scheduler, environ) -> web.Application:
     return make_app(prefix=environ.get("JUPYTERHUB_SERVICE_PREFIX",
                                        base_url + "services/scheduler/"),
                     scheduler=scheduler, settings=settings,
-                    hub_auth=HubOAuth(cache_max_age=AUTH_CACHE_SECONDS))
+                    hub_auth=HubOAuth(cache_max_age=settings.services.auth_cache_seconds))

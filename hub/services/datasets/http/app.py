@@ -45,7 +45,6 @@ from .identity import GroupProperties, Identity, identity_from_settings
 
 access_log = logging.getLogger("agora.datasets.access")
 log = logging.getLogger("agora.datasets")
-AUTH_CACHE_SECONDS = 30  # a revoked or expired token stops working within this time
 ID = r"([^/]+)"
 
 
@@ -140,7 +139,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
     """The production application: HubOAuth; caller attributes from group properties (hub
     API) and from the hub's identity attribute store (identity.py)."""
     key = pseudonym_key(settings, environ)
-    hub_auth = HubOAuth(cache_max_age=AUTH_CACHE_SECONDS)
+    hub_auth = HubOAuth(cache_max_age=settings.services.auth_cache_seconds)
     groups = GroupProperties(hub_auth.api_url, environ.get("JUPYTERHUB_API_TOKEN", ""))
     registry = DatasetRegistry(settings.catalog_dir, open_store(settings, environ),
                                has_key=bool(key))
