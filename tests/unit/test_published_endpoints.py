@@ -155,6 +155,11 @@ def test_an_unknown_catalog_reader_is_a_clear_400(as_user):
                           headers={"Authorization": "token token-of-analyst"}, timeout=30)
     assert answer.status_code == 400
     assert answer.json()["error"] == "unknown reader 'pickle'; use one of stock, widgets"
+    misspelt = requests.get(service.url + "api/catalog.yaml", params={"readr": "widgets"},
+                            headers={"Authorization": "token token-of-analyst"}, timeout=30)
+    assert misspelt.status_code == 400
+    assert misspelt.json()["error"] == ("unknown parameter 'readr'; this catalog takes only "
+                                        "`reader`")
 
 
 def test_geo_datasets_come_back_as_geodataframes(as_user):

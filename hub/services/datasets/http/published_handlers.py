@@ -66,6 +66,11 @@ class CatalogHandler(DatasetsHandler):
         self.finish(body)
 
     def reader_kind(self) -> str:
+        """`?reader=` (the only parameter: a misspelt one would silently give the default)."""
+        unknown = sorted(set(self.request.query_arguments) - {"reader"})
+        if unknown:
+            raise ApiError(400, {"error": f"unknown parameter {unknown[0][:20]!r}; this "
+                                          "catalog takes only `reader`"})
         reader = self.get_query_argument("reader", READERS[0])
         if reader not in READERS:
             raise ApiError(400, {"error": f"unknown reader {reader[:20]!r}; use one of "
