@@ -12,9 +12,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from hub.services.datasets.published.vocabularies import theme_uri
+from hub.services.datasets.published.vocabularies import THEMES, theme_uri
 
-from .labels import THEMES
 from .language import pick
 
 

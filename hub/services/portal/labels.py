@@ -267,26 +267,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "go_home": ("Revenir à l'accueil du portail", "Back to the portal's home"),
 }
 
-# EU data-theme codes (DCAT-AP), as recipes name them (hub/services/datasets/published/dcat.py)
-THEMES: dict[str, tuple[str, str]] = {
-    "AGRI": ("Agriculture, pêche, forêts et alimentation",
-             "Agriculture, fisheries, forestry and food"),
-    "ECON": ("Économie et finances", "Economy and finance"),
-    "EDUC": ("Éducation, culture et sport", "Education, culture and sport"),
-    "ENER": ("Énergie", "Energy"),
-    "ENVI": ("Environnement", "Environment"),
-    "GOVE": ("Gouvernement et secteur public", "Government and public sector"),
-    "HEAL": ("Santé", "Health"),
-    "INTR": ("Questions internationales", "International issues"),
-    "JUST": ("Justice, système juridique et sécurité publique",
-             "Justice, legal system and public safety"),
-    "OP_DATPRO": ("Données provisoires", "Provisional data"),
-    "REGI": ("Régions et villes", "Regions and cities"),
-    "SOCI": ("Population et société", "Population and society"),
-    "TECH": ("Science et technologie", "Science and technology"),
-    "TRAN": ("Transports", "Transport"),
-}
-
 # the recipes' update_frequency words
 FREQUENCIES: dict[str, tuple[str, str]] = {
     "continuous": ("en continu", "continuously"),

@@ -58,8 +58,9 @@ def test_retention_keeps_n_versions_and_never_the_current_one(tmp_path):
     assert store.prune("air", retain=1) == []
 
 
-def test_a_reader_never_sees_a_partial_version(tmp_path):
-    store = SnapshotStore(tmp_path / "store", retain=2)
+def readers_see_only_whole_versions(store, readers: int, publications: int) -> None:
+    """`readers` threads read `current` while `publications` versions of growing size are
+    published: none sees a partial version, and they really read across the switches."""
     store.write_version("air", frame(0), {})
     done, seen, errors = threading.Event(), set(), []
 
@@ -73,16 +74,20 @@ def test_a_reader_never_sees_a_partial_version(tmp_path):
             except Exception as exc:  # any torn read, missing file or bad parquet fails
                 errors.append(repr(exc))
 
-    threads = [threading.Thread(target=reader) for _ in range(2)]
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
     for thread in threads:
         thread.start()
-    for batch in range(1, 15):
+    for batch in range(1, publications + 1):
         store.write_version("air", frame(batch), {})
     done.set()
     for thread in threads:
         thread.join()
     assert errors == []
     assert len(seen) > 1  # the readers really read while versions were switched
+
+
+def test_a_reader_never_sees_a_partial_version(tmp_path):
+    readers_see_only_whole_versions(SnapshotStore(tmp_path / "store", retain=2), 2, 14)
 
 
 def test_a_crash_while_writing_keeps_current_and_is_cleaned_later(tmp_path, monkeypatch):

@@ -10,16 +10,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
 from datetime import UTC, datetime
 
-import pandas as pd
 import pyarrow.fs as pafs
 import pytest
 
 from hub.pipeline import store_fs
 from hub.pipeline.store import SnapshotStore
 from tests.s3_support import s3_files, s3_server
+
+from .test_store import frame, readers_see_only_whole_versions
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +34,6 @@ def store(request, tmp_path):
         return SnapshotStore(tmp_path / "store", retain=2)
     endpoint = request.getfixturevalue("endpoint")
     return SnapshotStore(s3_files(endpoint, tmp_path / "work"), retain=2)
-
-
-def frame(batch: int, rows: int | None = None) -> pd.DataFrame:
-    rows = rows if rows is not None else 1000 * (batch + 1)
-    return pd.DataFrame({"batch": [batch] * rows, "n": range(rows)})
 
 
 def test_write_read_current_and_manifest(store):
@@ -139,26 +134,7 @@ def test_a_killed_writer_leaves_the_current_version_served(endpoint, tmp_path):
 
 
 def test_a_reader_never_sees_a_partial_version(store):
-    store.write_version("air", frame(0), {})
-    done, seen, errors = threading.Event(), set(), []
-
-    def reader():
-        while not done.is_set():
-            try:
-                data = store.read_current("air")
-                batch = int(data["batch"].iloc[0])
-                assert len(data) == 1000 * (batch + 1) and data["batch"].nunique() == 1
-                seen.add(batch)
-            except Exception as exc:  # any torn read, missing object or bad parquet fails
-                errors.append(repr(exc))
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    for batch in range(1, 8):
-        store.write_version("air", frame(batch), {})
-    done.set()
-    thread.join()
-    assert errors == [] and len(seen) > 1
+    readers_see_only_whole_versions(store, 1, 7)
 
 
 def test_settings_choose_the_store(endpoint, tmp_path):
