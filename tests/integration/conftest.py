@@ -2,26 +2,11 @@ import os
 
 import pytest
 
-from hub.config.settings import SpawnerSettings
 from tests.support import (
     admin_api_token,
-    remove_system_account,
     remove_test_accounts,
     running_agora,
-    system_account,
 )
-
-SHARED_ACCOUNT = SpawnerSettings().shared_account
-
-
-@pytest.fixture(scope="session", autouse=True)
-def shared_account_removed_when_the_tests_made_it():
-    """As root, hubs in shared mode create the shared account: the tests remove it again,
-    unless it was there before them (a real `sudo ./dev.sh up` made it)."""
-    made_here = os.geteuid() == 0 and system_account(SHARED_ACCOUNT) is None
-    yield
-    if made_here:
-        remove_system_account(SHARED_ACCOUNT)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from hub.config.loading import load_settings
+from hub.config.settings import SpawnerSettings
 from hub.demo_data.bootstrap import DEMO_KEY_FILE
 from hub.workspaces.shared_mode import SHARED_MODE_CSS
 from tests.support import (
@@ -26,8 +27,10 @@ from tests.support import (
     login_form,
     probe_code,
     reachable_temp_folder,
+    remove_system_account,
     run_in_workspace,
     running_agora,
+    system_account,
     tagged_result,
     user_api_token,
     wait_for_server,
@@ -65,14 +68,22 @@ r = {
 """
 
 
+SHARED_ACCOUNT = SpawnerSettings().shared_account
+
+
 @pytest.fixture(scope="module")
 def agora():
+    """A hub in shared mode; it creates the shared account, which is removed again afterwards
+    unless it was there before (a real `sudo ./dev.sh up` made it)."""
+    made_here = system_account(SHARED_ACCOUNT) is None
     base = reachable_temp_folder("agora-shared-root-")
     (base / "hub").mkdir()
     os.chmod(base / "hub", 0o755)  # open, so that data_dir's own mode 700 is the barrier
     with running_agora(base / "hub", {"spawner": {"isolation": "shared",
                                                     "workspace_users": ["partner"]}}) as running:
         yield running
+    if made_here:
+        remove_system_account(SHARED_ACCOUNT)
 
 
 def test_workspace_code_runs_as_the_shared_account_and_cannot_read_hub_secrets(agora, tmp_path):

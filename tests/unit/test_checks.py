@@ -1,7 +1,7 @@
 """hub.config.runtime_checks (crypt key, provider URLs, client secret) and the OIDC authenticator's groups."""
 
 import base64
-import secrets
+import random
 import subprocess
 import sys
 
@@ -13,7 +13,10 @@ from hub.config.problems import ConfigProblems
 from hub.config.runtime_checks import check_runtime, hub_environment, runtime_problems
 from hub.login.authenticators import AgoraOIDCAuthenticator, claims_of
 
-GOOD_KEY = secrets.token_hex(32)
+# keys from a fixed seed: they name the parametrized tests, which every xdist worker must
+# collect alike
+KEYS = random.Random("tests/unit/test_checks.py")
+GOOD_KEY = KEYS.randbytes(32).hex()
 
 
 def oidc_env(**extra) -> dict:
@@ -43,8 +46,8 @@ def test_complete_oidc_setup_has_no_problem():
 @pytest.mark.parametrize("key", [
     GOOD_KEY,
     GOOD_KEY.upper(),
-    base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    f"{GOOD_KEY};{secrets.token_hex(32)}",  # rotation: new key first
+    base64.urlsafe_b64encode(KEYS.randbytes(32)).decode(),
+    f"{GOOD_KEY};{KEYS.randbytes(32).hex()}",  # rotation: new key first
     f" {GOOD_KEY} ;",
 ])
 def test_accepted_crypt_keys(key):

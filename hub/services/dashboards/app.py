@@ -19,8 +19,10 @@ every stored version. The viewer's token reaches the kernel in a first cell inse
 from __future__ import annotations
 
 import html
+import shutil
 
 import nbformat
+from jupyter_core.utils import run_sync
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -142,3 +144,9 @@ class DashboardsVoila(Voila):
     def listen(self):
         IOLoop.current().add_callback(self.kernel_manager.refill)
         super().listen()
+
+    def stop(self):
+        """Stopping the service ends every dashboard session, so its kernels are killed at once
+        (Voilà asks each one to shut down and waits seconds for it; a kernel keeps nothing)."""
+        shutil.rmtree(self.connection_dir, ignore_errors=True)
+        run_sync(self.kernel_manager.shutdown_all)(now=True)
