@@ -154,7 +154,7 @@ def configure_spawner(c: Config, s: Settings) -> None:
         c.Spawner.cpu_limit = sp.cpu_limit
     c.Spawner.environment = {"AGORA_DATASETS_URL": datasets_public_url(s),
                              "AGORA_DASHBOARDS_URL": dashboards_internal_url(s),
-                             **widgets_environment(s)}
+                             **widgets_environment(s), **gateway_environment(s)}
     if s.isolation == "system-users":
         c.JupyterHub.spawner_class = "hub.workspaces.spawners.SystemUserSpawner"
         c.SystemUserSpawner.system_user_prefix = sp.system_user_prefix
@@ -269,8 +269,10 @@ class HubInputs:
 
     settings_variables: tuple[str, ...] = ()  # the hub's AGORA_SECTION__KEY, secrets left out
     recipe_secrets: tuple[str, ...] = ()  # what the recipes' sources read (url_env...)
-    # the one value: the scheduler service's fixed API token (hub/reports/service.py)
+    # the values: the scheduler service's fixed API token (hub/reports/service.py), and
+    # dask-gateway's, from the variable batch.gateway_token_env names (when a gateway is set)
     scheduler_token: str = field(default="", repr=False)
+    gateway_token: str = field(default="", repr=False)
 
     @classmethod
     def read(cls, s: Settings, environ: Mapping[str, str]) -> HubInputs:
@@ -281,8 +283,9 @@ class HubInputs:
         # get it (and no refresh hands it to a source: RefreshEnv.hub_secrets)
         secrets = [n for n in recipe_secret_names(s.catalog_dir) if n != s.auth.crypt_key_env]
         settings = (n for n in environ if is_settings_variable(n) and not is_secret_variable(n))
+        gateway_token = environ.get(s.batch.gateway_token_env, "") if s.batch.gateway_url else ""
         return cls(tuple(settings), tuple(secrets),
-                   service_token(s.reports_dir, create=False) or "")
+                   service_token(s.reports_dir, create=False) or "", gateway_token.strip())
 
 
 def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
@@ -446,8 +449,42 @@ def portal_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dic
     return [service], [users]
 
 
+GATEWAY_SERVICE = "dask-gateway"
+GATEWAY_ACCESS = f"access:services!service={GATEWAY_SERVICE}"
+
+
+def gateway_environment(s: Settings) -> dict[str, str]:
+    """What dask-gateway's client reads in a workspace, so that `Gateway()` needs no
+    arguments: the address, and JupyterHub auth (with the server's JUPYTERHUB_API_TOKEN)."""
+    if not s.batch.gateway_url:
+        return {}
+    return {"DASK_GATEWAY__ADDRESS": s.batch.gateway_url, "DASK_GATEWAY__AUTH__TYPE": "jupyterhub"}
+
+
+def gateway_service(s: Settings, inputs: HubInputs) -> tuple[list[dict], list[dict]]:
+    """dask-gateway (batch.gateway_url) as an external service: its API token, no URL (the
+    hub's proxy does not carry its scheduler traffic: workspaces reach it directly) and no
+    role (its JupyterHubAuthenticator only checks callers' tokens, with theirs). Only the
+    members of batch.gateway_groups get the scope its authenticator asks of a caller."""
+    if not s.batch.gateway_url:
+        return [], []
+    service = {"name": GATEWAY_SERVICE, "display": False}
+    if inputs.gateway_token:
+        service["api_token"] = inputs.gateway_token
+    users = {"name": "dask-gateway-users",
+             "description": "Start Dask clusters through dask-gateway (batch.gateway_groups)",
+             "scopes": [GATEWAY_ACCESS], "groups": list(s.batch.gateway_groups)}
+    return [service], [users]
+
+
+def server_token_scopes(s: Settings) -> list[str]:
+    """SERVER_TOKEN_SCOPES, and the gateway's access scope when there is one: JupyterHub
+    leaves out of a server's token what its owner does not have."""
+    return [*SERVER_TOKEN_SCOPES, *([GATEWAY_ACCESS] if s.batch.gateway_url else [])]
+
+
 SERVICE_BUILDERS = (culler_service, datasets_service, dashboards_service, portal_service,
-                    scheduler_service)
+                    scheduler_service, gateway_service)
 
 
 def merge_roles(roles: list[dict]) -> list[dict]:
@@ -475,7 +512,7 @@ def configure_services(c: Config, s: Settings, inputs: HubInputs = HubInputs()) 
         roles += more_roles
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = merge_roles(roles)
-    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
+    c.Spawner.server_token_scopes = server_token_scopes(s)
 
 
 def apply(c: Config, s: Settings, inputs: HubInputs = HubInputs()) -> None:

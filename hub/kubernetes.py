@@ -19,6 +19,7 @@ from .configure import (
     configure_services,
     dashboards_prefix,
     datasets_prefix,
+    gateway_environment,
     template_vars,
     widgets_environment,
 )
@@ -63,10 +64,10 @@ def reached_at(service: dict, host: str) -> dict:
 
 def workspace_environment(s: Settings, names: ChartNames) -> dict[str, str]:
     """What a user pod reads: the datasets service through the proxy's Service, the
-    dashboards' publish API on the hub pod's Service, the widgets' settings."""
+    dashboards' publish API on the hub pod's Service, the widgets' settings, dask-gateway's."""
     return {"AGORA_DATASETS_URL": f"http://{names.proxy_public}{datasets_prefix(s)}",
             "AGORA_DASHBOARDS_URL": f"http://{names.hub}:{s.dashboards.port}{dashboards_prefix(s)}",
-            **widgets_environment(s)}
+            **widgets_environment(s), **gateway_environment(s)}
 
 
 def without_shared_announcement(s: Settings) -> dict:

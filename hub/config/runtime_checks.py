@@ -126,10 +126,28 @@ def pseudonym_key_problems(s: Settings, environ: dict) -> list[Problem]:
     return []
 
 
+GATEWAY_TOKEN_CHARS = 32
+
+
+def gateway_token_problems(s: Settings, environ: dict) -> list[Problem]:
+    """With batch.gateway_url set, the gateway's API token must be in the hub's environment:
+    without it the hub would register a service the gateway cannot act as."""
+    env = s.batch.gateway_token_env
+    if not s.batch.gateway_url or len(environ.get(env, "").strip()) >= GATEWAY_TOKEN_CHARS:
+        return []
+    state = "is not set" if not environ.get(env, "").strip() else "is shorter than " \
+        f"{GATEWAY_TOKEN_CHARS} characters"
+    return [Problem(env, "batch.gateway_token_env",
+                    f"batch.gateway_url is set but {env} {state}; it is dask-gateway's hub "
+                    "API token", f"generate one with `openssl rand -hex 32`, export it as {env} "
+                    "for the hub and as JUPYTERHUB_API_TOKEN for the gateway")]
+
+
 def runtime_problems(s: Settings, environ: dict | None = None) -> list[Problem]:
     environ = dict(os.environ if environ is None else environ)
     return (oidc_problems(s, environ) + crypt_key_problems(s, environ)
-            + pseudonym_key_problems(s, environ) + database_problems(s, environ))
+            + pseudonym_key_problems(s, environ) + gateway_token_problems(s, environ)
+            + database_problems(s, environ))
 
 
 def check_runtime(s: Settings, environ: dict | None = None) -> None:

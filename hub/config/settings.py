@@ -559,6 +559,41 @@ class BatchSettings(_Section):
         "`agora refresh` of several datasets runs, one task per dataset; empty: local "
         "processes. Its workers need Agora installed and the same store and sources folders "
         "(docs/pipeline.md#batch-work-on-dask).")
+    gateway_url: str = Field(
+        "", description="Address of a dask-gateway server as workspaces reach it (e.g. "
+        "http://10.0.0.6:8000 or https://dask.data.example.org) that authenticates with "
+        "the hub: the hub registers it as the service `dask-gateway`, grants its access "
+        "scope to `gateway_groups` only, and gives workspaces the variables with which "
+        "`dask_gateway.Gateway()` needs no arguments; empty: no gateway "
+        "(docs/pipeline.md#dask-clusters-for-analysts-dask-gateway).")
+    gateway_groups: list[str] = Field(
+        ["analysts"], description="Members of these hub groups may start Dask clusters "
+        "through the gateway (`access:services!service=dask-gateway`); the gateway refuses "
+        "everyone else's tokens. Hub admins always may.")
+    gateway_token_env: str = Field(
+        "AGORA_DASK_GATEWAY_TOKEN", description="Environment variable of the hub holding the "
+        "gateway's hub API token (`openssl rand -hex 32`); the gateway gets the same value as "
+        "its JUPYTERHUB_API_TOKEN. Read only when gateway_url is set.")
+
+    @model_validator(mode="after")
+    def _gateway(self):
+        url = urlparse(self.gateway_url)
+        if self.gateway_url and (url.scheme not in ("http", "https") or not url.hostname):
+            raise SettingError("gateway_url", f"{self.gateway_url!r} is not a dask-gateway "
+                               "address", "write http(s)://host:port, e.g. "
+                               "http://10.0.0.6:8000, or leave it empty for no gateway")
+        if self.gateway_url and not self.gateway_groups:
+            raise SettingError("gateway_groups", "gateway_url is set but no group may use it",
+                               "name the groups whose members start clusters, e.g. [analysts]")
+        for name in self.gateway_groups:
+            if not re.fullmatch(GROUP_NAME, name):
+                raise SettingError("gateway_groups", f"{name!r} is not a group name",
+                                   "write hub group names without spaces around them, "
+                                   "e.g. [analysts]")
+        if not re.fullmatch(IDENTIFIER, self.gateway_token_env):
+            raise SettingError("gateway_token_env", f"{self.gateway_token_env!r} is not an "
+                               "environment variable name", "write e.g. AGORA_DASK_GATEWAY_TOKEN")
+        return self
 
     @model_validator(mode="after")
     def _scheduler_address(self):

@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from hub.config.settings import BatchSettings
+from tests.gateway_support import GatewayEnds
 from tests.support import (
     admin_api_token,
     remove_test_accounts,
@@ -19,9 +21,15 @@ def test_accounts_removed():
 
 @pytest.fixture(scope="module")
 def agora(tmp_path_factory):
-    """A real Agora (`agora up`: hub, proxy, idle culler) on free ports, base path /agora/."""
-    with running_agora(tmp_path_factory.mktemp("agora")) as running:
-        yield running
+    """A real Agora (`agora up`: hub, proxy, idle culler) on free ports, base path /agora/,
+    with dask-gateway registered (batch.gateway_url, its token in the hub's environment):
+    `extra["gateway"]`; tests.gateway_support starts the gateway itself where a test needs it."""
+    gateway = GatewayEnds.new()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(BatchSettings().gateway_token_env, gateway.token)
+        with running_agora(tmp_path_factory.mktemp("agora"), gateway.settings()) as running:
+            running.extra["gateway"] = gateway
+            yield running
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""A real JupyterHub started by `agora up`: log in through the form, spawn, reach the server."""
+"""A real JupyterHub started by `agora up`: log in through the form, spawn, reach the server;
+its services' roles; analysts' Dask clusters through a real dask-gateway it logs users in to."""
 
+import secrets
 import socket
 import subprocess
 import sys
@@ -7,12 +9,19 @@ import time
 
 import pytest
 import requests
+from aiohttp import ClientResponseError
+from dask_gateway import GatewayServerError, JupyterHubAuth
 
 from hub.login import demo_accounts as demo
+from tests.gateway_support import gateway_client, running_gateway
 from tests.support import (
     hub_api,
     login_form,
+    run_in_workspace,
+    spawned_sessions,
     start_agora,
+    tagged_result,
+    token_made_by_admin,
     user_api_token,
     wait_for_server,
     xsrf_header,
@@ -185,3 +194,60 @@ def test_a_viewers_api_spawn_is_a_json_403_and_nothing_starts(agora, viewers, ad
         model = hub_api(agora, admin_token, f"users/{viewer}").json()
         assert model["servers"] == {} and model["pending"] is None, model
     assert not any(f"Spawning {viewer}" in agora.log() for viewer in VIEWERS)
+
+
+# -- analysts' Dask clusters: a real dask-gateway-server logged in by this hub -----------------
+
+CLUSTER_IN_A_NOTEBOOK = """
+import json
+from dask_gateway import Gateway
+
+gateway = Gateway()  # no arguments: the workspace's variables and its server token
+before = gateway.list_clusters()
+cluster = gateway.new_cluster()
+cluster.scale(1)
+client = cluster.get_client()
+client.wait_for_workers(1, timeout=60)
+total = client.submit(sum, [1, 2, 3]).result(timeout=30)
+running = [c.name for c in gateway.list_clusters()]
+client.close()
+cluster.shutdown()
+print("GATEWAY", json.dumps({"address": gateway.address, "before": len(before), "sum": total,
+                             "running": running == [cluster.name],
+                             "after": len(gateway.list_clusters())}))
+"""
+
+
+@pytest.fixture(scope="module")
+def gateway(agora, tmp_path_factory):
+    """deploy/dask-gateway/dask_gateway_config.py on loopback, pointed at this hub's API."""
+    with running_gateway(agora, agora.extra["gateway"], tmp_path_factory.mktemp("gateway")) as url:
+        yield url
+
+
+def test_an_analyst_runs_a_dask_cluster_from_their_workspace_with_gateway_alone(
+        agora, gateway, admin_token):
+    session = spawned_sessions(agora.url, ["analyst"])["analyst"]
+    token = user_api_token(session, agora.url, "analyst", "dask-gateway test")
+    try:
+        output = run_in_workspace(agora.url, "analyst", token, CLUSTER_IN_A_NOTEBOOK, timeout=150)
+    finally:
+        hub_api(agora, admin_token, "users/analyst/server", method="DELETE")
+    assert tagged_result(output, "GATEWAY") == {"address": gateway, "before": 0, "sum": 6,
+                                                "running": True, "after": 0}
+
+
+@pytest.mark.parametrize("user", ["elu-rivemont", "partner"])
+def test_the_gateway_refuses_an_official_and_the_partner(agora, gateway, admin_token, user):
+    auth = JupyterHubAuth(token_made_by_admin(agora, admin_token, user))
+    with gateway_client(gateway, auth) as refusing:
+        with pytest.raises(ClientResponseError) as refused:
+            refusing.list_clusters()
+    assert refused.value.status == 401
+
+
+def test_the_gateway_refuses_a_token_the_hub_never_made(gateway):
+    """The hub answers 403 for it, which the gateway passes on as its own failure (500)."""
+    with gateway_client(gateway, JupyterHubAuth(secrets.token_hex(32))) as refusing:
+        with pytest.raises(GatewayServerError, match="Permission failure verifying"):
+            refusing.list_clusters()
