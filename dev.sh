@@ -3,7 +3,9 @@
 #   ./dev.sh up     install what is missing, then start the workspace (http://127.0.0.1:8000)
 #   ./dev.sh test   install what is missing (test extras too), lint (ruff), then run the test suite
 #   ./dev.sh install [--test]   only install
-# Environment: AGORA_VENV (default /opt/agora/venv as root, ./.venv otherwise).
+# Environment: AGORA_VENV (default /opt/agora/venv as root, ./.venv otherwise);
+# AGORA_TEST_WORKERS: test processes (pytest-xdist, one test file each at a time; default 2,
+# 0 runs everything in one process).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -81,7 +83,9 @@ case "${1:-}" in
   up)      shift; install run; cd "$ROOT"; exec "$VENV/bin/agora" up "$@" ;;
   test)    shift; install test; cd "$ROOT"
            say "lint: ruff check"; "$VENV/bin/ruff" check --quiet . || { say "lint failed (ruff check --fix fixes some)"; exit 1; }
-           exec "$VENV/bin/python" -m pytest "$@" ;;
+           workers="${AGORA_TEST_WORKERS:-2}"
+           if [[ $workers == 0 ]]; then exec "$VENV/bin/python" -m pytest "$@"; fi
+           exec "$VENV/bin/python" -m pytest -n "$workers" --dist loadfile "$@" ;;
   install) shift; if [[ "${1:-}" == --test ]]; then install test; else install run; fi ;;
   *) echo "usage: ./dev.sh up | test [pytest args] | install [--test]" >&2; exit 64 ;;
 esac
