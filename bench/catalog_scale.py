@@ -5,9 +5,9 @@ same access rules: analysts and officials, officials see their territories' rows
 the real app (bench/datasets_serve.py). Two snapshots are made by the real pipeline; the other
 small datasets' store folders are copies of the first small one (data.parquet hard-linked, the
 manifest's ``dataset`` rewritten): what the registry reads is what a refresh writes, without
-running 10,000 refreshes. Measured: the first catalog.json of a caller after the start (cold:
-the caller's view is built and rendered), then bench/datasets_api.py's catalog measurement
-(warm catalog.json / .yaml, api/datasets, ``widgets.catalog()``).
+running 10,000 refreshes. Measured: the first catalog of a caller after the start (cold: the
+snapshots checked, the caller's view built and rendered), then warm catalog.json / .yaml and
+``widgets.catalog()`` (fetch + JSON + Intake, client side).
 
     python bench/catalog_scale.py [--sizes 1000,10000] [--runs 10]
 """
@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -30,13 +31,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.datasets_api import (  # noqa: E402
+    ANALYST,
     HEADER,
     OFFICIAL,
     Results,
-    bench_catalog,
+    bench_widgets_catalog,
     build_workspace,
+    fmt_s,
     get,
     start_agora,
+    timed,
 )
 
 
@@ -64,15 +68,21 @@ def measure(root: Path, datasets: int, runs: int, results: Results) -> None:
     with ExitStack() as stack:
         started = time.perf_counter()
         url = start_agora(ws, stack)
-        results.info(f"service start to listening, {datasets} recipes (loads them)",
+        results.info(f"{datasets} datasets: service start to listening (loads the recipes)",
                      time.perf_counter() - started)
-        started = time.perf_counter()
-        entries = get(requests.Session(), url + "api/catalog.json", OFFICIAL).json()["entries"]
-        results.absolute(f"GET api/catalog.json, {datasets} datasets, first of a caller "
-                         "(cold: view built and rendered)", time.perf_counter() - started,
-                         0.2, "official")
+        session = requests.Session()
+        for user, form in ((OFFICIAL, "json"), (ANALYST, "yaml"), (ANALYST, "json")):
+            started = time.perf_counter()
+            body = get(session, url + f"api/catalog.{form}", user).content
+            results.absolute(f"{datasets} datasets: first GET api/catalog.{form} of {user} "
+                             "(cold)", time.perf_counter() - started, 0.2, f"{len(body) // 1000} kB")
+        entries = get(session, url + "api/catalog.json", OFFICIAL).json()["entries"]
         assert len(entries) == datasets, (len(entries), datasets)
-        bench_catalog(url, results, runs, datasets)
+        for form in ("json", "yaml"):
+            times = timed(lambda: get(session, url + f"api/catalog.{form}", ANALYST), runs)
+            results.absolute(f"{datasets} datasets: GET api/catalog.{form} (analyst, warm, "
+                             "median)", statistics.median(times), 0.2, f"max {fmt_s(max(times))}")
+        bench_widgets_catalog(url, results, runs, datasets)
 
 
 def main() -> int:

@@ -345,6 +345,11 @@ def bench_catalog(url: str, results: Results, runs: int, datasets: int) -> None:
     results.absolute(f"GET api/datasets, {datasets} datasets (official, counts cached, median)",
                      statistics.median(times), 0.2, f"max {fmt_s(max(times))}")
 
+    bench_widgets_catalog(url, results, runs, datasets)
+
+
+def bench_widgets_catalog(url: str, results: Results, runs: int, datasets: int) -> None:
+    """``widgets.catalog()`` as the analyst: fetch + JSON + Intake, client side."""
     os.environ["AGORA_DATASETS_URL"] = url
     os.environ["AGORA_TOKEN"] = f"bench-{ANALYST}"
     from widgets import catalog as widgets_catalog  # the function (shadows the module)

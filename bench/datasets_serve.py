@@ -68,6 +68,7 @@ async def serve(args) -> None:
     app = make_app(prefix=PREFIX, registry=registry, engine=Engine(key.encode()),
                    identity=Identity(groups), audit_dir=audit.audit_dir(Path(args.data)),
                    user_model=bench_user_model)
+    registry.prime()  # as the service does before it listens (__main__.py)
     server = app.listen(args.port, "127.0.0.1", xheaders=True)
     print(f"READY http://127.0.0.1:{args.port}{PREFIX}", flush=True)
     stopping = asyncio.Event()
