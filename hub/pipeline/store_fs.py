@@ -189,6 +189,6 @@ def register_buckets(con) -> None:
     pyarrow (DuckDB's httpfs extension is not available offline). One object store per
     process: DuckDB takes one filesystem per protocol."""
     if _BUCKETS:
-        from fsspec.implementations.arrow import ArrowFSWrapper
+        from .store_s3_reader import SnapshotFiles
 
-        con.register_filesystem(ArrowFSWrapper(list(_BUCKETS.values())[-1]))
+        con.register_filesystem(SnapshotFiles(list(_BUCKETS.values())[-1]))
