@@ -33,6 +33,9 @@ Measurements (ratio and target per line; exit status 1 if a target is missed):
    (``--catalog-format``, json by default, as ``widgets.catalog()`` fetches it) then a records
    query (``--load-mix``), back to back by default (``--think`` adds a random pause of mean
    THINK seconds after each request): p95 < 500 ms and no error.
+5. the queries of 1 and 2 (and an aggregate) by a second service over the same snapshot
+   refreshed into a bucket of a loopback S3 server (moto, tests/s3_support.py), beside the
+   local store: the S3/local time ratio (no target).
 
 The simulated users of 4 run on aiohttp (installed with JupyterHub, which requires it): its C
 HTTP parser keeps the load generator's own CPU, on the same cores as the service, small.
@@ -180,10 +183,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 def start_agora(ws: dict, stack: ExitStack) -> str:
     port = free_port()
+    s3 = ["--s3-endpoint", ws["s3_endpoint"]] if ws.get("s3_endpoint") else []
     proc = subprocess.Popen(
         [sys.executable, str(REPO / "bench" / "datasets_serve.py"), "--catalog",
          str(ws["catalog"]), "--store", str(ws["store"]), "--data", str(ws["data"]),
-         "--port", str(port)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+         "--port", str(port), *s3], stdout=subprocess.PIPE, text=True, cwd=REPO)
     stack.callback(stop, proc)
     line = proc.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -317,7 +321,7 @@ def bench_catalog(url: str, results: Results, runs: int, datasets: int) -> None:
     session = requests.Session()
     started = time.perf_counter()
     text = get(session, url + "api/catalog.yaml", ANALYST).text  # the service's first request
-    results.info("catalog.yaml, first request after start (loads the recipes)",
+    results.info("catalog.yaml, first request after start (view built, YAML rendered)",
                  time.perf_counter() - started)
     entries = len((yaml.load(text, Loader=yaml.CSafeLoader) or {}).get("entries", {}))
     assert entries == datasets, f"catalog has {entries} entries, expected {datasets}"
@@ -341,6 +345,11 @@ def bench_catalog(url: str, results: Results, runs: int, datasets: int) -> None:
     results.absolute(f"GET api/datasets, {datasets} datasets (official, counts cached, median)",
                      statistics.median(times), 0.2, f"max {fmt_s(max(times))}")
 
+    bench_widgets_catalog(url, results, runs, datasets)
+
+
+def bench_widgets_catalog(url: str, results: Results, runs: int, datasets: int) -> None:
+    """``widgets.catalog()`` as the analyst: fetch + JSON + Intake, client side."""
     os.environ["AGORA_DATASETS_URL"] = url
     os.environ["AGORA_TOKEN"] = f"bench-{ANALYST}"
     from widgets import catalog as widgets_catalog  # the function (shadows the module)
@@ -446,6 +455,55 @@ def bench_filtered(url: str, ws: dict, results: Results, runs: int, rows: int) -
                      "COPY", statistics.median(agora), statistics.median(anchor),
                      "duckdb COPY", 2)
     shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def s3_workspace(ws: dict, root: Path, endpoint: str) -> dict:
+    """bench_rows alone, refreshed by the real pipeline from the same source into a new bucket
+    of the loopback S3 server at `endpoint`."""
+    from tests.s3_support import s3_files
+
+    catalog, data = root / "catalog", root / "data"
+    for folder in (catalog, data):
+        folder.mkdir(parents=True)
+    shutil.copy(ws["catalog"] / f"{BIG}.yaml", catalog)
+    files = s3_files(endpoint, data / "s3-work")
+    results = refresh_many(load_catalog(catalog), RefreshEnv(SnapshotStore(files),
+                                                             ws["catalog"].parent / "sources", {}))
+    if [r for r in results if r.failed]:
+        raise SystemExit(f"refresh into S3 failed: {results}")
+    return {"catalog": catalog, "store": files.root, "data": data, "s3_endpoint": endpoint}
+
+
+def bench_s3(url: str, s3_url: str, results: Results, runs: int, rows: int) -> None:
+    """The queries of 1 and 2 over the same snapshot in a local folder and on loopback S3."""
+    print("5. the same queries, local store vs loopback S3 (moto)", flush=True)
+    session = requests.Session()
+    records = f"api/datasets/{BIG}/records"
+    aggregate = f"api/datasets/{BIG}/aggregate"
+    cases = [
+        ("records, row rule + 2 filters, limit 100", OFFICIAL, records,
+         {**FILTERS, "limit": "100"}),
+        ("records, row rule + 2 filters, order_by=-amount, limit 100", OFFICIAL, records,
+         {**FILTERS, "limit": "100", "order_by": "-amount"}),
+        ("aggregate by category, row rule", OFFICIAL, aggregate, {"by": "category"}),
+        ("export.parquet, row rule + 2 filters", OFFICIAL, f"api/datasets/{BIG}/export.parquet",
+         FILTERS),
+        (f"export.parquet of {rows} rows, full (analyst)", ANALYST,
+         f"api/datasets/{BIG}/export.parquet", None),
+    ]
+    for name, user, path, params in cases:
+        local, remote = (get(session, base + path, user, params).content
+                         for base in (url, s3_url))
+        if path.endswith("parquet"):
+            assert pq.read_table(pa.BufferReader(local)).equals(
+                pq.read_table(pa.BufferReader(remote))), name
+        else:
+            assert (json.loads(local)["records"] == json.loads(remote)["records"]), name
+        times = interleaved(lambda: download(session, s3_url + path, user, params),
+                            lambda: download(session, url + path, user, params),
+                            runs if params else max(3, runs // 3))
+        s3_s, local_s = (statistics.median(t) for t in times)
+        results.info(f"S3: {name}", s3_s, local_s, "the same, local store", s3_s / local_s)
 
 
 async def simulated_user(session, url: str, user: str, rounds: int, latencies: list,
@@ -570,7 +628,7 @@ def main() -> int:
     parser.add_argument("--datasette-venv", type=Path, default=DATASETTE_VENV)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspace")
-    parser.add_argument("--only", default="1234", help="which measurements, e.g. 13")
+    parser.add_argument("--only", default="12345", help="which measurements, e.g. 13")
     args = parser.parse_args()
 
     results = Results()
@@ -608,6 +666,12 @@ def main() -> int:
             bench_export(url, ws, datasette, results, args.runs, args.rows)
         if "2" in args.only:
             bench_filtered(url, ws, results, args.runs * 3, args.rows)
+        if "5" in args.only:
+            from tests.s3_support import s3_server
+
+            endpoint = stack.enter_context(s3_server())
+            s3_ws = s3_workspace(ws, root / "s3", endpoint)
+            bench_s3(url, start_agora(s3_ws, stack), results, args.runs * 3, args.rows)
         if "4" in args.only:
             meta["load"] = bench_load(url, results, args.users, args.rounds, args.datasets,
                                       args.load_mix, args.think, args.catalog_format)

@@ -93,8 +93,15 @@ class Balancer:
         return self.port
 
     async def _serve(self) -> None:
-        server = await asyncio.start_server(self.handle, "127.0.0.1", 0, backlog=128)
+        server = await asyncio.start_server(self.handle, "127.0.0.1", 0, backlog=1024)
         self.port = server.sockets[0].getsockname()[1]
         self.ready.set()
         async with server:
             await server.serve_forever()
+
+
+if __name__ == "__main__":  # python -m tests.balancer PORT...: prints its own port, serves
+    import sys
+
+    print(Balancer([int(p) for p in sys.argv[1:]]).start(), flush=True)
+    threading.Event().wait()

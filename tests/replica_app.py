@@ -46,7 +46,7 @@ def replica(root: Path):
 async def serve(root: Path, port: int) -> None:
     logging.getLogger("agora.datasets.access").setLevel(logging.ERROR)  # 404s are expected
     app = replica(root)
-    app.settings["registry"].recipes()
+    app.settings["registry"].prime()
     app.listen(port, "127.0.0.1")
     print("ready", flush=True)
     await asyncio.Event().wait()

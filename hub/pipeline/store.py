@@ -148,6 +148,10 @@ class SnapshotStore:
         text = self.files.read_text(f"{dataset}/{CURRENT_FILE}")
         return (text or "").strip() or None
 
+    def current_stamp(self, dataset: str) -> tuple | None:
+        """A value that changes whenever CURRENT is rewritten (None: unknown, read it)."""
+        return self.files.stamp(f"{dataset}/{CURRENT_FILE}")
+
     def current_location(self, dataset: str) -> str | None:
         """The current data.parquet's location (what the datasets service reads), or None."""
         version = self.current(dataset)

@@ -15,6 +15,7 @@ versions only. Locks and staging stay on the local disk (``work_dir``): one mach
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,9 +33,19 @@ class LocalFiles:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._root_text = str(self.root)
 
     def path(self, key: str) -> Path:
         return self.root / key
+
+    def stamp(self, key: str) -> tuple:
+        """Changes whenever the object at `key` is replaced (written by os.replace: a new
+        inode) or appears or goes; one stat, about 10x cheaper than reading it."""
+        try:
+            info = os.stat(f"{self._root_text}/{key}")
+        except FileNotFoundError:
+            return ("missing",)
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
 
     def location(self, key: str) -> str:
         return str(self.root / key)
@@ -90,6 +101,10 @@ class S3Files:
 
     def location(self, key: str) -> str:
         return "s3://" + self._path(key)
+
+    def stamp(self, key: str) -> None:
+        """None: no cheaper check than reading the object (see LocalFiles.stamp)."""
+        return None
 
     def read_text(self, key: str) -> str | None:
         try:
@@ -174,6 +189,6 @@ def register_buckets(con) -> None:
     pyarrow (DuckDB's httpfs extension is not available offline). One object store per
     process: DuckDB takes one filesystem per protocol."""
     if _BUCKETS:
-        from fsspec.implementations.arrow import ArrowFSWrapper
+        from .store_s3_reader import SnapshotFiles
 
-        con.register_filesystem(ArrowFSWrapper(list(_BUCKETS.values())[-1]))
+        con.register_filesystem(SnapshotFiles(list(_BUCKETS.values())[-1]))

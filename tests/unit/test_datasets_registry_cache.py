@@ -175,6 +175,31 @@ def test_a_new_version_is_served_from_the_next_check(ws, clock):
     assert entry["metadata"]["rows"] == 31
 
 
+def test_a_check_reads_only_the_current_files_that_were_replaced(ws, clock, monkeypatch):
+    registry = registry_for(ws, check_every=2.0)
+    registry.view(ANALYST)
+    read = []
+    current = registry.store.current
+    monkeypatch.setattr(registry.store, "current", lambda d: read.append(d) or current(d))
+    clock.now += 2.5
+    registry.view(ANALYST)
+    assert read == []  # nothing replaced: stat only
+    incidents_frame(31).to_parquet(ws.sources_dir / "incidents.parquet", index=False)
+    new_version = refresh(ws, "incidents")
+    clock.now += 2.5
+    assert registry.resolve(ANALYST, "incidents").version == new_version
+    assert read == ["incidents"]
+
+
+def test_a_primed_registry_serves_its_first_view_without_reading_a_manifest(ws, monkeypatch):
+    registry = registry_for(ws)
+    registry.prime()
+    monkeypatch.setattr(registry.store, "read_manifest", lambda *a: pytest.fail("manifest"))
+    monkeypatch.setattr(registry_module, "time_extent", lambda p: pytest.fail("footer read"))
+    view = registry.view(RIVEMONT)
+    assert "incidents" in ids(view) and view.visible
+
+
 def test_a_changed_recipe_is_served_from_the_next_check(ws, clock):
     registry, cache = registry_for(ws, check_every=2.0), CatalogCache()
     assert "incidents" in ids(registry.view(RIVEMONT))

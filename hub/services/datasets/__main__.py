@@ -30,10 +30,11 @@ def listen_address(settings, environ) -> tuple[str, int]:
 
 
 def load_catalog_before_serving(registry) -> None:
-    """Parse the recipes now rather than in the first request (about 1 s for 1,000); a broken
-    catalog is logged here and answered 503 (fail closed) until it is fixed."""
+    """Parse the recipes and check the snapshots now rather than in the first request (about
+    2 s for 1,000); a broken catalog is logged here and answered 503 (fail closed) until it is
+    fixed."""
     try:
-        registry.recipes()
+        registry.prime()
     except CatalogUnavailable:
         pass
 

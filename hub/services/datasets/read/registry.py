@@ -128,6 +128,7 @@ class DatasetRegistry:
         self._parsed = RecipeCache()  # a changed file is parsed again, not the 999 others
         self._snapshots: dict[tuple[str, str], Snapshot | None] = {}
         self._current: dict[str, str | None] = {}  # dataset id -> current version, in memory
+        self._stamps: dict[str, tuple] = {}  # dataset id -> its CURRENT's stamp when read
         self._named_users: frozenset[str] = frozenset()  # every user name a recipe lists
         self._views: OrderedDict[tuple, View] = OrderedDict()
         self._unreadable = 0  # manifest read failures so far (views seeing one are not cached)
@@ -181,9 +182,16 @@ class DatasetRegistry:
             return None
 
     def _reread_current(self) -> bool:
-        """Every dataset's current version from the store; whether any moved."""
-        current = {dataset_id: self._read_current(dataset_id)
-                   for dataset_id in self._recipes or ()}
+        """Every dataset's current version from the store; whether any moved. A CURRENT file
+        whose stamp (a stat on a local store) did not change is not read again: with 10,000
+        datasets, reading each every check cost ~0.5 s of the event loop, stat-ing ~0.1 s."""
+        stamps = {dataset_id: self.store.current_stamp(dataset_id)
+                  for dataset_id in self._recipes or ()}  # before the reads: never too new
+        current = {dataset_id: self._current[dataset_id]
+                   if stamp is not None and self._stamps.get(dataset_id) == stamp
+                   else self._read_current(dataset_id) for dataset_id, stamp in stamps.items()}
+        self._stamps = {dataset_id: stamp for dataset_id, stamp in stamps.items()
+                        if current[dataset_id] is not None or stamp == ("missing",)}
         if current == self._current:
             return False
         self._current = current
@@ -198,6 +206,15 @@ class DatasetRegistry:
             if self._recipes is None:
                 raise CatalogUnavailable(UNAVAILABLE)
             return self._recipes
+
+    def prime(self) -> None:
+        """Check every current snapshot and read its time extent now (before serving), so the
+        first catalog does not: ~1.3 ms per dataset (manifests, footer), 10,000 datasets ~13 s."""
+        with self._lock:
+            for recipe in self.recipes().values():
+                snapshot = self.snapshot(recipe)
+                if snapshot is not None:
+                    _ = snapshot.time_extent  # a cached property: read once, then kept
 
     # -- snapshots ------------------------------------------------------------------------
     def _check(self, recipe: Recipe, version: str) -> Snapshot | None:
