@@ -263,6 +263,14 @@ class CullerSettings(_Section):
                                  description="Stop workspaces older than this, idle or not; 0: never.")
 
 
+def check_s3_url(key: str, url: str, instead: str) -> None:
+    """SettingError unless `url` is empty or s3://bucket[/prefix]."""
+    parsed = urlparse(url)
+    if url and (parsed.scheme != "s3" or not parsed.netloc):
+        raise SettingError(key, f"not an s3:// URL: {url!r}",
+                           f"use s3://bucket/prefix, or leave it empty for {instead}")
+
+
 class DataSettings(_Section):
     catalog_dir: Path | None = Field(
         None, description="Folder of dataset recipes (one YAML file per dataset); default: the "
@@ -310,10 +318,7 @@ class DataSettings(_Section):
 
     @model_validator(mode="after")
     def _store_url_is_s3(self):
-        parsed = urlparse(self.store_url)
-        if self.store_url and (parsed.scheme != "s3" or not parsed.netloc):
-            raise SettingError("store_url", f"not an s3:// URL: {self.store_url!r}",
-                               "use s3://bucket/prefix, or leave it empty for store_dir")
+        check_s3_url("store_url", self.store_url, "store_dir")
         return self
 
 
@@ -505,6 +510,13 @@ class ReportsSettings(_Section):
     keep_days: int = Field(
         400, ge=1, description="Runs (their history) and archived PDFs older than this many "
         "days are removed.")
+    archive_url: str = Field(
+        "", description="Keep the archived PDFs in an S3-compatible object store, which every "
+        "scheduler replica reads: s3://bucket/prefix (e.g. s3://agora/reports/archive; the "
+        "bucket must exist, and the prefix must not lie inside data.store_url). Connection and "
+        "credentials: data.s3_endpoint, data.s3_region and the variables named by "
+        "data.s3_access_key_env and data.s3_secret_key_env. Staging stays in "
+        "<data_dir>/reports/staging. Empty: <data_dir>/reports/archive.")
     poll_seconds: float = Field(
         30, gt=0, le=3600, description="How often the scheduler looks for due schedules.")
     renderer: str = Field(
@@ -542,6 +554,11 @@ class ReportsSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingError("timezone", f"{self.timezone!r} is not an IANA time zone",
                                "use a name such as Europe/Paris") from None
+        return self
+
+    @model_validator(mode="after")
+    def _archive_url_is_s3(self):
+        check_s3_url("archive_url", self.archive_url, "<data_dir>/reports/archive")
         return self
 
     @model_validator(mode="after")
@@ -605,6 +622,16 @@ class Settings(_Section):
                 raise SettingError(key, f"port {port} is also {used[port]}'s",
                                    f"give {key} a port of its own")
             used[port] = key
+        return self
+
+    @model_validator(mode="after")
+    def _archive_outside_the_snapshot_store(self):
+        store, archive = self.data.store_url.rstrip("/"), self.reports.archive_url.rstrip("/")
+        if store and archive and (archive + "/").startswith(store + "/"):
+            raise SettingError("reports.archive_url", f"{archive} lies inside data.store_url "
+                               f"{store}, whose every folder is a dataset",
+                               "give the archive a prefix of its own, e.g. s3://bucket/reports "
+                               "beside s3://bucket/snapshots")
         return self
 
     @model_validator(mode="after")
