@@ -57,9 +57,10 @@ class HubSettings(_Section):
     state_db_url: str | None = Field(
         None, description="PostgreSQL database of Agora's own state that replicas share "
         "(report schedules, runs and their history, alert episodes, the datasets service's "
-        "audit log), as postgresql://user@host:5432/database; its tables go in a schema "
-        "named agora. Default: files in data_dir (reports/reports.sqlite, "
-        "alerts/alerts.sqlite, audit/). May be the hub's database.")
+        "audit log, published dashboards), as postgresql://user@host:5432/database; its "
+        "tables go in a schema named agora. Default: files in data_dir "
+        "(reports/reports.sqlite, alerts/alerts.sqlite, audit/, dashboards/). May be the "
+        "hub's database.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the hub and its services.")
     public_url: str | None = Field(
