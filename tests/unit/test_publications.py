@@ -38,6 +38,7 @@ def test_publish_strips_outputs_and_records_who_when_hash_and_groups(tmp_path, s
     assert "widgets" not in stored["metadata"]
     import hashlib
     assert hashlib.sha256(store.notebook_path(p).read_bytes()).hexdigest() == p.sha256
+    assert store.notebook_path(p).is_relative_to(store.root)  # where Voila serves from
     assert stat.S_IMODE(os.stat(store.root).st_mode) == 0o700
 
 
@@ -173,6 +174,8 @@ def test_a_replica_serves_what_another_published_from_its_own_cache(tmp_path, sh
     assert served.is_relative_to(tmp_path / "two") and served.read_bytes() == \
         one.notebook_path(published).read_bytes()
     served.write_text("{}")  # a damaged cache is written again from the database
+    import copy
+    assert copy.deepcopy(two).current("territory-kpis") == published  # as Voila copies it
     assert json.loads(two.notebook_path(published).read_text())["nbformat"] == 4
     two.unpublish("territory-kpis", "admin")
     assert one.current("territory-kpis") is None and one.published() == []

@@ -45,6 +45,11 @@ class PublicationTables:
         self.url, self.root = url, Path(root)
         self.db = open_database("dashboards", SCHEMA, url=url)
 
+    def __reduce__(self):
+        """Copied (Voila deep-copies its tornado settings) or sent to another process, the
+        shelf opens its own connection there."""
+        return PublicationTables, (self.url, self.root)
+
     def names(self) -> list[str]:
         with self.db.read() as db:
             rows = db.execute("SELECT DISTINCT name FROM dashboard_versions ORDER BY name")
