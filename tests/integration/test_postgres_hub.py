@@ -23,6 +23,7 @@ def test_a_hub_on_postgresql_logs_people_in_and_keeps_agoras_state_there(tmp_pat
         assert me.status_code == 200 and me.json()["name"] == "elu-rivemont"
         reports = session.get(f"{agora.url}services/scheduler/api/runs")
         home = session.get(f"{agora.url}services/portal/")
+        board = session.get(f"{agora.dashboards_url}d/territory-kpis/", timeout=60)
         with psycopg.connect(postgres.url(database)) as db:
             users = {row[0] for row in db.execute("SELECT name FROM public.users")}
             tables = {row[0] for row in db.execute(
@@ -40,3 +41,5 @@ def test_a_hub_on_postgresql_logs_people_in_and_keeps_agoras_state_there(tmp_pat
     assert reports.status_code == 200, reports.text
     assert not list(agora.data_dir.rglob("*.sqlite")) and not (agora.data_dir / "audit").exists()
     assert not (agora.data_dir / "dashboards").exists()
+    assert board.status_code == 200, board.text[-2000:]  # Voila ran it from its cache
+    assert (agora.data_dir / "dashboard-cache" / "territory-kpis" / "v1.ipynb").is_file()
