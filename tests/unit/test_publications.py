@@ -199,5 +199,5 @@ def test_a_publish_failing_half_way_leaves_nothing_in_the_database(tmp_path, sha
     content = b'{"cells": [], "nbformat": 4}'
     with pytest.raises(KeyError):
         one.shelf.add("kpi", content, lambda v: {"version": v}, {"action": "publish"})
-    assert (one.shelf.records("kpi"), one.shelf.current_version("kpi"),
+    assert (one.shelf.records("kpi"), one.shelf.current_record("kpi"),
             one.shelf.history("kpi")) == ([], None, [])

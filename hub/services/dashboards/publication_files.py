@@ -56,9 +56,17 @@ class PublicationFiles:
         return [json.loads(path.read_text()) for path in folder.glob("v*.json")
                 if VERSION_RECORD.fullmatch(path.name)]
 
-    def current_version(self, name: str) -> int | None:
+    def current_record(self, name: str) -> dict | None:
+        """The record of the version served (None: unknown or unpublished)."""
         pointer = self.root / name / "current.json"
-        return json.loads(pointer.read_text()).get("version") if pointer.exists() else None
+        version = json.loads(pointer.read_text()).get("version") if pointer.exists() else None
+        if version is None:
+            return None
+        return json.loads((self.root / name / f"v{version}.json").read_text())
+
+    def served(self) -> list[dict]:
+        """The records of the versions served, by name."""
+        return [r for r in map(self.current_record, self.names()) if r is not None]
 
     def history(self, name: str) -> list[dict]:
         log = self.root / name / "history.jsonl"

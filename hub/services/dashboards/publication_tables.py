@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS dashboard_history (
 CREATE INDEX IF NOT EXISTS dashboard_history_by_name ON dashboard_history (name, id);
 """
 
+SERVED = ("SELECT v.record FROM dashboard_current c JOIN dashboard_versions v "
+          "ON v.name = c.name AND v.version = c.version")
+
 
 class PublicationTables:
     """Versions, pointers and histories in the database at `url`; notebooks cached for
@@ -60,11 +63,16 @@ class PublicationTables:
             rows = db.execute("SELECT record FROM dashboard_versions WHERE name = ?", (name,))
             return [json.loads(row["record"]) for row in rows]
 
-    def current_version(self, name: str) -> int | None:
+    def current_record(self, name: str) -> dict | None:
+        """The record of the version served (None: unknown or unpublished)."""
         with self.db.read() as db:
-            row = db.execute("SELECT version FROM dashboard_current WHERE name = ?",
-                             (name,)).fetchone()
-        return None if row is None else row["version"]
+            row = db.execute(f"{SERVED} WHERE c.name = ?", (name,)).fetchone()
+        return None if row is None else json.loads(row["record"])
+
+    def served(self) -> list[dict]:
+        """The records of the versions served, by name (one query)."""
+        with self.db.read() as db:
+            return [json.loads(row["record"]) for row in db.execute(f"{SERVED} ORDER BY c.name")]
 
     def history(self, name: str) -> list[dict]:
         with self.db.read() as db:

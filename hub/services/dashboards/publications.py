@@ -175,14 +175,12 @@ class PublicationStore:
 
     def current(self, name: str) -> Publication | None:
         """The version being served, or None (unknown or unpublished)."""
-        version = self.shelf.current_version(name) if NAME.match(name or "") else None
-        if version is None:
-            return None
-        return next(p for p in self.versions(name) if p.version == version)
+        record = self.shelf.current_record(name) if NAME.match(name or "") else None
+        return None if record is None else Publication.from_record(record)
 
     def published(self) -> list[Publication]:
         """The current version of every publication being served, by name."""
-        return [p for p in map(self.current, self.names()) if p is not None]
+        return [Publication.from_record(r) for r in self.shelf.served() if NAME.match(r["name"])]
 
     def visible_to(self, username: str, groups: Iterable[str]) -> list[Publication]:
         """What this user may open: current versions shared with one of their groups, or
