@@ -289,7 +289,8 @@ class DataSettings(_Section):
         "configuration files. Empty: the local store_dir.")
     s3_endpoint: str = Field(
         "", description="URL of the S3-compatible service (e.g. https://s3.example.org or "
-        "http://127.0.0.1:9000); empty: AWS.")
+        "http://127.0.0.1:9000) of store_url and reports.archive_url, which share this "
+        "connection, region and keys; empty: AWS.")
     s3_region: str = Field("", description="Region of the bucket; empty: the SDK's default.")
     s3_access_key_env: str = Field(
         "AWS_ACCESS_KEY_ID", description="Environment variable holding the S3 access key.")
