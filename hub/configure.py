@@ -302,7 +302,7 @@ def datasets_environment(s: Settings, inputs: HubInputs) -> dict:
         "AGORA_SERVICES__DATASETS_PORT": str(s.services.datasets_port),
         **forwarded([s.data.pseudonym_key_env]),
         **(forwarded([s.data.s3_access_key_env, s.data.s3_secret_key_env])
-           if s.data.store_url else {}),
+           if s.data.store_url or s.reports.archive_url else {}),
     }
     if s.source != "defaults":
         env["AGORA_CONFIG"] = str(Path(s.source).resolve())

@@ -237,7 +237,7 @@ TEST_RENDERER = "tests.reports_support:render"
 
 def report_settings(folder: Path, schedules: dict[str, str] | None = None,
                     reports: dict | None = None, smtp_port: int | None = None,
-                    hub: dict | None = None):
+                    hub: dict | None = None, data: dict | None = None):
     """Settings for a scheduler in `folder`: the test renderer, a template named `digest`,
     schedule files from `schedules` ({name: YAML text}), SMTP on loopback if `smtp_port`."""
     import yaml
@@ -257,7 +257,7 @@ def report_settings(folder: Path, schedules: dict[str, str] | None = None,
                            "from_address": "Agora <agora@example.org>"}
     path = folder / "workspace.yaml"
     path.write_text(yaml.safe_dump({"hub": {"data_dir": str(folder / "data"), **(hub or {})},
-                                    "reports": section}))
+                                    "reports": section, **({"data": data} if data else {})}))
     return load_settings(path, environ={})
 
 

@@ -1,6 +1,7 @@
 """`agora publish | unpublish | rollback | dashboards`: the publication store from a terminal.
 
-They work on the store in the hub's data directory (hub/services/dashboards/publications.py);
+They work on the publication store the settings name (hub/services/dashboards/publications.py:
+files in the data directory, or the shared state database when hub.state_db_url is set);
 a running dashboards service serves the change at the next page load, no restart.
 """
 
@@ -15,7 +16,7 @@ from ..services.dashboards.publications import Publication, PublicationStore, Pu
 
 
 def store_for(args) -> PublicationStore:
-    return PublicationStore.in_data_dir(load_settings(args.config).hub.data_dir)
+    return PublicationStore.from_settings(load_settings(args.config))
 
 
 def who(args) -> str:

@@ -57,9 +57,10 @@ class HubSettings(_Section):
     state_db_url: str | None = Field(
         None, description="PostgreSQL database of Agora's own state that replicas share "
         "(report schedules, runs and their history, alert episodes, the datasets service's "
-        "audit log), as postgresql://user@host:5432/database; its tables go in a schema "
-        "named agora. Default: files in data_dir (reports/reports.sqlite, "
-        "alerts/alerts.sqlite, audit/). May be the hub's database.")
+        "audit log, published dashboards), as postgresql://user@host:5432/database; its "
+        "tables go in a schema named agora. Default: files in data_dir "
+        "(reports/reports.sqlite, alerts/alerts.sqlite, audit/, dashboards/). May be the "
+        "hub's database.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the hub and its services.")
     public_url: str | None = Field(
@@ -263,6 +264,14 @@ class CullerSettings(_Section):
                                  description="Stop workspaces older than this, idle or not; 0: never.")
 
 
+def check_s3_url(key: str, url: str, instead: str) -> None:
+    """SettingError unless `url` is empty or s3://bucket[/prefix]."""
+    parsed = urlparse(url)
+    if url and (parsed.scheme != "s3" or not parsed.netloc):
+        raise SettingError(key, f"not an s3:// URL: {url!r}",
+                           f"use s3://bucket/prefix, or leave it empty for {instead}")
+
+
 class DataSettings(_Section):
     catalog_dir: Path | None = Field(
         None, description="Folder of dataset recipes (one YAML file per dataset); default: the "
@@ -280,7 +289,8 @@ class DataSettings(_Section):
         "configuration files. Empty: the local store_dir.")
     s3_endpoint: str = Field(
         "", description="URL of the S3-compatible service (e.g. https://s3.example.org or "
-        "http://127.0.0.1:9000); empty: AWS.")
+        "http://127.0.0.1:9000) of store_url and reports.archive_url, which share this "
+        "connection, region and keys; empty: AWS.")
     s3_region: str = Field("", description="Region of the bucket; empty: the SDK's default.")
     s3_access_key_env: str = Field(
         "AWS_ACCESS_KEY_ID", description="Environment variable holding the S3 access key.")
@@ -310,10 +320,7 @@ class DataSettings(_Section):
 
     @model_validator(mode="after")
     def _store_url_is_s3(self):
-        parsed = urlparse(self.store_url)
-        if self.store_url and (parsed.scheme != "s3" or not parsed.netloc):
-            raise SettingError("store_url", f"not an s3:// URL: {self.store_url!r}",
-                               "use s3://bucket/prefix, or leave it empty for store_dir")
+        check_s3_url("store_url", self.store_url, "store_dir")
         return self
 
 
@@ -505,6 +512,13 @@ class ReportsSettings(_Section):
     keep_days: int = Field(
         400, ge=1, description="Runs (their history) and archived PDFs older than this many "
         "days are removed.")
+    archive_url: str = Field(
+        "", description="Keep the archived PDFs in an S3-compatible object store, which every "
+        "scheduler replica reads: s3://bucket/prefix (e.g. s3://agora/reports/archive; the "
+        "bucket must exist, and the prefix must not lie inside data.store_url). Connection and "
+        "credentials: data.s3_endpoint, data.s3_region and the variables named by "
+        "data.s3_access_key_env and data.s3_secret_key_env. Staging stays in "
+        "<data_dir>/reports/staging. Empty: <data_dir>/reports/archive.")
     poll_seconds: float = Field(
         30, gt=0, le=3600, description="How often the scheduler looks for due schedules.")
     renderer: str = Field(
@@ -542,6 +556,11 @@ class ReportsSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingError("timezone", f"{self.timezone!r} is not an IANA time zone",
                                "use a name such as Europe/Paris") from None
+        return self
+
+    @model_validator(mode="after")
+    def _archive_url_is_s3(self):
+        check_s3_url("archive_url", self.archive_url, "<data_dir>/reports/archive")
         return self
 
     @model_validator(mode="after")
@@ -640,6 +659,16 @@ class Settings(_Section):
                 raise SettingError(key, f"port {port} is also {used[port]}'s",
                                    f"give {key} a port of its own")
             used[port] = key
+        return self
+
+    @model_validator(mode="after")
+    def _archive_outside_the_snapshot_store(self):
+        store, archive = self.data.store_url.rstrip("/"), self.reports.archive_url.rstrip("/")
+        if store and archive and (archive + "/").startswith(store + "/"):
+            raise SettingError("reports.archive_url", f"{archive} lies inside data.store_url "
+                               f"{store}, whose every folder is a dataset",
+                               "give the archive a prefix of its own, e.g. s3://bucket/reports "
+                               "beside s3://bucket/snapshots")
         return self
 
     @model_validator(mode="after")

@@ -21,7 +21,7 @@ def publish_demo_dashboards(settings) -> list[str]:
     """Publish the demo dashboards missing from the store (demo mode only); their names."""
     if settings.auth.mode != "demo" or not NOTEBOOKS.is_dir():
         return []
-    store = PublicationStore.in_data_dir(settings.data_dir)
+    store = PublicationStore.from_settings(settings)
     done = []
     for name, title in DEMO:
         if name not in store.names():

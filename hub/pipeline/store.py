@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from .status import StatusFile
 from .store_files import fsync_path, private_dir, utc_now
-from .store_fs import DATA_FILE, MANIFEST_FILE, LocalFiles, S3Files, resolve
+from .store_fs import DATA_FILE, MANIFEST_FILE, LocalFiles, S3Files, resolve, s3_files_for
 
 CURRENT_FILE = "CURRENT"
 ROW_GROUP_ROWS = 32_768  # the unit a reader skips by statistics (pyarrow's default: 1M rows)
@@ -265,7 +265,4 @@ def open_store(settings, environ: Mapping[str, str] | None = None,
     retain = retain or data.retain_versions
     if not data.store_url:
         return SnapshotStore(settings.store_dir, retain)
-    files = S3Files(data.store_url, settings.store_dir, data.s3_endpoint, data.s3_region,
-                    environ.get(data.s3_access_key_env, ""),
-                    environ.get(data.s3_secret_key_env, ""))
-    return SnapshotStore(files, retain)
+    return SnapshotStore(s3_files_for(data.store_url, settings.store_dir, data, environ), retain)

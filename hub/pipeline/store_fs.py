@@ -106,10 +106,18 @@ class S3Files:
         """None: no cheaper check than reading the object (see LocalFiles.stamp)."""
         return None
 
+    def key_of(self, location: str) -> str | None:
+        """The key of a location under this root (None for any other location)."""
+        return location[len(self.root) + 1:] if location.startswith(self.root + "/") else None
+
+    def read_bytes(self, key: str) -> bytes:
+        """The object's bytes (FileNotFoundError when there is none)."""
+        with self.fs.open_input_stream(self._path(key)) as stream:
+            return stream.read()
+
     def read_text(self, key: str) -> str | None:
         try:
-            with self.fs.open_input_stream(self._path(key)) as stream:
-                return stream.read().decode("utf-8")
+            return self.read_bytes(key).decode("utf-8")
         except FileNotFoundError:
             return None
 
@@ -136,6 +144,22 @@ class S3Files:
         except FileNotFoundError:
             pass
 
+    def files(self, key: str) -> list[str]:
+        """The keys of every object under `key`, sorted."""
+        start = len(self._path("")) + 1
+        return sorted(i.path[start:] for i in self._listing(key, True)
+                      if i.type == pafs.FileType.File)
+
+    def upload(self, local: Path, key: str) -> None:
+        """`local` as the object `key`: it appears whole once the upload is complete."""
+        pafs.copy_files(str(local), self._path(key), destination_filesystem=self.fs)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.fs.delete_file(self._path(key))
+        except FileNotFoundError:
+            pass
+
     def work_dir(self, dataset: str) -> Path:
         private_dir(self.work_root)
         return private_dir(self.work_root / dataset)
@@ -143,9 +167,16 @@ class S3Files:
     def publish(self, staged: Path, key: str) -> None:
         """Upload the data, then the manifest (the version is complete from then on)."""
         for name in (DATA_FILE, MANIFEST_FILE):
-            pafs.copy_files(str(staged / name), self._path(f"{key}/{name}"),
-                            destination_filesystem=self.fs)
+            self.upload(staged / name, f"{key}/{name}")
         shutil.rmtree(staged, ignore_errors=True)
+
+
+def s3_files_for(url: str, work_root: Path, data, environ) -> S3Files:
+    """An S3Files at `url` with the object store's connection settings (`data`: the
+    settings' data section; the keys read from the variables it names in `environ`)."""
+    return S3Files(url, work_root, data.s3_endpoint, data.s3_region,
+                   environ.get(data.s3_access_key_env, ""),
+                   environ.get(data.s3_secret_key_env, ""))
 
 
 def s3_filesystem(endpoint: str = "", region: str = "", access_key: str = "",

@@ -274,7 +274,7 @@ class RunPdfHandler(RunHandler):
         if run is None or not run.readable_by(self.name) or not run.pdf:
             raise web.HTTPError(404, "no such PDF for you")
         try:
-            content = open(run.pdf, "rb").read()
+            content = self.scheduler.archive.read(run.pdf)
         except OSError:
             raise web.HTTPError(404, "no such PDF for you") from None
         stamp = datetime.now().strftime("%Y%m%d")

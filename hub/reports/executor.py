@@ -9,8 +9,9 @@
 3. relay its progress lines, stop it (its whole process group) after
    ``reports.run_timeout_seconds``;
 4. after a clean exit only, move the PDF into the archive with one rename
-   (``archive/<schedule>/<period>/<recipient>.pdf``): a run killed mid-way leaves at most a
-   file in its staging folder, which is removed, and never a partial PDF in the archive.
+   (``archive/<schedule>/<period>/<recipient>.pdf``), or upload it to the object store
+   (archive.py): a run killed mid-way leaves at most a file in its staging folder, which is
+   removed, and never a partial PDF in the archive.
 
 It returns an :class:`Outcome`; the scheduler records it, retries or gives up. `agora report
 run` uses the same executor.
@@ -46,7 +47,7 @@ class Outcome:
     ok: bool
     error: str | None = None
     permanent: bool = False  # retrying cannot help (no template, no right to act as the user)
-    pdf: Path | None = None
+    pdf: str | Path | None = None  # where the archive keeps it (Archive.publish)
     pages: int | None = None
     lineage: list = field(default_factory=list)
 
@@ -78,6 +79,16 @@ class Archive:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.replace(staged, target)
         return target
+
+    def read(self, pdf: str | Path) -> bytes:
+        """An archived PDF's bytes (OSError when it is gone or not in the archive)."""
+        if self.archive not in Path(pdf).parents:
+            raise FileNotFoundError(f"{pdf}: not in the archive {self.archive}")
+        return Path(pdf).read_bytes()
+
+    def pdfs(self) -> list[str]:
+        """Every archived PDF, sorted."""
+        return sorted(str(path) for path in self.archive.rglob("*.pdf"))
 
     def remove(self, pdf: str | Path | None) -> None:
         """Delete an archived PDF and the folders it leaves empty."""

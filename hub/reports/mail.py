@@ -16,7 +16,6 @@ import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
 from .period import PeriodError, parse_period
 
@@ -82,14 +81,15 @@ def plain_message(sender: str, to: str, subject: str, body: str) -> EmailMessage
 
 
 def report_message(sender: str, to: str, language: str, job: dict, owner: str | None,
-                   pdf: Path, attachment_name: str) -> EmailMessage:
-    """The PDF for one recipient; `owner` set when it was built with the owner's rights."""
+                   pdf: bytes, attachment_name: str) -> EmailMessage:
+    """The PDF (its bytes) for one recipient; `owner` set when it was built with the owner's
+    rights."""
     words = texts(language)
     period = describe_period(job.get("parameters", {}), language)
     rights = words["owner_rights"].format(owner=owner) if owner else words["own_rights"]
     message = plain_message(sender, to, words["subject"].format(title=job["title"], period=period),
                        words["body"].format(title=job["title"], period=period, rights=rights))
-    message.add_attachment(Path(pdf).read_bytes(), maintype="application", subtype="pdf",
+    message.add_attachment(pdf, maintype="application", subtype="pdf",
                            filename=attachment_name)
     return message
 

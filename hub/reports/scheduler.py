@@ -227,9 +227,9 @@ class ReportScheduler:
         if run.status == "failed":
             return [(run.owner, lambda c: failure_notice(sender, c.email, c.language, run))]
         owner = run.owner if run.run_as == "owner" else None
-        name = f"{run.schedule}-{run.period}.pdf"
+        name, pdf = f"{run.schedule}-{run.period}.pdf", self.archive.read(run.pdf)
         return [(target, lambda c: report_message(sender, c.email, c.language, run.job, owner,
-                                                   run.pdf, name)) for target in run.audience]
+                                                   pdf, name)) for target in run.audience]
 
     async def deliver_run(self, run: Run) -> None:
         """Send `run`'s e-mails once: a tick that finds the run still pending while its own

@@ -22,9 +22,10 @@ from urllib.parse import quote, urlencode
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..config.import_strings import load_class
+from .archive import open_archive
 from .book import ScheduleBook
 from .contacts import ContactBook
-from .executor import Archive, Executor
+from .executor import Executor
 from .mail import Delivery, plain_message
 from .scheduler import ReportScheduler, Rules, log_progress
 from .store import ReportStore, utc_now
@@ -82,7 +83,7 @@ def build_scheduler(settings, hub=None, environ: Mapping[str, str] | None = None
                                                                       create=False)
         hub = HubAPI(environ.get("JUPYTERHUB_API_URL") or hub_api_url(settings), token or "")
     store = ReportStore.from_settings(settings)
-    archive = Archive(settings.reports_dir)
+    archive = open_archive(settings, environ)
     executor = Executor(archive, settings.templates_dir, hub, datasets_url(settings),
                         r.renderer, r.run_timeout_seconds, r.cell_timeout_seconds, environ,
                         store.set_worker, refused_hint(settings))

@@ -277,7 +277,7 @@ class ReportStore:
         with self._write() as db:
             db.execute("UPDATE runs SET worker_pid = ? WHERE id = ?", (pid, run_id))
 
-    def succeeded(self, run_id: int, pdf: Path, pages: int | None, lineage: list,
+    def succeeded(self, run_id: int, pdf: str | Path, pages: int | None, lineage: list,
                   now: datetime | None = None) -> None:
         with self._write() as db:
             db.execute("UPDATE runs SET status = 'succeeded', error = NULL, pdf = ?, pages = ?, "

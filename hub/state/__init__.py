@@ -1,6 +1,7 @@
-"""Agora's own state in SQL (report schedules and runs, alert episodes; the audit log on
-PostgreSQL only): a SQLite file per store by default, one PostgreSQL database shared by every
-replica when `hub.state_db_url` is set (tables in the schema ``agora``).
+"""Agora's own state in SQL (report schedules and runs, alert episodes; the audit log and
+published dashboards on PostgreSQL only, files otherwise): a SQLite file per store by
+default, one PostgreSQL database shared by every replica when `hub.state_db_url` is set
+(tables in the schema ``agora``).
 
 A store writes its SQL once for both: ``?`` placeholders, ``INSERT ... ON CONFLICT``,
 ``RETURNING id`` (:meth:`Transaction.insert`), ISO text for times; its schema's

@@ -73,11 +73,12 @@ def voila_config(settings, environ, switching: bool) -> Config:
     c.HubOAuth.base_url = dashboards_prefix(settings)
     c.HubOAuth.hub_host = settings.hub.public_origin  # logins go to the hub's origin
     c.HubOAuth.oauth_redirect_uri = dashboards_public_url(settings) + "oauth_callback"
-    c.Voila.root_dir = str(PublicationStore.in_data_dir(settings.data_dir).root)
+    publications = PublicationStore.from_settings(settings)
+    c.Voila.root_dir = str(publications.root)
     c.Voila.identity_provider_class = "hub.services.dashboards.access.ServiceIdentityProvider"
     c.Voila.authorizer_class = "hub.services.dashboards.access.KernelOwnerAuthorizer"
     c.Voila.tornado_settings = {
-        "publications": PublicationStore.in_data_dir(settings.data_dir),
+        "publications": publications,
         "publishers": (list(settings.spawner.workspace_groups),
                        list(settings.spawner.workspace_users)),
         "publish_targets": publish_targets(settings),
@@ -115,8 +116,7 @@ def main() -> int:
 
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         filter(None, [str(SHARE), os.environ.get("JUPYTER_PATH")]))
-    PublicationStore.in_data_dir(settings.data_dir).root.mkdir(mode=0o700, parents=True,
-                                                               exist_ok=True)
+    PublicationStore.from_settings(settings).root.mkdir(mode=0o700, parents=True, exist_ok=True)
     DashboardKernelManager.accounts = kernel_accounts(settings)
     config = voila_config(settings, os.environ, DashboardKernelManager.accounts is not None)
     app = DashboardsVoila(config=config, log_level=settings.hub.log_level)

@@ -92,7 +92,7 @@ class DashboardHandler(PoliteErrors, TornadoVoilaHandler):
         self.viewer = user.username
         self.viewer_token = self.identity_provider.hub_auth.get_token(self)
         VIEWER.set(user.username)
-        path = f"{publication.name}/v{publication.version}.ipynb"
+        path = store.notebook_path(publication).relative_to(store.root).as_posix()
         async for snippet in self.get_generator(path=path):
             self.write(snippet)
             self.flush()

@@ -1,15 +1,12 @@
 """The publication store: published dashboards as immutable, numbered notebook versions.
 
-Layout, under ``<data_dir>/dashboards/`` (mode 700, the hub's account only)::
-
-    <name>/v<N>.ipynb      the notebook as published, outputs stripped (never rewritten)
-    <name>/v<N>.json       its record: title, publisher, time, groups, sha256 of v<N>.ipynb
-    <name>/current.json    {"version": N} or {"version": null} once unpublished
-    <name>/history.jsonl   one line per publish, unpublish and rollback (who, when, what)
-
-A version file is created with a hard link from a temporary file, so it can never be
-replaced; `current.json` is replaced atomically (temporary file + rename). Unpublishing and
-rolling back only move `current.json`: every earlier version stays on disk.
+Each version is the notebook as published (outputs stripped) and its record (title,
+publisher, time, groups, sha256); a pointer names the version being served, and a history
+keeps every publish, unpublish and rollback. A version is never rewritten: unpublishing
+and rolling back only move the pointer. Where they are kept, the store's *shelf*:
+files under ``<data_dir>/dashboards/`` by default (publication_files.py), the state
+database every replica shares when ``hub.state_db_url`` is set (publication_tables.py).
+The checks and the access rules below are the same for both.
 
 Who may open a publication: members of one of its groups, and its publisher
 (:meth:`PublicationStore.visible_to`, :meth:`PublicationStore.find_visible`); everyone else
@@ -21,14 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hub.pipeline.store_files import atomic_write_bytes
+from .publication_files import PublicationFiles
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -142,63 +137,50 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def create_once(path: Path, data: bytes) -> bool:
-    """Write `path` complete or not at all, never over an existing file (False if it exists)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(tmp, path)
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 class PublicationStore:
-    """Publish, list, unpublish and roll back dashboards in one folder (see the module doc)."""
+    """Publish, list, unpublish and roll back dashboards (see the module doc). `root`: the
+    folder the dashboards service serves notebooks from (the files themselves, or the
+    cache of the database's); `shelf`: where they are kept (default: files in `root`)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, shelf=None):
         self.root = Path(root)
+        self.shelf = shelf or PublicationFiles(self.root)
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> PublicationStore:
-        return cls(Path(data_dir) / "dashboards")
+    def in_data_dir(cls, data_dir: Path, state_db_url: str | None = None) -> PublicationStore:
+        """Files in ``<data_dir>/dashboards``, or the database at `state_db_url` with its
+        notebooks cached in ``<data_dir>/dashboard-cache``."""
+        if not state_db_url:
+            return cls(Path(data_dir) / "dashboards")
+        from .publication_tables import PublicationTables
+
+        cache = Path(data_dir) / "dashboard-cache"
+        return cls(cache, PublicationTables(state_db_url, cache))
+
+    @classmethod
+    def from_settings(cls, settings) -> PublicationStore:
+        return cls.in_data_dir(settings.hub.data_dir, settings.hub.state_db_url)
 
     # -- reading -----------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and NAME.match(p.name))
+        return [name for name in self.shelf.names() if NAME.match(name)]
 
     def versions(self, name: str) -> list[Publication]:
         """Every version of `name`, oldest first ([] for an unknown name)."""
-        folder = self._folder(name)
-        if folder is None:
+        if not NAME.match(name or ""):
             return []
-        found = []
-        for path in folder.glob("v*.json"):
-            if re.fullmatch(r"v\d+\.json", path.name):
-                found.append(Publication.from_record(json.loads(path.read_text())))
+        found = map(Publication.from_record, self.shelf.records(name))
         return sorted(found, key=lambda p: p.version)
 
     def current(self, name: str) -> Publication | None:
         """The version being served, or None (unknown or unpublished)."""
-        folder = self._folder(name)
-        if folder is None or not (folder / "current.json").exists():
-            return None
-        version = json.loads((folder / "current.json").read_text()).get("version")
-        if version is None:
-            return None
-        return Publication.from_record(json.loads((folder / f"v{version}.json").read_text()))
+        record = self.shelf.current_record(name) if NAME.match(name or "") else None
+        return None if record is None else Publication.from_record(record)
 
     def published(self) -> list[Publication]:
         """The current version of every publication being served, by name."""
-        return [p for p in map(self.current, self.names()) if p is not None]
+        return [Publication.from_record(r) for r in self.shelf.served() if NAME.match(r["name"])]
 
     def visible_to(self, username: str, groups: Iterable[str]) -> list[Publication]:
         """What this user may open: current versions shared with one of their groups, or
@@ -209,20 +191,18 @@ class PublicationStore:
     def find_visible(self, name: str, username: str, groups: Iterable[str]) -> Publication | None:
         """The publication `name` if this user may open it; None for unknown, unpublished and
         not shared alike."""
-        publication = self.current(name) if NAME.match(name or "") else None
+        publication = self.current(name)
         if publication is None or not publication.visible_to(username, groups):
             return None
         return publication
 
     def notebook_path(self, publication: Publication) -> Path:
-        return self.root / publication.name / f"v{publication.version}.ipynb"
+        """The version's notebook as a local file, under `root`."""
+        return self.shelf.notebook_file(publication.name, publication.version,
+                                        publication.sha256)
 
     def history(self, name: str) -> list[dict]:
-        folder = self._folder(name)
-        log = folder / "history.jsonl" if folder else None
-        if log is None or not log.exists():
-            return []
-        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        return self.shelf.history(name) if NAME.match(name or "") else []
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -241,26 +221,22 @@ class PublicationStore:
         name = check_name(name)
         content = canonical_bytes(stripped(checked_notebook(notebook, name)))
         groups = check_groups(groups)
-        folder = self._make_folder(name)
         title = title or self._title_of(name) or name.replace("-", " ").strip()
-        version = self._last_version(folder)
-        for _attempt in range(1000):  # another publisher may take a number meanwhile
-            version += 1
-            if create_once(folder / f"v{version}.ipynb", content):
-                break
-        else:
-            raise PublishError(f"{name}: no free version number in {folder}; check the folder")
-        publication = Publication(name, title, version, now(), publisher, groups,
-                                  hashlib.sha256(content).hexdigest())
-        atomic_write_bytes(folder / f"v{version}.json",
-                         json.dumps(publication.record(), indent=1).encode())
-        self._serve(name, version, "publish", publisher)
-        return publication
+        at, sha256 = now(), hashlib.sha256(content).hexdigest()
+
+        def record_for(version: int) -> dict:
+            return Publication(name, title, version, at, publisher, groups, sha256).record()
+
+        record = self.shelf.add(name, content, record_for, self._event("publish", publisher, at))
+        if record is None:
+            raise PublishError(f"{name}: no free version number (another publisher took it); "
+                               "publish again")
+        return Publication.from_record(record)
 
     def unpublish(self, name: str, by: str) -> None:
         if self.current(name) is None:
             raise PublishError(f"no published dashboard named {name!r}; see `agora dashboards`")
-        self._serve(name, None, "unpublish", by)
+        self.shelf.serve(name, None, {**self._event("unpublish", by), "version": None})
 
     def rollback(self, name: str, by: str, version: int | None = None) -> Publication:
         """Serve an earlier version again: `version`, or the one before the current one."""
@@ -277,36 +253,15 @@ class PublicationStore:
         if version not in versions:
             raise PublishError(f"{name!r} has no version {version} (versions: "
                                f"{', '.join(map(str, sorted(versions)))})")
-        self._serve(name, version, "rollback", by)
+        self.shelf.serve(name, version, {**self._event("rollback", by), "version": version})
         return versions[version]
 
     # -- internals ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _last_version(folder: Path) -> int:
-        """The highest version number of a notebook or a record in `folder` (a publish killed
-        between the two leaves a notebook alone: its number is taken too)."""
-        numbers = [int(f.stem[1:]) for f in folder.glob("v*.*")
-                   if f.suffix in (".ipynb", ".json") and f.stem[1:].isdigit()]
-        return max(numbers, default=0)
-
-    def _folder(self, name: str) -> Path | None:
-        folder = self.root / name
-        return folder if NAME.match(name or "") and folder.is_dir() else None
-
-    def _make_folder(self, name: str) -> Path:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = self.root / name
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return folder
 
     def _title_of(self, name: str) -> str | None:
         versions = self.versions(name)
         return versions[-1].title if versions else None
 
-    def _serve(self, name: str, version: int | None, action: str, by: str) -> None:
-        folder = self.root / name
-        atomic_write_bytes(folder / "current.json", json.dumps({"version": version}).encode())
-        event = {"action": action, "version": version, "by": by, "at": now()}
-        with open(folder / "history.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(event) + "\n")
+    @staticmethod
+    def _event(action: str, by: str, at: str | None = None) -> dict:
+        return {"action": action, "version": None, "by": by, "at": at or now()}

@@ -90,7 +90,7 @@ def app_from_settings(settings, environ: Mapping[str, str]) -> web.Application:
                     base_url=base_url, datasets=DatasetsClient(datasets_url(settings, base_url)),
                     hub_auth=HubOAuth(cache_max_age=settings.services.auth_cache_seconds),
                     public_origin=settings.hub.public_origin,
-                    publications=PublicationStore.in_data_dir(settings.hub.data_dir),
+                    publications=PublicationStore.from_settings(settings),
                     dashboards_home=settings.dashboards_origin + base_url,
                     alerts=EpisodeStore.from_settings(settings),
                     scheduler=SchedulerClient(scheduler_url(settings, base_url)),

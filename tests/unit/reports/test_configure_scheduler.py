@@ -66,8 +66,21 @@ def test_a_port_clash_names_the_scheduler_port():
      "reports.delivery_class: hub.reports.store:ReportStore is not a subclass of Delivery"),
     ({"AGORA_REPORTS__RENDERER": "not an import"}, "reports.renderer: String should match"),
     ({"AGORA_REPORTS__SMTP__SECURITY": "ssl"}, "reports.smtp.security"),
+    ({"AGORA_REPORTS__ARCHIVE_URL": "https://s3.example.org/agora"},
+     "reports.archive_url: not an s3:// URL"),
+    ({"AGORA_DATA__STORE_URL": "s3://agora/data", "AGORA_REPORTS__ARCHIVE_URL": "s3://agora/data/pdf"},
+     "reports.archive_url: s3://agora/data/pdf lies inside data.store_url s3://agora/data"),
 ])
 def test_bad_reports_settings_are_one_clear_line(env, message):
     with pytest.raises(ConfigProblems) as info:
         settings(**env)
     assert message in str(info.value)
+
+
+def test_the_s3_keys_reach_the_scheduler_by_name_with_an_s3_archive():
+    assert "AWS_ACCESS_KEY_ID" not in scheduler(applied(settings()))["environment"]
+    env = scheduler(applied(settings(AGORA_REPORTS__ARCHIVE_URL="s3://agora/reports/archive",
+                                     AGORA_DATA__STORE_URL="s3://agora/snapshots")))["environment"]
+    assert callable(env["AWS_ACCESS_KEY_ID"]) and callable(env["AWS_SECRET_ACCESS_KEY"])
+    assert settings(AGORA_REPORTS__ARCHIVE_URL="s3://agora/data-pdf",
+                    AGORA_DATA__STORE_URL="s3://agora/data").reports.archive_url

@@ -44,7 +44,7 @@ def message(tmp_path):
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(tiny_pdf(["hello"]))
     return report_message("Agora <agora@example.org>", "elu-rivemont@example.org", "fr", JOB,
-                          None, pdf, "digest-2026-W48.pdf")
+                          None, pdf.read_bytes(), "digest-2026-W48.pdf")
 
 
 def delivery(port, environ=None, **smtp) -> SmtpDelivery:
