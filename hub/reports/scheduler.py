@@ -39,6 +39,7 @@ from .tokens import HubError
 
 log = logging.getLogger("agora.reports")
 DELIVERY_ATTEMPTS = 5
+DELIVERY_LEASE = timedelta(minutes=30)  # a run's e-mails are sent by one process at a time
 PRUNE_EVERY = timedelta(hours=1)
 
 
@@ -84,7 +85,6 @@ class ReportScheduler:
         self.rules, self.clock, self.progress = rules, clock, progress
         self.alerts = alerts  # hub/alerts' AlertDelivery: notices told at each tick
         self.active: dict[int, asyncio.Task] = {}
-        self.delivering: set[int] = set()  # runs whose e-mails are being sent right now
         self._pruned_at: datetime | None = None
 
     # -- start and loop ------------------------------------------------------------------------
@@ -232,15 +232,15 @@ class ReportScheduler:
                                                    pdf, name)) for target in run.audience]
 
     async def deliver_run(self, run: Run) -> None:
-        """Send `run`'s e-mails once: a tick that finds the run still pending while its own
-        task is sending them leaves it alone."""
-        if run.id in self.delivering:
+        """Send `run`'s e-mails once, whichever process finds it pending first: the scheduler
+        service, another replica, or `agora report run` (a claim in the shared store)."""
+        if not self.store.claim_delivery(run.id, self.clock(), DELIVERY_LEASE):
             return
-        self.delivering.add(run.id)
         try:
             await self._deliver_run(run)
-        finally:
-            self.delivering.discard(run.id)
+        except BaseException:
+            self.store.release_delivery(run.id)
+            raise
 
     async def _deliver_run(self, run: Run) -> None:
         if not self.delivery.enabled:

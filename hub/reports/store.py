@@ -22,7 +22,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -236,7 +236,8 @@ class ReportStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) "
                 "ON CONFLICT (schedule, period, recipient) DO UPDATE SET status = 'queued', "
                 "attempts = 0, error = NULL, not_before = excluded.not_before, delivery = NULL, "
-                "delivery_error = NULL, delivery_attempts = 0, sent = '[]', "
+                "delivery_error = NULL, delivery_attempts = 0, delivery_not_before = NULL, "
+                "sent = '[]', "
                 "audience = excluded.audience, job = excluded.job, run_as = excluded.run_as, "
                 "max_attempts = excluded.max_attempts, finished_at = NULL "
                 "WHERE runs.status != 'running'",
@@ -281,9 +282,10 @@ class ReportStore:
                   now: datetime | None = None) -> None:
         with self._write() as db:
             db.execute("UPDATE runs SET status = 'succeeded', error = NULL, pdf = ?, pages = ?, "
-                       "lineage = ?, finished_at = ?, worker_pid = NULL, delivery = 'pending' "
-                       "WHERE id = ?", (str(pdf), pages, json.dumps(lineage, default=str),
-                                        _text(now or utc_now()), run_id))
+                       "lineage = ?, finished_at = ?, worker_pid = NULL, delivery = 'pending', "
+                       "delivery_not_before = NULL WHERE id = ?",
+                       (str(pdf), pages, json.dumps(lineage, default=str),
+                        _text(now or utc_now()), run_id))
 
     def retry_later(self, run_id: int, error: str, not_before: datetime) -> None:
         with self._write() as db:
@@ -293,7 +295,8 @@ class ReportStore:
     def failed(self, run_id: int, error: str, now: datetime | None = None) -> None:
         with self._write() as db:
             db.execute("UPDATE runs SET status = 'failed', error = ?, finished_at = ?, "
-                       "worker_pid = NULL, delivery = 'pending' WHERE id = ?",
+                       "worker_pid = NULL, delivery = 'pending', delivery_not_before = NULL "
+                       "WHERE id = ?",
                        (error, _text(now or utc_now()), run_id))
 
     def requeue_abandoned(self, alive: Callable[[int | None, float | None], bool] = process_alive,
@@ -318,12 +321,30 @@ class ReportStore:
                           _text(now))
         return [Run.from_row(row) for row in rows]
 
+    def claim_delivery(self, run_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take the sending of a pending run's e-mails for this process until `now + lease`
+        (False: another process holds it, or it is not due). The lease ends by itself, so a
+        process that died while sending leaves the run to be delivered again later."""
+        now_text = _text(now)
+        with self._write() as db:
+            return db.execute(
+                "UPDATE runs SET delivery_not_before = ? WHERE id = ? AND delivery = 'pending' "
+                "AND (delivery_not_before IS NULL OR delivery_not_before <= ?)",
+                (_text(now + lease), run_id, now_text)).rowcount > 0
+
+    def release_delivery(self, run_id: int) -> None:
+        """Give a claimed delivery back at once (the sender stopped before the end)."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET delivery_not_before = NULL WHERE id = ? "
+                       "AND delivery = 'pending'", (run_id,))
+
     def delivery_done(self, run_id: int, outcome: str, sent: Iterable[str],
                       error: str | None = None) -> None:
         """outcome: sent, failed (given up) or none (nothing to send: no SMTP, no address)."""
         with self._write() as db:
             db.execute("UPDATE runs SET delivery = ?, sent = ?, delivery_error = ?, "
-                       "delivery_attempts = delivery_attempts + 1 WHERE id = ?",
+                       "delivery_not_before = NULL, delivery_attempts = delivery_attempts + 1 "
+                       "WHERE id = ?",
                        (outcome, json.dumps(sorted(set(sent))), error, run_id))
 
     def delivery_later(self, run_id: int, sent: Iterable[str], error: str,

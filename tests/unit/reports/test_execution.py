@@ -239,6 +239,34 @@ async def test_a_tick_while_a_run_is_still_sending_its_mail_sends_nothing_twice(
     assert scheduler.store.runs("digest")[0].delivery == "sent"
 
 
+async def test_another_process_finding_the_delivery_pending_sends_nothing_twice(tmp_path, smtp):
+    """`agora report run`, or a second scheduler on the shared store, ticks while this one
+    is still sending: the delivery was claimed in the store, so it leaves it alone."""
+    settings = report_settings(tmp_path, {"digest": schedule_text("{users: [elu-rivemont]}")},
+                               smtp_port=smtp.port)
+    clock = Clock(2026, 11, 30, 6, 59)
+    scheduler, other = scheduler_for(settings, clock), scheduler_for(settings, clock)
+    await tick_and_wait(scheduler)
+    clock.advance(minutes=2)
+    send, sending = scheduler.delivery.send, threading.Event()
+
+    def slow_send(message):
+        sending.set()
+        time.sleep(1)
+        send(message)
+    scheduler.delivery.send = slow_send
+    await scheduler.tick()
+    [task] = scheduler.active.values()
+    await async_wait_until(sending.is_set, timeout=30)
+    await other.tick()  # its own memory knows nothing of the run: only the store's claim
+    await task
+    assert len(smtp.mailbox.to("elu-rivemont@example.org")) == 1
+    assert scheduler.store.runs("digest")[0].delivery == "sent"
+    clock.advance(hours=1)  # long after the claim's lease: delivered is delivered
+    await other.tick()
+    assert len(smtp.mailbox.to("elu-rivemont@example.org")) == 1
+
+
 async def test_a_user_the_hub_refuses_to_act_as_fails_at_once_with_the_reason(tmp_path):
     settings = report_settings(tmp_path, {"digest": schedule_text("{users: [partner]}")})
     scheduler = scheduler_for(settings, Clock(2026, 11, 30, 7, 0), LocalHub(GROUPS, {"partner"}))

@@ -124,3 +124,19 @@ def test_processes_claiming_the_same_runs_at_once_run_each_exactly_once(tmp_path
     assert sorted(every) == sorted(ids)  # all claimed, none twice
     assert {run.status for run in store.runs("digest")} == {"running"}
     assert all(run.attempts == 1 for run in store.runs("digest"))
+
+
+def test_one_process_at_a_time_holds_a_pending_delivery_until_its_lease_ends(tmp_path, state_url):
+    store, other = ReportStore(tmp_path, state_url), ReportStore(tmp_path, state_url)
+    [run_id] = store.plan("digest", NOW, [planned()], NOW)
+    store.claim(run_id, NOW)
+    store.succeeded(run_id, tmp_path / "x.pdf", 1, [], NOW)
+    lease = timedelta(minutes=30)
+    assert store.claim_delivery(run_id, NOW, lease)
+    assert not other.claim_delivery(run_id, NOW + timedelta(minutes=29), lease)
+    assert other.to_deliver(NOW + timedelta(minutes=29)) == []
+    assert other.claim_delivery(run_id, NOW + timedelta(minutes=31), lease)  # the holder died
+    other.release_delivery(run_id)
+    assert store.claim_delivery(run_id, NOW + timedelta(minutes=31), lease)
+    store.delivery_done(run_id, "sent", ["elu-rivemont"])
+    assert not other.claim_delivery(run_id, NOW + timedelta(days=1), lease)
