@@ -13,7 +13,7 @@ period 2025-W48, recipients alternating the two demo officials, tokens minted be
 
 A warm-up of two local reports comes first (the first kernel start of a run pays cold
 caches). Prints each side's wall time, seconds per report, and the ratio dask/local.
-Usage: PYTHONPATH=. python bench/report_batch.py [--reports 100]
+Usage: PYTHONPATH=. python bench/report_batch.py [--reports 100] [--dask-first]
 """
 
 from __future__ import annotations
@@ -60,13 +60,16 @@ def timed(name: str, side, users: list[str]) -> float:
         wall = time.monotonic() - started
         pdfs = list(Path(folder).rglob("*.pdf"))
         assert len(pdfs) == len(users), f"{name}: {len(pdfs)} PDFs for {len(users)}"
-    print(f"{name}: {wall:7.1f} s wall, {wall / len(users):5.2f} s per report", flush=True)
+    print(f"{name}: {wall:7.1f} s wall, {wall / len(users):5.2f} s per report, load average "
+          f"{os.getloadavg()[1]:.1f} over the last 5 min", flush=True)
     return wall
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=100)
+    parser.add_argument("--dask-first", action="store_true",
+                        help="time the Dask side first (a second run shows the order's effect)")
     args = parser.parse_args()
     users = recipients(args.reports)
     os.environ["PYTHONPATH"] = str(REPO)  # the Dask workers' report processes import hub
@@ -83,10 +86,12 @@ def main() -> None:
                   f"{time.monotonic() - started:.1f} s", flush=True)
             timed("warm-up (2 local reports, not compared)",
                   lambda folder: run_agora(users[:2], tokens, datasets_url, folder), users[:2])
-            local = timed("local", lambda folder: run_agora(users, tokens, datasets_url,
-                                                            folder), users)
-            dask = timed("dask", lambda folder: run_dask(cluster.scheduler_address, users,
-                                                         tokens, datasets_url, folder), users)
+            sides = {"local": lambda folder: run_agora(users, tokens, datasets_url, folder),
+                     "dask": lambda folder: run_dask(cluster.scheduler_address, users, tokens,
+                                                     datasets_url, folder)}
+            order = ["dask", "local"] if args.dask_first else ["local", "dask"]
+            walls = {name: timed(name, sides[name], users) for name in order}
+    local, dask = walls["local"], walls["dask"]
     print(f"\n{args.reports} PDFs, {WORKERS} at a time, {os.cpu_count()} cores:")
     print(f"  local executor  {local:7.1f} s")
     print(f"  dask executor   {dask:7.1f} s")
