@@ -154,14 +154,10 @@ def a_run(index: int, user: str) -> Run:
                finished_at=None)
 
 
-def run_agora(users: list[str], tokens: dict, datasets_url: str, folder: Path) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "JUPYTERHUB_"))}
-    base["PYTHONPATH"] = str(REPO)
-    executor = Executor(Archive(folder), TEMPLATE.parent, PremintedTokens(tokens), datasets_url,
-                        base_environ=base)
-
+def run_batch(executor: Executor, users: list[str], parallel: int = PARALLEL) -> None:
+    """One report per entry of `users` through `executor`, `parallel` at a time."""
     async def batch():
-        limit = asyncio.Semaphore(PARALLEL)
+        limit = asyncio.Semaphore(parallel)
 
         async def one(index, user):
             async with limit:
@@ -170,6 +166,13 @@ def run_agora(users: list[str], tokens: dict, datasets_url: str, folder: Path) -
                     raise RuntimeError(f"report {index} for {user}: {outcome.error}")
         await asyncio.gather(*(one(i, u) for i, u in enumerate(users)))
     asyncio.run(batch())
+
+
+def run_agora(users: list[str], tokens: dict, datasets_url: str, folder: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "JUPYTERHUB_"))}
+    base["PYTHONPATH"] = str(REPO)
+    run_batch(Executor(Archive(folder), TEMPLATE.parent, PremintedTokens(tokens), datasets_url,
+                       base_environ=base), users)
 
 
 def measure(side, users, tokens, datasets_url, agora_pid) -> dict:

@@ -237,9 +237,11 @@ TEST_RENDERER = "tests.reports_support:render"
 
 def report_settings(folder: Path, schedules: dict[str, str] | None = None,
                     reports: dict | None = None, smtp_port: int | None = None,
-                    hub: dict | None = None, data: dict | None = None):
+                    hub: dict | None = None, data: dict | None = None,
+                    dask_scheduler: str = ""):
     """Settings for a scheduler in `folder`: the test renderer, a template named `digest`,
-    schedule files from `schedules` ({name: YAML text}), SMTP on loopback if `smtp_port`."""
+    schedule files from `schedules` ({name: YAML text}), SMTP on loopback if `smtp_port`,
+    runs on the Dask cluster at `dask_scheduler` if given."""
     import yaml
 
     from hub.config.loading import load_settings
@@ -257,7 +259,8 @@ def report_settings(folder: Path, schedules: dict[str, str] | None = None,
                            "from_address": "Agora <agora@example.org>"}
     path = folder / "workspace.yaml"
     path.write_text(yaml.safe_dump({"hub": {"data_dir": str(folder / "data"), **(hub or {})},
-                                    "reports": section, **({"data": data} if data else {})}))
+                                    "reports": section, **({"data": data} if data else {}),
+                                    "batch": {"dask_scheduler": dask_scheduler}}))
     return load_settings(path, environ={})
 
 

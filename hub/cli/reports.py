@@ -88,7 +88,10 @@ def printer(run: Run, message: str) -> None:
 
 async def run_with_hub(scheduler, schedule, period) -> list[Run]:
     await scheduler.hub.ping()  # a stopped hub: say so now, not after the retries' backoff
-    return await scheduler.run_now(schedule, period)
+    try:
+        return await scheduler.run_now(schedule, period)
+    finally:
+        scheduler.executor.close()
 
 
 def run_command(settings, name: str, label: str | None) -> int:

@@ -575,9 +575,11 @@ class ReportsSettings(_Section):
 class BatchSettings(_Section):
     dask_scheduler: str = Field(
         "", description="Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786) on which "
-        "`agora refresh` of several datasets runs, one task per dataset; empty: local "
-        "processes. Its workers need Agora installed and the same store and sources folders "
-        "(docs/pipeline.md#batch-work-on-dask).")
+        "`agora refresh` of several datasets runs, one task per dataset, and every report "
+        "run (the scheduler service's and `agora report run`'s), one task per recipient; "
+        "empty: local processes. Its workers need Agora installed, the same store and "
+        "sources folders, and a route to the hub's public URL "
+        "(docs/pipeline.md#batch-work-on-dask, docs/reports.md#on-a-dask-cluster).")
     gateway_url: str = Field(
         "", description="Address of a dask-gateway server as workspaces reach it (e.g. "
         "http://10.0.0.6:8000 or https://dask.data.example.org) that authenticates with "

@@ -14,7 +14,8 @@
    removed, and never a partial PDF in the archive.
 
 It returns an :class:`Outcome`; the scheduler records it, retries or gives up. `agora report
-run` uses the same executor.
+run` uses the same executor. With ``batch.dask_scheduler`` set, step 2 and 3 run on a Dask
+worker instead (dask_executor.py); steps 1 and 4 stay here.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Outcome:
     pdf: str | Path | None = None  # where the archive keeps it (Archive.publish)
     pages: int | None = None
     lineage: list = field(default_factory=list)
+    ran_on: str | None = None  # "<Dask worker address> pid <pid>"; None: here
 
 
 class Archive:
@@ -109,15 +111,17 @@ class Archive:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def run_environment(base: Mapping[str, str], token: str, datasets_url: str, language: str,
-                    run: Run) -> dict[str, str]:
-    """Everything a report process sees: a few system variables and the run's own facts."""
-    env = {name: base[name] for name in PASSED_THROUGH if name in base}
-    env.update(AGORA_TOKEN=token, AGORA_DATASETS_URL=datasets_url, AGORA_LOCALE=language,
-               AGORA_WIDGETS_MODE="static",  # widgets print (docs/user-guide.md)
-               AGORA_REPORT_SCHEDULE=run.schedule, AGORA_REPORT_PERIOD=run.period,
-               AGORA_REPORT_RECIPIENT=run.recipient)
-    return env
+def run_facts(token: str, datasets_url: str, language: str, run: Run) -> dict[str, str]:
+    """The run's own variables: its token, where the data is, its language and names."""
+    return dict(AGORA_TOKEN=token, AGORA_DATASETS_URL=datasets_url, AGORA_LOCALE=language,
+                AGORA_WIDGETS_MODE="static",  # widgets print (docs/user-guide.md)
+                AGORA_REPORT_SCHEDULE=run.schedule, AGORA_REPORT_PERIOD=run.period,
+                AGORA_REPORT_RECIPIENT=run.recipient)
+
+
+def run_environment(base: Mapping[str, str], facts: Mapping[str, str]) -> dict[str, str]:
+    """Everything a report process sees: a few system variables of `base` and the facts."""
+    return {**{name: base[name] for name in PASSED_THROUGH if name in base}, **facts}
 
 
 def exit_reason(code: int, run_id: int) -> str:
@@ -151,8 +155,8 @@ class Executor:
         try:
             async with self.tokens.lease(run.recipient, self.run_timeout,
                                          f"report run {run.key}") as token:
-                env = run_environment(self.base_environ, token, self.datasets_url, language, run)
-                return await self._render(run, template, staging, env, progress)
+                facts = run_facts(token, self.datasets_url, language, run)
+                return await self._render(run, template, staging, facts, progress)
         except HubError as exc:
             if exc.permanent:
                 return Outcome(False, f"the hub refused a token to run as {run.recipient} "
@@ -161,45 +165,29 @@ class Executor:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    async def _render(self, run: Run, template: Path, staging: Path, env: dict,
+    def close(self) -> None:
+        """Nothing to release here (a Dask executor closes its client)."""
+
+    def job_for(self, run: Run, template: Path, staging: Path) -> dict:
+        """What hub.reports.worker reads: the renderer, the template, where the PDF goes."""
+        return {"renderer": self.renderer, "template": str(template),
+                "parameters": run.job.get("parameters", {}),
+                "out_pdf": str(staging / "report.pdf"), "cell_timeout": self.cell_timeout}
+
+    async def _render(self, run: Run, template: Path, staging: Path, facts: dict,
                       progress: Progress | None) -> Outcome:
-        job = {"renderer": self.renderer, "template": str(template),
-               "parameters": run.job.get("parameters", {}), "out_pdf": str(staging / "report.pdf"),
-               "cell_timeout": self.cell_timeout}
-        (staging / "job.json").write_text(json.dumps(job), encoding="utf-8")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hub.reports.worker", str(staging / "job.json"), env=env,
-            cwd=staging, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True)
-        self.on_worker(run.id, proc.pid)
-        events: dict = {}
-        try:
-            await asyncio.wait_for(self._follow(proc, run, events, progress), self.run_timeout)
-        except TimeoutError:
-            kill_group(proc.pid)
-            await proc.wait()
+        code, events = await run_worker(
+            self.job_for(run, template, staging), staging,
+            run_environment(self.base_environ, facts), self.run_timeout,
+            relay(run, progress), lambda pid: self.on_worker(run.id, pid))
+        return self._outcome(run, code, events, staging)
+
+    def _outcome(self, run: Run, code: int | None, events: dict, staging: Path) -> Outcome:
+        """What a worker's exit status (None: stopped at the timeout) and events mean; the PDF
+        in `staging` goes into the archive after a clean exit only."""
+        if code is None:
             return Outcome(False, f"the run took longer than {self.run_timeout} s "
                            "(reports.run_timeout_seconds) and was stopped")
-        finally:
-            kill_group(proc.pid)  # what the worker started and left (it is gone by now)
-            proc.stdin.close()
-            self.on_worker(run.id, None)
-        return self._outcome(run, proc.returncode, events, staging)
-
-    async def _follow(self, proc, run: Run, events: dict, progress: Progress | None) -> None:
-        stderr = asyncio.ensure_future(proc.stderr.read())
-        async for line in proc.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a renderer's stray print: not ours to interpret
-            if "progress" in event and progress is not None:
-                progress(run, str(event["progress"]))
-            events.update({k: v for k, v in event.items() if k != "progress"})
-        await proc.wait()
-        events["stderr"] = (await stderr)[-STDERR_KEPT:].decode(errors="replace")
-
-    def _outcome(self, run: Run, code: int, events: dict, staging: Path) -> Outcome:
         if code == 0 and "result" in events:
             pdf = self.archive.publish(staging / "report.pdf", run)
             result = events["result"]
@@ -210,6 +198,50 @@ class Executor:
         if events.get("stderr"):
             log.error("report run %s (%s) crashed:\n%s", run.id, run.key, events["stderr"])
         return Outcome(False, exit_reason(code, run.id))
+
+
+def relay(run: Run, progress: Progress | None) -> Callable[[str], None]:
+    return (lambda message: None) if progress is None else (lambda message: progress(run, message))
+
+
+async def run_worker(job: dict, staging: Path, env: dict[str, str], timeout: float,
+                     say: Callable[[str], None],
+                     on_pid: Callable[[int | None], None]) -> tuple[int | None, dict]:
+    """Run ``python -m hub.reports.worker`` on `job` in `staging` with exactly `env`, its
+    progress lines to `say`; (exit status, its other events). The status is None when it was
+    stopped (its whole process group) after `timeout` seconds."""
+    (staging / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.reports.worker", str(staging / "job.json"), env=env,
+        cwd=staging, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True)
+    on_pid(proc.pid)
+    events: dict = {}
+    try:
+        await asyncio.wait_for(follow(proc, events, say), timeout)
+    except TimeoutError:
+        kill_group(proc.pid)
+        await proc.wait()
+        return None, events
+    finally:
+        kill_group(proc.pid)  # what the worker started and left (it is gone by now)
+        proc.stdin.close()
+        on_pid(None)
+    return proc.returncode, events
+
+
+async def follow(proc, events: dict, say: Callable[[str], None]) -> None:
+    stderr = asyncio.ensure_future(proc.stderr.read())
+    async for line in proc.stdout:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a renderer's stray print: not ours to interpret
+        if "progress" in event:
+            say(str(event["progress"]))
+        events.update({k: v for k, v in event.items() if k != "progress"})
+    await proc.wait()
+    events["stderr"] = (await stderr)[-STDERR_KEPT:].decode(errors="replace")
 
 
 def kill_group(pid: int) -> None:

@@ -122,6 +122,7 @@ class ReportScheduler:
                     pass
         finally:
             await self.stop_runs()
+            self.executor.close()
 
     async def stop_runs(self) -> None:
         """Cancel the runs in progress (their workers are killed; they are queued again)."""
@@ -202,7 +203,8 @@ class ReportScheduler:
         now = self.clock()
         if outcome.ok:
             self.store.succeeded(run.id, outcome.pdf, outcome.pages, outcome.lineage, now)
-            log.info("report %s: done, %s page(s)", run.key, outcome.pages)
+            log.info("report %s: done, %s page(s)%s", run.key, outcome.pages,
+                     f" on {outcome.ran_on}" if outcome.ran_on else "")
         elif outcome.permanent or run.attempts >= run.max_attempts:
             self.store.failed(run.id, outcome.error, now)
             log.error("report %s failed after %d attempt(s): %s", run.key, run.attempts,

@@ -25,7 +25,8 @@ from ..config.import_strings import load_class
 from .archive import open_archive
 from .book import ScheduleBook
 from .contacts import ContactBook
-from .executor import Executor
+from .dask_executor import DaskExecutor
+from .executor import Archive, Executor
 from .mail import Delivery, plain_message
 from .scheduler import ReportScheduler, Rules, log_progress
 from .store import ReportStore, utc_now
@@ -60,6 +61,11 @@ def datasets_url(settings) -> str:
             "services/datasets/")
 
 
+def public_datasets_url(settings) -> str:
+    """The datasets service through the hub's proxy (what a Dask worker elsewhere reaches)."""
+    return f"{settings.hub.public_origin}{settings.hub.base_url}services/datasets/"
+
+
 def delivery_from_settings(settings, environ: Mapping[str, str]) -> Delivery:
     cls = load_class(settings.reports.delivery_class, "hub.reports.mail:Delivery",
                      "reports.delivery_class")
@@ -70,6 +76,21 @@ def refused_hint(settings) -> str:
     groups = [*settings.reports.run_as_groups, *settings.reports.scheduler_groups]
     return (f"reports run only under the rights of members of {', '.join(groups)} "
             "(reports.run_as_groups, reports.scheduler_groups)")
+
+
+def executor_from_settings(settings, archive: Archive, hub, environ: Mapping[str, str],
+                           store: ReportStore) -> Executor:
+    """Local worker processes, or one Dask task per run when ``batch.dask_scheduler`` is set
+    (its workers reach the datasets service through the hub's public URL)."""
+    r, address = settings.reports, settings.batch.dask_scheduler
+    common = dict(archive=archive, templates_dir=settings.templates_dir, tokens=hub,
+                  renderer=r.renderer, run_timeout=r.run_timeout_seconds,
+                  cell_timeout=r.cell_timeout_seconds, base_environ=environ,
+                  on_worker=store.set_worker, refused=refused_hint(settings))
+    if not address:
+        return Executor(datasets_url=datasets_url(settings), **common)
+    return DaskExecutor(datasets_url=public_datasets_url(settings), scheduler_address=address,
+                        **common)
 
 
 def build_scheduler(settings, hub=None, environ: Mapping[str, str] | None = None,
@@ -84,9 +105,7 @@ def build_scheduler(settings, hub=None, environ: Mapping[str, str] | None = None
         hub = HubAPI(environ.get("JUPYTERHUB_API_URL") or hub_api_url(settings), token or "")
     store = ReportStore.from_settings(settings)
     archive = open_archive(settings, environ)
-    executor = Executor(archive, settings.templates_dir, hub, datasets_url(settings),
-                        r.renderer, r.run_timeout_seconds, r.cell_timeout_seconds, environ,
-                        store.set_worker, refused_hint(settings))
+    executor = executor_from_settings(settings, archive, hub, environ, store)
     book = ScheduleBook(settings.schedules_dir, store, r.timezone, settings.templates_dir)
     delivery, contacts = delivery_from_settings(settings, environ), ContactBook.from_settings(settings)
     return ReportScheduler(store=store, book=book, archive=archive, executor=executor, hub=hub,

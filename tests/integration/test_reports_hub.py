@@ -239,3 +239,33 @@ def test_agora_report_run_runs_now_through_the_same_executor_with_progress(agora
                               "report", "history", "from-file"], capture_output=True,
                              text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "succeeded" in history.stdout and "elu-rivemont" in history.stdout
+
+
+def test_agora_report_run_on_dask_gives_each_recipient_the_local_pdf(agora, tokens, smtp):
+    distributed = pytest.importorskip("distributed")
+    created = api(agora, "schedules", tokens["scheduler"], "POST",
+                  json=probe_schedule(agora, "dask-probe"))
+    assert created.status_code == 201, created.text
+    archive = agora.data_dir / "reports" / "archive" / "dask-probe" / "2026-W48"
+
+    def report_run(dask_scheduler: str) -> tuple[dict, str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "-c", str(agora.settings_path), "report", "run",
+             "dask-probe", "--period", "2026-W48"], capture_output=True, text=True,
+            timeout=180, env={**os.environ, "PYTHONPATH": str(ROOT),
+                              "AGORA_BATCH__DASK_SCHEDULER": dask_scheduler})
+        assert result.returncode == 0, result.stdout + result.stderr
+        return ({user: pdf_text(archive / f"{user}.pdf")
+                 for user in ("elu-rivemont", "elu-bellecombe")}, result.stdout)
+
+    local, _ = report_run("")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        on_dask, said = report_run(cluster.scheduler_address)
+    assert on_dask == local
+    assert "communes=99101" in on_dask["elu-rivemont"]  # each official's row rule
+    assert "communes=99102" in on_dask["elu-bellecombe"]
+    assert "identity=200:elu-bellecombe" in on_dask["elu-bellecombe"]
+    assert "JUPYTERHUB_API_TOKEN" not in on_dask["elu-rivemont"]
+    assert any(line.startswith("elu-bellecombe") and "pdf written" in line
+               for line in said.splitlines())  # progress came back from the worker
