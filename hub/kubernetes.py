@@ -73,7 +73,7 @@ def reached_at(service: dict, host: str) -> dict:
 
 def workspace_environment(s: Settings, names: ChartNames) -> dict[str, str]:
     """What a user pod reads: the datasets service through the proxy's Service, the
-    dashboards' publish API on the hub pod's Service, the widgets' settings."""
+    dashboards' publish API on their own pod's Service, the widgets' settings."""
     return {"AGORA_DATASETS_URL": f"http://{names.proxy_public}{datasets_prefix(s)}",
             "AGORA_DASHBOARDS_URL":
                 f"http://{names.dashboards}:{s.dashboards.port}{dashboards_prefix(s)}",

@@ -2,7 +2,6 @@
 operator would: what its kernels can reach, how it runs, how the hub knows it."""
 
 from hub.config.loading import load_settings
-from hub.configure import dashboards_prefix
 from hub.services.dashboards.__main__ import voila_config
 from hub.services.dashboards.kernels import kernel_environment
 
@@ -77,7 +76,7 @@ def test_no_hub_volume_and_no_hub_secret_in_the_environment(objects):
     assert "envFrom" not in container
     refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
             for e in container["env"] if "valueFrom" in e}
-    assert refs == {("agora-dashboards", "api-token")}
+    assert refs == {("agora-dashboards", "api-token"), ("agora-dashboards", "state-db-url")}
 
 
 def test_kernels_get_a_clean_environment_without_any_secret(objects, tmp_path):
@@ -114,10 +113,10 @@ def test_the_hub_registers_it_with_its_token_client_and_callback(objects, hub_co
     service = {s["name"]: s for s in hub_config.JupyterHub.services}["dashboards"]
     assert service["api_token"] == env["JUPYTERHUB_API_TOKEN"]
     assert service["oauth_client_id"] == env["JUPYTERHUB_CLIENT_ID"]
-    assert service["oauth_redirect_uri"] == env["JUPYTERHUB_OAUTH_CALLBACK_URL"]
     assert env["JUPYTERHUB_API_URL"] == hub_config.JupyterHub.hub_connect_url + "/hub/api"
-    settings = load_settings(environ=env)
-    assert env["JUPYTERHUB_SERVICE_PREFIX"] == dashboards_prefix(settings)
+    oauth = voila_config(load_settings(environ=env), env, switching=False).HubOAuth
+    assert service["oauth_redirect_uri"] == oauth.oauth_redirect_uri
+    assert oauth.base_url == "/services/dashboards/"
     assert env["JUPYTERHUB_OAUTH_ACCESS_SCOPES"] == '["access:services!service=dashboards"]'
 
 
