@@ -84,11 +84,12 @@ def dashboards_token(environ: Mapping[str, str]) -> str:
     """The dashboards pod's API token as the hub reads it; a clear error when it is missing."""
     token = environ.get(DASHBOARDS_TOKEN_ENV, "")
     if len(token) < 32:
-        raise SettingError(DASHBOARDS_TOKEN_ENV, "the dashboards pod's API token is missing or "
-                           "shorter than 32 characters",
-                           "kubectl -n agora create secret generic agora-dashboards "
-                           "--from-literal=api-token=\"$(openssl rand -hex 32)\" "
-                           "(docs/deploy-kubernetes.md, step 2)")
+        fix = ("kubectl -n agora create secret generic agora-dashboards "
+               "--from-literal=api-token=\"$(openssl rand -hex 32)\" (docs/deploy-kubernetes.md, "
+               "step 2), then restart the hub")
+        # raised in the chart's config file, outside the settings' problem report: all in one line
+        raise SettingError(DASHBOARDS_TOKEN_ENV, f"{DASHBOARDS_TOKEN_ENV}: the dashboards pod's "
+                           f"API token is missing or shorter than 32 characters; fix: {fix}", fix)
     return token
 
 

@@ -86,6 +86,7 @@ def test_a_missing_dashboards_token_names_the_secret(environ):
     with pytest.raises(SettingError) as caught:
         configure_in_chart(chart_config(), settings(), environ=environ)
     assert caught.value.key == DASHBOARDS_TOKEN_ENV and "agora-dashboards" in caught.value.fix
+    assert str(caught.value).startswith(DASHBOARDS_TOKEN_ENV) and "openssl rand" in str(caught.value)
 
 
 def test_workspace_environment_joins_the_sites():
