@@ -117,6 +117,10 @@ def test_the_hub_registers_it_with_its_token_client_and_callback(objects, hub_co
     oauth = voila_config(load_settings(environ=env), env, switching=False).HubOAuth
     assert service["oauth_redirect_uri"] == oauth.oauth_redirect_uri
     assert oauth.base_url == "/services/dashboards/"
+    from jupyterhub.services.service import Service
+
+    model = Service(**{k: v for k, v in service.items() if k != "api_token"}, base_url="/")
+    assert model.kind == "external" and "oauth_redirect_uri" in model._oauth_specified
     assert env["JUPYTERHUB_OAUTH_ACCESS_SCOPES"] == '["access:services!service=dashboards"]'
 
 
