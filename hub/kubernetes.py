@@ -3,16 +3,19 @@
 The chart's own jupyterhub_config.py runs first; deploy/kubernetes/values.yaml then calls
 `configure_in_chart` from `hub.extraConfig`. It applies Agora's settings (hub/configure.py),
 gives back to the chart what the chart owns (`CHART_KEYS`), sends the proxy to Agora's services
-through the hub pod's Service, and offers each user the workspace profiles of their groups.
+through the hub pod's Service, registers the dashboards service, which runs in a pod of its
+own (deploy/kubernetes/dashboards.yaml, decision 0008), as an external service, and offers
+each user the workspace profiles of their groups.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from traitlets.config import Config
 
-from .config.settings import Settings
+from .config.settings import SettingError, Settings
 from .configure import (
     HubInputs,
     apply,
@@ -46,6 +49,13 @@ class ChartNames:
 
     hub: str = "hub"
     proxy_public: str = "proxy-public"
+    dashboards: str = "agora-dashboards"  # deploy/kubernetes/dashboards.yaml's Service
+
+
+# The dashboards pod's API token, in the hub's environment from the Secret agora-dashboards
+DASHBOARDS_TOKEN_ENV = "AGORA_DASHBOARDS_API_TOKEN"
+# What a hub-managed service has that an external one must not: the hub starts no process
+MANAGED_ONLY = ("command", "environment", "cwd", "user")
 
 
 def chart_values(c: Config) -> dict:
@@ -64,10 +74,38 @@ def reached_at(service: dict, host: str) -> dict:
 
 def workspace_environment(s: Settings, names: ChartNames) -> dict[str, str]:
     """What a user pod reads: the datasets service through the proxy's Service, the
-    dashboards' publish API on the hub pod's Service, the widgets' settings, dask-gateway's."""
+    dashboards' publish API on their own pod's Service, the widgets' settings, dask-gateway's."""
     return {"AGORA_DATASETS_URL": f"http://{names.proxy_public}{datasets_prefix(s)}",
-            "AGORA_DASHBOARDS_URL": f"http://{names.hub}:{s.dashboards.port}{dashboards_prefix(s)}",
+            "AGORA_DASHBOARDS_URL":
+                f"http://{names.dashboards}:{s.dashboards.port}{dashboards_prefix(s)}",
             **widgets_environment(s), **gateway_environment(s)}
+
+
+def dashboards_token(environ: Mapping[str, str]) -> str:
+    """The dashboards pod's API token as the hub reads it; a clear error when it is missing."""
+    token = environ.get(DASHBOARDS_TOKEN_ENV, "")
+    if len(token) < 32:
+        fix = ("kubectl -n agora create secret generic agora-dashboards "
+               "--from-literal=api-token=\"$(openssl rand -hex 32)\" (docs/deploy-kubernetes.md, "
+               "step 2), then restart the hub")
+        # raised in the chart's config file, outside the settings' problem report: all in one line
+        raise SettingError(DASHBOARDS_TOKEN_ENV, f"{DASHBOARDS_TOKEN_ENV}: the dashboards pod's "
+                           f"API token is missing or shorter than 32 characters; fix: {fix}", fix)
+    return token
+
+
+def external(service: dict, token: str) -> dict:
+    """A hub-managed service definition as an external one: no process, a fixed token."""
+    kept = {k: v for k, v in service.items() if k not in MANAGED_ONLY}
+    return {**kept, "api_token": token, "oauth_client_id": f"service-{service['name']}"}
+
+
+def in_cluster(service: dict, names: ChartNames, dashboards_api_token: str) -> dict:
+    """A service as the chart's hub registers it: dashboards external, others reached at the
+    hub pod's Service."""
+    if service["name"] == "dashboards":
+        return external(service, dashboards_api_token)
+    return reached_at(service, names.hub)
 
 
 def without_shared_announcement(s: Settings) -> dict:
@@ -95,13 +133,14 @@ class GroupProfiles:
 
 
 def configure_kubernetes(c: Config, s: Settings, inputs: HubInputs, names: ChartNames,
-                         chart: dict) -> None:
+                         chart: dict, dashboards_api_token: str) -> None:
     """After `apply`: the chart's values back, services and workspaces wired to the chart."""
     for (section, key), value in chart.items():
         c[section][key] = value
     services = Config()
     configure_services(services, s, inputs)
-    c.JupyterHub.services = [reached_at(svc, names.hub) for svc in services.JupyterHub.services]
+    c.JupyterHub.services = [in_cluster(svc, names, dashboards_api_token)
+                             for svc in services.JupyterHub.services]
     c.JupyterHub.template_vars = without_shared_announcement(s)
     # KubeSpawner's section wins over Spawner's: Agora's variables join singleuser.extraEnv
     site = chart.get(("KubeSpawner", "environment")) or {}
@@ -112,8 +151,11 @@ def configure_kubernetes(c: Config, s: Settings, inputs: HubInputs, names: Chart
 
 
 def configure_in_chart(c: Config, s: Settings, inputs: HubInputs = HubInputs(),
-                       names: ChartNames = ChartNames()) -> None:
-    """Agora's whole configuration on a `c` the chart's jupyterhub_config.py has filled."""
+                       names: ChartNames = ChartNames(),
+                       environ: Mapping[str, str] | None = None) -> None:
+    """Agora's whole configuration on a `c` the chart's jupyterhub_config.py has filled;
+    `environ` (the hub's) holds the dashboards pod's token."""
+    token = dashboards_token({} if environ is None else environ)
     chart = chart_values(c)
     apply(c, s, inputs)
-    configure_kubernetes(c, s, inputs, names, chart)
+    configure_kubernetes(c, s, inputs, names, chart, token)

@@ -15,7 +15,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT.parent / "shared" / "third_party" / "zero-to-jupyterhub-4.4.0" / "jupyterhub"
-VALUES = ROOT / "deploy" / "kubernetes" / "values.yaml"
+DEPLOY = ROOT / "deploy" / "kubernetes"
+VALUES = DEPLOY / "values.yaml"
 RELEASE, NAMESPACE = "agora", "agora"
 
 
@@ -27,6 +28,11 @@ def chart_dir() -> Path:
 
 def agora_values() -> dict:
     return yaml.safe_load(VALUES.read_text())
+
+
+def manifests(name: str) -> list[dict]:
+    """The objects of one of deploy/kubernetes' files applied beside the chart (kubectl)."""
+    return [doc for doc in yaml.safe_load_all((DEPLOY / name).read_text()) if doc]
 
 
 def render(values: dict) -> list[dict]:

@@ -28,6 +28,8 @@ POD_PATHS = {
 # the operator's agora-secrets, without the optional SMTP password
 OPERATOR_SECRETS = {"oidc-client-secret": "oidc-secret-for-tests",
                     "pseudonym-key": "5e" * 32}  # openssl rand -hex 32
+# the operator's agora-dashboards: the dashboards pod's API token, the hub registers it
+DASHBOARDS_SECRET = {"api-token": "d7" * 32}  # openssl rand -hex 32
 
 
 def volume_sources(objects: list[dict]) -> dict[str, dict[str, str]]:
@@ -68,7 +70,8 @@ def service_variables(objects: list[dict]) -> dict[str, str]:
 
 
 def hub_environment(objects: list[dict], pod_root: Path) -> dict[str, str]:
-    secrets = {"agora-secrets": OPERATOR_SECRETS, "hub": secret_files(find(objects, "Secret", "hub"))}
+    secrets = {"agora-secrets": OPERATOR_SECRETS, "agora-dashboards": DASHBOARDS_SECRET,
+               "hub": secret_files(find(objects, "Secret", "hub"))}
     env = {**pod_env(hub_container(objects), secrets), **service_variables(objects)}
     env["AGORA_CONFIG"] = str(pod_root / env["AGORA_CONFIG"].lstrip("/"))
     env["AGORA_HUB__DATA_DIR"] = str(pod_root / "srv/jupyterhub/agora")  # the hub's PVC

@@ -4,9 +4,9 @@ import yaml
 
 from hub.config.loading import load_settings
 
-from .chart import ROOT, find, hub_container, secret_files
+from .chart import ROOT, find, hub_container, manifests, secret_files
 
-SERVICE_PORTS = {"datasets": 8082, "portal": 8083, "dashboards": 8084, "scheduler": 8085}
+SERVICE_PORTS = {"datasets": 8082, "portal": 8083, "scheduler": 8085}  # dashboards: own pod
 
 
 def kinds_and_names(objects):
@@ -74,19 +74,23 @@ def sources(rule) -> set[str]:
 def test_network_policies_open_exactly_the_service_ports(objects):
     hub_in = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
     assert [rule_ports(r) for r in hub_in if "proxy" in sources(r)] == [{8082, 8083, 8085}]
-    assert [rule_ports(r) for r in hub_in if "singleuser-server" in sources(r)] == [{8084}]
+    assert not [r for r in hub_in if "singleuser-server" in sources(r)]  # dashboards: own pod
+    assert {8084} not in [rule_ports(r) for r in hub_in]
     labels = find(objects, "Deployment", "hub")["spec"]["template"]["metadata"]["labels"]
     assert labels["hub.jupyter.org/network-access-hub"] == "true"  # its services call its API
     proxy_out = find(objects, "NetworkPolicy", "proxy")["spec"]["egress"]
     assert {8082, 8083, 8085} in [rule_ports(r) for r in proxy_out]
     user_out = find(objects, "NetworkPolicy", "singleuser")["spec"]["egress"]
-    assert {8084} in [rule_ports(r) for r in user_out]
+    to_dashboards = [r for r in user_out if {8084} == rule_ports(r)]
+    assert [dict(to["podSelector"]["matchLabels"]) for to in to_dashboards[0]["to"]] == \
+        [{"app.kubernetes.io/component": "dashboards"}]
 
 
-def test_the_extra_manifests_point_at_the_hub_service():
-    extra = [d for name in ("dashboards-ingress.yaml", "store-pvc.yaml")
-             for d in yaml.safe_load_all((ROOT / "deploy/kubernetes" / name).read_text()) if d]
+def test_the_extra_manifests_point_at_the_dashboards_pod():
+    extra = [*manifests("dashboards-ingress.yaml"), *manifests("store-pvc.yaml")]
     backend = find(extra, "Ingress", "agora-dashboards")["spec"]["rules"][0]["http"]["paths"][0]
-    assert backend["backend"]["service"] == {"name": "hub", "port": {"number": 8084}}
+    assert backend["backend"]["service"] == {"name": "agora-dashboards", "port": {"number": 8084}}
+    service = find(manifests("dashboards.yaml"), "Service", "agora-dashboards")["spec"]
+    assert service["ports"] == [{"name": "dashboards", "port": 8084, "targetPort": "dashboards"}]
     claim = find(extra, "PersistentVolumeClaim", "agora-store")["spec"]
     assert claim["accessModes"] == ["ReadWriteMany"]

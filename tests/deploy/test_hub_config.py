@@ -44,9 +44,10 @@ def test_agoras_services_are_reached_through_the_hub_service(hub_config):
     assert set(found) == {"idle-culler", "datasets", "dashboards", "portal", "scheduler"}
     assert {name: found[name]["url"] for name in SERVICE_URLS} == SERVICE_URLS
     assert "url" not in found["dashboards"]  # its own origin: no route on the hub's proxy
+    assert "command" not in found["dashboards"]  # its own pod: the hub starts nothing
     for service in found.values():
         env = service.get("environment", {})
-        if service["name"] != "idle-culler":
+        if service["name"] not in ("idle-culler", "dashboards"):
             assert env["AGORA_CONFIG"].endswith("/etc/agora/workspace.yaml")
 
 
@@ -71,7 +72,7 @@ def test_every_user_may_reach_the_services_and_workspace_groups_start_pods(hub_c
 def test_workspaces_reach_the_services_inside_the_cluster(hub_config):
     env = hub_config.KubeSpawner.environment
     assert env["AGORA_DATASETS_URL"] == "http://proxy-public/services/datasets/"
-    assert env["AGORA_DASHBOARDS_URL"] == "http://hub:8084/services/dashboards/"
+    assert env["AGORA_DASHBOARDS_URL"] == "http://agora-dashboards:8084/services/dashboards/"
 
 
 def test_the_hub_pods_environment_passes_agoras_runtime_checks(objects, tmp_path):

@@ -70,7 +70,7 @@ async def test_profile_pod_image_resources_and_environment(hub_config, kubeconfi
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["AGORA_PROFILE"] == profile
     assert env["AGORA_DATASETS_URL"] == "http://proxy-public/services/datasets/"
-    assert env["AGORA_DASHBOARDS_URL"] == "http://hub:8084/services/dashboards/"
+    assert env["AGORA_DASHBOARDS_URL"] == "http://agora-dashboards:8084/services/dashboards/"
 
 
 async def test_a_profile_of_another_group_is_refused(hub_config, kubeconfig):

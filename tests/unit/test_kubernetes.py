@@ -4,13 +4,22 @@ import os
 import subprocess
 import sys
 
+import pytest
 from traitlets.config import Config
 
 from hub.config.loading import load_settings
-from hub.kubernetes import ChartNames, GroupProfiles, configure_in_chart, reached_at
+from hub.config.settings import SettingError
+from hub.kubernetes import (
+    DASHBOARDS_TOKEN_ENV,
+    ChartNames,
+    GroupProfiles,
+    configure_in_chart,
+    reached_at,
+)
 from hub.workspaces.lab_config import config_folder
 from hub.workspaces.starter import STARTER_FOLDER
 
+HUB_ENV = {DASHBOARDS_TOKEN_ENV: "d0" * 32}  # the Secret agora-dashboards, in the hub pod
 PROFILES = [
     {"display_name": "Analyst", "slug": "analyst", "agora_groups": ["analysts"]},
     {"display_name": "Everyone", "slug": "everyone"},
@@ -37,7 +46,7 @@ def chart_config() -> Config:
 
 def test_the_chart_keeps_what_it_owns():
     c = chart_config()
-    configure_in_chart(c, settings())
+    configure_in_chart(c, settings(), environ=HUB_ENV)
     assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
     assert c.JupyterHub.hub_connect_url == "http://hub:8081"
     assert c.JupyterHub.cleanup_servers is False
@@ -48,38 +57,57 @@ def test_the_chart_keeps_what_it_owns():
 
 def test_agora_sets_the_rest():
     c = chart_config()
-    configure_in_chart(c, settings())
+    configure_in_chart(c, settings(), environ=HUB_ENV)
     assert c.JupyterHub.db_url == "sqlite:////srv/agora/jupyterhub.sqlite"
     assert {s["name"] for s in c.JupyterHub.services} >= {"datasets", "portal", "scheduler"}
 
 
 def test_services_on_loopback_are_reached_at_the_hub_service():
     c = chart_config()
-    configure_in_chart(c, settings(), names=ChartNames(hub="agora-hub"))
+    configure_in_chart(c, settings(), names=ChartNames(hub="agora-hub"), environ=HUB_ENV)
     urls = {s["name"]: s.get("url") for s in c.JupyterHub.services}
     assert urls["datasets"] == "http://agora-hub:8082" and urls["portal"] == "http://agora-hub:8083"
     assert urls["dashboards"] is None
     assert reached_at({"name": "x", "url": "http://db:1"}, "hub") == {"name": "x", "url": "http://db:1"}
 
 
+def test_dashboards_are_an_external_service_with_the_pods_token():
+    c = chart_config()
+    configure_in_chart(c, settings(), environ=HUB_ENV)
+    dashboards = {s["name"]: s for s in c.JupyterHub.services}["dashboards"]
+    assert not {"command", "environment", "url"} & set(dashboards)  # the hub starts nothing
+    assert dashboards["api_token"] == HUB_ENV[DASHBOARDS_TOKEN_ENV]
+    assert dashboards["oauth_client_id"] == "service-dashboards"
+    assert dashboards["oauth_redirect_uri"].endswith("/services/dashboards/oauth_callback")
+
+
+@pytest.mark.parametrize("environ", [{}, {DASHBOARDS_TOKEN_ENV: "short"}])
+def test_a_missing_dashboards_token_names_the_secret(environ):
+    with pytest.raises(SettingError) as caught:
+        configure_in_chart(chart_config(), settings(), environ=environ)
+    assert caught.value.key == DASHBOARDS_TOKEN_ENV and "agora-dashboards" in caught.value.fix
+    assert str(caught.value).startswith(DASHBOARDS_TOKEN_ENV) and "openssl rand" in str(caught.value)
+
+
 def test_workspace_environment_joins_the_sites():
     c = chart_config()
-    configure_in_chart(c, settings(), names=ChartNames(proxy_public="agora-proxy"))
+    configure_in_chart(c, settings(), names=ChartNames(proxy_public="agora-proxy"),
+                       environ=HUB_ENV)
     env = c.KubeSpawner.environment
     assert env["SITE"] == "kept"
     assert env["AGORA_DATASETS_URL"] == "http://agora-proxy/services/datasets/"
-    assert env["AGORA_DASHBOARDS_URL"] == "http://hub:8084/services/dashboards/"
+    assert env["AGORA_DASHBOARDS_URL"] == "http://agora-dashboards:8084/services/dashboards/"
 
 
 def test_no_shared_mode_warning_in_a_cluster():
     c = chart_config()
-    configure_in_chart(c, settings(AGORA_SPAWNER__ISOLATION="shared"))
+    configure_in_chart(c, settings(AGORA_SPAWNER__ISOLATION="shared"), environ=HUB_ENV)
     assert "announcement" not in c.JupyterHub.template_vars
 
 
 def test_profiles_are_offered_by_group():
     c = chart_config()
-    configure_in_chart(c, settings())
+    configure_in_chart(c, settings(), environ=HUB_ENV)
     profiles = c.KubeSpawner.profile_list
     assert profiles == GroupProfiles(PROFILES)
     assert [p["slug"] for p in profiles.for_groups({"analysts"})] == ["analyst", "everyone"]
