@@ -232,6 +232,8 @@ def notebook(folder: Path, name: str) -> Path:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+# a LocalCluster's workers see the checkout as the local runs' processes do (worker_environ)
+WORKER_ENV = {"PYTHONPATH": str(ROOT)}
 TEST_RENDERER = "tests.reports_support:render"
 
 

@@ -22,6 +22,7 @@ from tests.datasets_support import KEY, build_workspace
 from tests.reports_support import (
     ROOT,
     TEST_RENDERER,
+    WORKER_ENV,
     notebook,
     pdf_text,
     smtp_server,
@@ -260,7 +261,7 @@ def test_agora_report_run_on_dask_gives_each_recipient_the_local_pdf(agora, toke
 
     local, _ = report_run("")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None, env=WORKER_ENV) as cluster:
         on_dask, said = report_run(cluster.scheduler_address)
     assert on_dask == local
     assert "communes=99101" in on_dask["elu-rivemont"]  # each official's row rule

@@ -20,6 +20,7 @@ from hub.reports.dask_executor import DaskExecutor
 from hub.reports.period import parse_period
 from hub.reports.service import build_scheduler
 from tests.reports_support import (
+    WORKER_ENV,
     LocalHub,
     async_wait_until,
     pdf_text,
@@ -36,7 +37,7 @@ SECRETS = ("JUPYTERHUB_API_TOKEN", "AGORA_PSEUDONYM_KEY", "scheduler-secret", "p
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+                                  dashboard_address=None, env=WORKER_ENV) as local:
         yield local
 
 
@@ -120,7 +121,7 @@ async def test_a_lost_worker_is_a_failure_retried_like_any_other(tmp_path, caplo
     gate, started = tmp_path / "gate", tmp_path / "gate.started"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                     dashboard_address=None) as cluster:
+                                     dashboard_address=None, env=WORKER_ENV) as cluster:
         scheduler = scheduler_in(tmp_path, {"digest": schedule_text(
             "{users: [elu-rivemont]}", f"{{gate: '{gate}'}}")}, cluster.scheduler_address,
             {"retries": 1})
