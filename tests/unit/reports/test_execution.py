@@ -216,6 +216,19 @@ async def test_no_more_runs_at_once_than_the_cap(tmp_path):
     assert {r.status for r in scheduler.store.runs("digest")} == {"succeeded"}
 
 
+def slowed_sending(scheduler) -> threading.Event:
+    """Make each e-mail take a second (a slow SMTP exchange); the event is set once the
+    first one is being sent."""
+    send, sending = scheduler.delivery.send, threading.Event()
+
+    def slow_send(message):
+        sending.set()
+        time.sleep(1)
+        send(message)
+    scheduler.delivery.send = slow_send
+    return sending
+
+
 async def test_a_tick_while_a_run_is_still_sending_its_mail_sends_nothing_twice(tmp_path, smtp):
     settings = report_settings(tmp_path, {"digest": schedule_text("{users: [elu-rivemont]}")},
                                smtp_port=smtp.port)
@@ -223,13 +236,7 @@ async def test_a_tick_while_a_run_is_still_sending_its_mail_sends_nothing_twice(
     scheduler = scheduler_for(settings, clock)
     await tick_and_wait(scheduler)
     clock.advance(minutes=2)
-    send, sending = scheduler.delivery.send, threading.Event()
-
-    def slow_send(message):  # a slow SMTP exchange: the run's own task is still in it
-        sending.set()
-        time.sleep(1)
-        send(message)
-    scheduler.delivery.send = slow_send
+    sending = slowed_sending(scheduler)
     await scheduler.tick()
     [task] = scheduler.active.values()
     await async_wait_until(sending.is_set, timeout=30)
@@ -248,13 +255,7 @@ async def test_another_process_finding_the_delivery_pending_sends_nothing_twice(
     scheduler, other = scheduler_for(settings, clock), scheduler_for(settings, clock)
     await tick_and_wait(scheduler)
     clock.advance(minutes=2)
-    send, sending = scheduler.delivery.send, threading.Event()
-
-    def slow_send(message):
-        sending.set()
-        time.sleep(1)
-        send(message)
-    scheduler.delivery.send = slow_send
+    sending = slowed_sending(scheduler)
     await scheduler.tick()
     [task] = scheduler.active.values()
     await async_wait_until(sending.is_set, timeout=30)
